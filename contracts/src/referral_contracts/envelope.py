@@ -1,0 +1,101 @@
+"""The event envelope every topic carries.
+
+Each event says what happened (type and schema version), to which referral (the Kafka key, so one
+referral's events stay ordered), who acted and when, and which request it belongs to (correlation
+id) and which event caused it (causation id).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Self
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+# Deterministic ids let a redelivered input produce the very same output event, so consumers
+# downstream can drop the repeat by id.
+ID_NAMESPACE = uuid5(NAMESPACE_URL, "urn:closed-loop-referrals")
+
+
+def derived_id(*parts: object) -> UUID:
+    """A stable id from its parts: the same parts always give the same id."""
+    return uuid5(ID_NAMESPACE, ":".join(str(p) for p in parts))
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Contract(BaseModel):
+    """Base of every contract model: immutable, and unknown fields are an error, not silence."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Actor(Contract):
+    """Who acted: an agency and, for people, the named person."""
+
+    agency_id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    person: str | None = Field(
+        default=None, min_length=1, max_length=200,
+        description="The named person who acted; absent when a platform service acted.",
+    )
+
+
+class Event(Contract):
+    """Envelope fields shared by all events.
+
+    Each subclass pins `event_type` and `schema_version` as literals with defaults (the pair names
+    one released schema) and types `data`.
+    """
+
+    # On the wire every event carries its type and version, so the published schema requires them.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    event_id: UUID
+    event_type: str
+    schema_version: int
+    referral_id: UUID
+    correlation_id: UUID
+    causation_id: UUID | None = None
+    actor: Actor
+    occurred_at: AwareDatetime
+    data: Any
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _in_utc(cls, value: datetime) -> datetime:
+        return value.astimezone(timezone.utc)
+
+    @classmethod
+    def type_name(cls) -> str:
+        return cls.model_fields["event_type"].default
+
+    @classmethod
+    def version(cls) -> int:
+        return cls.model_fields["schema_version"].default
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        referral_id: UUID,
+        correlation_id: UUID,
+        actor: Actor,
+        data: Any,
+        causation_id: UUID | None = None,
+        occurred_at: datetime | None = None,
+        event_id: UUID | None = None,
+    ) -> Self:
+        return cls(
+            event_id=event_id or uuid4(),
+            event_type=cls.type_name(),
+            schema_version=cls.version(),
+            referral_id=referral_id,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+            actor=actor,
+            occurred_at=occurred_at or utc_now(),
+            data=data,
+        )

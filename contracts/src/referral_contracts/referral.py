@@ -1,0 +1,123 @@
+"""The handoff package: the minimum dataset a referral must carry (DOMAIN.md, "Minimum dataset").
+
+This is the body of `POST /v1/referrals` and of a record on the inbound topic, unchanged.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import Field, field_validator, model_validator
+
+from .envelope import Contract, utc_now
+
+ShortText = Field(min_length=1, max_length=200)
+
+
+class RiskFlag(StrEnum):
+    SUICIDAL_IDEATION = "suicidal_ideation"
+    SELF_HARM = "self_harm"
+    SAFEGUARDING_CONCERN = "safeguarding_concern"
+    RECENT_DISCHARGE = "recent_discharge"
+    VIOLENCE_RISK = "violence_risk"
+    SUBSTANCE_USE = "substance_use"
+
+
+class ConsentStatus(StrEnum):
+    GRANTED = "granted"
+    LIMITED = "limited"
+    REFUSED = "refused"
+    UNKNOWN = "unknown"
+
+
+class ContactMethod(StrEnum):
+    PHONE = "phone"
+    SMS = "sms"
+    EMAIL = "email"
+    LETTER = "letter"
+    IN_PERSON = "in_person"
+
+
+class Consent(Contract):
+    status: ConsentStatus
+    agencies: list[str] = Field(
+        default_factory=list, description="With status limited: the agencies that may receive data."
+    )
+    data_categories: list[str] = Field(
+        default_factory=list, description="With status limited: which parts of the package may be shared."
+    )
+
+    @model_validator(mode="after")
+    def _limited_has_scope(self) -> Consent:
+        if self.status is ConsentStatus.LIMITED and not (self.agencies or self.data_categories):
+            raise ValueError("limited consent needs a scope: agencies or data_categories")
+        return self
+
+
+class PersonContact(Contract):
+    preferred_method: ContactMethod
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{6,20}$")
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
+    address: str | None = Field(default=None, max_length=500)
+
+    @model_validator(mode="after")
+    def _preferred_method_is_reachable(self) -> PersonContact:
+        needed = {
+            ContactMethod.PHONE: self.phone,
+            ContactMethod.SMS: self.phone,
+            ContactMethod.EMAIL: self.email,
+            ContactMethod.LETTER: self.address,
+        }
+        if self.preferred_method in needed and not needed[self.preferred_method]:
+            raise ValueError(f"preferred_method {self.preferred_method.value} needs its contact detail")
+        return self
+
+
+class Person(Contract):
+    identifier: str = Field(min_length=1, max_length=64, description="The sender's person identifier.")
+    given_name: str = ShortText
+    family_name: str = ShortText
+    date_of_birth: date
+    language: str = Field(default="en", min_length=2, max_length=35, description="BCP 47 language tag.")
+    area: str = Field(min_length=1, max_length=64, description="Area code used for eligibility.")
+    contact: PersonContact
+
+    @field_validator("date_of_birth")
+    @classmethod
+    def _not_in_future(cls, value: date) -> date:
+        if value > utc_now().date():
+            raise ValueError("date_of_birth is in the future")
+        return value
+
+
+class Referrer(Contract):
+    name: str = ShortText
+    role: str = ShortText
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{6,20}$")
+
+
+TextList = list[str]
+
+
+class ReferralRequest(Contract):
+    """What a sending agency submits."""
+
+    client_reference: str = Field(
+        min_length=1, max_length=100,
+        description="The sender's own reference. The same agency and reference always name the same referral.",
+    )
+    source_agency_id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    referrer: Referrer
+    person: Person
+    service_type: str = Field(min_length=1, max_length=64, description="Kind of service sought.")
+    presenting_needs: TextList = Field(min_length=1)
+    risk_flags: list[RiskFlag] = Field(default_factory=list)
+    protective_factors: TextList = Field(default_factory=list)
+    recent_incidents: TextList = Field(default_factory=list)
+    current_services: TextList = Field(default_factory=list)
+    medications: TextList = Field(default_factory=list)
+    immediate_safety_actions: TextList = Field(default_factory=list)
+    funding_route: str = ShortText
+    consent: Consent
+    outcome_sought: str = Field(min_length=1, max_length=2000)
