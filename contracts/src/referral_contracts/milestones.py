@@ -61,3 +61,6 @@ class MilestoneReport(Milestone):
     """A milestone on the inbound topic, which has no URL path to carry the referral id."""
 
     referral_id: UUID
+
+    def milestone(self) -> Milestone:
+        return Milestone.model_validate(self.model_dump(exclude={"referral_id"}))

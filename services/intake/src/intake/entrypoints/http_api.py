@@ -1,0 +1,53 @@
+"""HTTP API for agencies: translate requests to use cases, nothing more."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Header, Response, status
+from pydantic import BaseModel
+
+from referral_contracts import Milestone, ReferralRequest, utc_now
+from referral_contracts.kafka import EventPublisher
+
+from ..service_layer.intake import record_milestone, submit_referral
+
+
+class Accepted(BaseModel):
+    referral_id: UUID
+    event_id: UUID
+    correlation_id: UUID
+
+
+CorrelationHeader = Annotated[UUID | None, Header(alias="X-Correlation-ID")]
+
+
+def http_routes(bus: EventPublisher) -> APIRouter:
+    router = APIRouter(prefix="/v1")
+
+    @router.post("/referrals", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted)
+    async def post_referral(
+        request: ReferralRequest, response: Response, correlation_id: CorrelationHeader = None
+    ) -> Accepted:
+        """Accept a referral. 202: it is on its way to triage; read its state from tracking."""
+        correlation_id = correlation_id or uuid4()
+        event = await submit_referral(request, bus=bus, correlation_id=correlation_id, now=utc_now())
+        response.headers["X-Correlation-ID"] = str(correlation_id)
+        return Accepted(referral_id=event.referral_id, event_id=event.event_id, correlation_id=correlation_id)
+
+    @router.post(
+        "/referrals/{referral_id}/milestones", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted
+    )
+    async def post_milestone(
+        referral_id: UUID, milestone: Milestone, response: Response, correlation_id: CorrelationHeader = None
+    ) -> Accepted:
+        """Record a milestone (acknowledged, accepted, contact attempted, appointment, engaged)."""
+        correlation_id = correlation_id or uuid4()
+        event = await record_milestone(
+            referral_id, milestone, bus=bus, correlation_id=correlation_id, now=utc_now()
+        )
+        response.headers["X-Correlation-ID"] = str(correlation_id)
+        return Accepted(referral_id=referral_id, event_id=event.event_id, correlation_id=correlation_id)
+
+    return router

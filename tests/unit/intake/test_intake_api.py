@@ -1,0 +1,115 @@
+"""Intake's HTTP API and inbound topics, with FastStream's in-memory test broker."""
+
+from __future__ import annotations
+
+import json
+from uuid import UUID, uuid4
+
+import pytest
+import httpx
+from faststream.kafka import TestKafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+
+from intake.config import Settings
+from intake.entrypoints.app import create_app
+from referral_contracts import ReferralSubmitted, topics
+from referral_contracts.codec import HEADER_DLQ_REASON, HEADER_DLQ_SOURCE_TOPIC, decode
+
+from factories import referral_payload
+
+MILESTONE = {"kind": "acknowledged", "actor": {"agency_id": "cmh-east", "person": "Sam Lee"}}
+
+
+def client_for(app) -> httpx.AsyncClient:
+    # The in-memory broker is started by TestKafkaBroker, so the app's lifespan is not needed.
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake")
+
+
+def recorder(records: list):
+    def record(message: KafkaMessage) -> None:
+        records.append(message)
+
+    return record
+
+
+@pytest.fixture
+def intake():
+    """The app with its broker swapped for FastStream's in-memory one; records every publish."""
+    app = create_app(Settings())
+    broker = app.state.broker
+    published: dict[str, list] = {topics.REFERRAL_SUBMITTED: [], topics.REFERRAL_MILESTONES: [],
+                                  topics.dead_letter_topic(topics.REFERRALS_INBOUND): []}
+    for topic, records in published.items():
+        broker.subscriber(topic, group_id="test-observer")(recorder(records))
+    return app, broker, published
+
+
+async def test_a_valid_referral_is_accepted_and_published_keyed_by_its_id(intake) -> None:
+    app, broker, published = intake
+    async with TestKafkaBroker(broker), client_for(app) as client:
+        response = await client.post("/v1/referrals", json=referral_payload(), headers={"X-Correlation-ID": str(uuid4())})
+    assert response.status_code == 202, response.text
+    body = response.json()
+    [message] = published[topics.REFERRAL_SUBMITTED]
+    submitted = decode(ReferralSubmitted, message.body)
+    assert message.raw_message.key == str(submitted.referral_id).encode()
+    assert submitted.referral_id == UUID(body["referral_id"])
+    assert str(submitted.correlation_id) == response.headers["X-Correlation-ID"] == body["correlation_id"]
+    assert submitted.actor.agency_id == "gp-north"
+    assert submitted.data.person.family_name == "Example"
+
+
+async def test_resubmitting_the_same_reference_names_the_same_referral(intake) -> None:
+    app, broker, _ = intake
+    async with TestKafkaBroker(broker), client_for(app) as client:
+        first = (await client.post("/v1/referrals", json=referral_payload())).json()
+        again = (await client.post("/v1/referrals", json=referral_payload())).json()
+        other = (await client.post("/v1/referrals", json=referral_payload(client_reference="GPN-2"))).json()
+    assert first["referral_id"] == again["referral_id"] != other["referral_id"]
+    assert first["event_id"] == again["event_id"]
+
+
+async def test_a_missing_field_is_refused_with_422_naming_it(intake) -> None:
+    app, broker, published = intake
+    payload = referral_payload()
+    del payload["person"]["date_of_birth"]
+    async with TestKafkaBroker(broker), client_for(app) as client:
+        response = await client.post("/v1/referrals", json=payload)
+    assert response.status_code == 422
+    assert ["body", "person", "date_of_birth"] in [e["loc"] for e in response.json()["detail"]]
+    assert published[topics.REFERRAL_SUBMITTED] == []
+
+
+async def test_a_milestone_lacking_its_details_is_refused(intake) -> None:
+    app, broker, published = intake
+    accepted = {**MILESTONE, "kind": "accepted"}
+    async with TestKafkaBroker(broker), client_for(app) as client:
+        response = await client.post(f"/v1/referrals/{uuid4()}/milestones", json=accepted)
+    assert response.status_code == 422
+    assert "owner" in response.text
+    assert published[topics.REFERRAL_MILESTONES] == []
+
+
+async def test_a_milestone_is_published_with_its_client_id_as_event_id(intake) -> None:
+    app, broker, published = intake
+    referral_id, milestone_id = uuid4(), uuid4()
+    async with TestKafkaBroker(broker), client_for(app) as client:
+        response = await client.post(
+            f"/v1/referrals/{referral_id}/milestones", json={**MILESTONE, "milestone_id": str(milestone_id)}
+        )
+    assert response.status_code == 202
+    [message] = published[topics.REFERRAL_MILESTONES]
+    event = json.loads(message.body)
+    assert event["event_id"] == str(milestone_id) and event["referral_id"] == str(referral_id)
+
+
+async def test_inbound_topic_takes_the_http_payload_and_dead_letters_bad_records(intake) -> None:
+    _, broker, published = intake
+    async with TestKafkaBroker(broker) as test_broker:
+        await test_broker.publish(json.dumps(referral_payload()).encode(), topic=topics.REFERRALS_INBOUND)
+        await test_broker.publish(b'{"client_reference": "x"}', topic=topics.REFERRALS_INBOUND, key=b"k")
+    assert len(published[topics.REFERRAL_SUBMITTED]) == 1
+    [dead] = published[topics.dead_letter_topic(topics.REFERRALS_INBOUND)]
+    assert dead.body == b'{"client_reference": "x"}' and dead.raw_message.key == b"k"
+    assert dead.headers[HEADER_DLQ_SOURCE_TOPIC] == topics.REFERRALS_INBOUND
+    assert "source_agency_id" in dead.headers[HEADER_DLQ_REASON]
