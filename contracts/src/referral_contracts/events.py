@@ -91,3 +91,12 @@ RELEASED_EVENTS: tuple[type[Event], ...] = (
     MilestoneRecorded,
     ReferralClosed,
 )
+
+_BY_TYPE_AND_VERSION: dict[tuple[str, int], type[Event]] = {
+    (event.type_name(), event.version()): event for event in RELEASED_EVENTS
+}
+
+
+def event_model(event_type: str, schema_version: int) -> type[Event]:
+    """The model of a released (type, version) pair; KeyError for one never released."""
+    return _BY_TYPE_AND_VERSION[(event_type, schema_version)]

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Response, status
 from pydantic import BaseModel
 
 from referral_contracts import Milestone, ReferralRequest, utc_now
-from referral_contracts.kafka import EventPublisher
+from service_kit.messaging import EventPublisher
 
 from ..service_layer.intake import record_milestone, submit_referral
 

@@ -1,6 +1,4 @@
-import logging
-
-import uvicorn
+from service_kit.app import serve
 
 from ..config import Settings
 from .app import create_app
@@ -8,5 +6,4 @@ from .app import create_app
 
 def run() -> None:
     settings = Settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port, log_level="warning")
+    serve(create_app(settings), settings)

@@ -6,7 +6,7 @@ from datetime import datetime
 from uuid import UUID
 
 from referral_contracts import Milestone, MilestoneRecorded, ReferralRequest, ReferralSubmitted, topics
-from referral_contracts.kafka import EventPublisher
+from service_kit.messaging import EventPublisher
 
 from ..domain.submissions import milestone_recorded, referral_submitted
 

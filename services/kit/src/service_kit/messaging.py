@@ -1,6 +1,5 @@
-"""The Kafka side of the contract, shared so every service writes records the same way.
+"""Kafka for every service: one way to publish, one way to subscribe to a contract.
 
-Optional (`referral-contracts[kafka]`): the schemas themselves need only pydantic.
 - every producer uses acks=all with idempotence, so an acknowledged event survives a broker
   failover and a producer retry never writes it twice;
 - every event is keyed by its referral id and carries type, version and correlation id headers;
@@ -9,15 +8,31 @@ Optional (`referral-contracts[kafka]`): the schemas themselves need only pydanti
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, TypeVar
+from uuid import UUID, uuid4
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage as KafkaMessageParam
 from faststream.kafka.message import KafkaMessage
+from pydantic import BaseModel
 
-from .codec import dead_letter_headers, encode, event_headers, event_key
-from .envelope import Event
-from .topics import dead_letter_topic
+from referral_contracts.codec import (
+    HEADER_CORRELATION_ID,
+    Rejected,
+    dead_letter_headers,
+    decode,
+    encode,
+    event_headers,
+    event_key,
+)
+from referral_contracts.envelope import Event
+from referral_contracts.topics import dead_letter_topic
+
+log = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
 
 # Consumers commit only after the handler returned; an exception (store down, broker hiccup)
 # seeks back so the same record is handled again, never skipped.
@@ -67,3 +82,36 @@ class KafkaEventBus:
                 consumer=self._consumer_name,
             ),
         )
+
+
+def correlation_id_of(message: KafkaMessage) -> UUID:
+    """The correlation id a record carries in its header, or a new one if it has none."""
+    try:
+        return UUID(message.headers.get(HEADER_CORRELATION_ID, ""))
+    except ValueError:
+        return uuid4()
+
+
+def subscribe(
+    broker: KafkaBroker,
+    bus: KafkaEventBus,
+    *,
+    topic: str,
+    model: type[M],
+    group_id: str,
+    handle: Callable[[M, KafkaMessage], Awaitable[None]],
+) -> None:
+    """Consume `topic` as `model`: a record that breaks the contract goes to the dead-letter
+    topic with the reason and the consumer goes on; a failure in `handle` is retried."""
+
+    async def on_record(message: KafkaMessageParam) -> None:
+        try:
+            parsed = decode(model, message.body)
+        except Rejected as rejected:
+            log.warning("record from %s dead-lettered: %s", topic, rejected.reason)
+            await bus.dead_letter(message, rejected.reason)
+            return
+        await handle(parsed, message)
+
+    on_record.__name__ = f"{group_id}_on_{topic.replace('.', '_')}"
+    broker.subscriber(topic, group_id=group_id, **SUBSCRIBER_DEFAULTS)(on_record)

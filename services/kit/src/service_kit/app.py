@@ -1,0 +1,61 @@
+"""The process shape every service shares: a FastAPI app whose lifespan runs the Kafka broker."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+
+import uvicorn
+from fastapi import APIRouter, FastAPI
+from faststream.kafka import KafkaBroker
+from pydantic_settings import BaseSettings
+
+from .health import ReadinessCheck, health_routes
+
+Hook = Callable[[], Awaitable[None]]
+
+
+class ServiceSettings(BaseSettings):
+    """Read from the environment: KAFKA_BOOTSTRAP_SERVERS, HTTP_HOST, HTTP_PORT, LOG_LEVEL."""
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    log_level: str = "INFO"
+
+
+def service_app(
+    *,
+    title: str,
+    broker: KafkaBroker,
+    routers: Sequence[APIRouter] = (),
+    on_start: Sequence[Hook] = (),
+    on_stop: Sequence[Hook] = (),
+    readiness: dict[str, ReadinessCheck] | None = None,
+) -> FastAPI:
+    """Start hooks run before the broker starts consuming; stop hooks after it stopped."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        for hook in on_start:
+            await hook()
+        await broker.start()
+        try:
+            yield
+        finally:
+            await broker.stop()
+            for hook in on_stop:
+                await hook()
+
+    app = FastAPI(title=title, version="1.0.0", lifespan=lifespan)
+    app.state.broker = broker
+    for router in routers:
+        app.include_router(router)
+    app.include_router(health_routes(broker, **(readiness or {})))
+    return app
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="warning")
