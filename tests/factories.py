@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from referral_contracts import ReferralRequest
+from referral_contracts.directory import Directory
 
 
 def referral_payload(**changes: Any) -> dict[str, Any]:
@@ -37,3 +38,22 @@ def referral_payload(**changes: Any) -> dict[str, Any]:
 
 def referral_request(**changes: Any) -> ReferralRequest:
     return ReferralRequest.model_validate(referral_payload(**changes))
+
+
+def person_payload(**changes: Any) -> dict[str, Any]:
+    """The example person with some fields changed, for `referral_request(person=...)`."""
+    return {**referral_payload()["person"], **changes}
+
+
+def service_payload(service_id: str = "svc", **changes: Any) -> dict[str, Any]:
+    """A directory service: active, available, every age, area and language, unless changed."""
+    return {"id": service_id, "name": service_id, "service_type": "community_mental_health", **changes}
+
+
+def agency_payload(agency_id: str, *services: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    return {"id": agency_id, "name": agency_id, "services": list(services), **changes}
+
+
+def directory(*agencies: dict[str, Any]) -> Directory:
+    """A directory of these agencies, in this order (the partnership's order of preference)."""
+    return Directory.model_validate({"agencies": list(agencies)})
