@@ -58,4 +58,6 @@ def service_app(
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # aiokafka narrates every rebalance at INFO; its warnings and errors still show.
+    logging.getLogger("aiokafka").setLevel(max(logging.WARNING, logging.getLogger().level))
     uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="warning")
