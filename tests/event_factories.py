@@ -67,3 +67,20 @@ def closed_loop(referral_id: UUID | None = None) -> list:
     rid = first.referral_id
     return [first, triaged(rid), milestone(rid, "acknowledged", 5), milestone(rid, "accepted", 10),
             milestone(rid, "contact_attempted", 20), milestone(rid, "engaged", 30)]
+
+
+# Appended for the notifier's tests (kept below, so the block above stays as it was).
+from referral_contracts import Closure, ReferralClosed, derived_id  # noqa: E402
+
+
+def closed(referral_id: UUID | None = None, minute: float = 30, *, outcome: str = "engaged",
+           source: str = "gp-north", closing: str = "cmh-east",
+           client_reference: str = "GPN-2026-0001") -> ReferralClosed:
+    """The closure message tracking publishes, with its event id derived as tracking derives it."""
+    rid = referral_id or uuid4()
+    data = Closure(outcome=outcome, source_agency_id=source, closing_agency_id=closing,
+                   closed_at=at(minute), client_reference=client_reference)
+    return ReferralClosed.create(
+        event_id=derived_id(rid, "closed"), referral_id=rid, correlation_id=uuid4(),
+        actor=Actor(agency_id=closing), data=data, occurred_at=at(minute),
+    )

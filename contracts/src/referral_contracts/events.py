@@ -6,7 +6,6 @@ snapshot in `contracts/schemas/`.
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
@@ -57,8 +56,10 @@ class Closure(Contract):
     outcome: ClosureOutcome
     source_agency_id: str
     closing_agency_id: str
-    closed_at: datetime
-    client_reference: str = Field(description="The sender's own reference, so it can match its records.")
+    closed_at: AwareDatetime
+    client_reference: str = Field(
+        min_length=1, max_length=100, description="The sender's own reference, so it can match its records."
+    )
 
 
 class ReferralSubmitted(Event):

@@ -1,0 +1,16 @@
+"""What the notifier decides without touching the network: who is told, and what they are told."""
+
+from .messages import EMAIL, ClosureNotice, closure_notice, compose_email, message_id
+from .recipients import NoReferralContact, Undeliverable, UnknownAgency, closure_recipients
+
+__all__ = [
+    "EMAIL",
+    "ClosureNotice",
+    "NoReferralContact",
+    "Undeliverable",
+    "UnknownAgency",
+    "closure_notice",
+    "closure_recipients",
+    "compose_email",
+    "message_id",
+]

@@ -1,0 +1,39 @@
+"""Wires the notifier: the directory file, the delivery ledger, the SMTP relay and the subscription."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from referral_contracts.directory import Directory
+from service_kit.app import service_app
+from service_kit.messaging import KafkaEventBus, new_broker
+
+from ..adapters.delivery_ledger import MongoDeliveryLedger, connect
+from ..adapters.email_sender import SmtpEmailSender
+from ..config import Settings
+from .event_topics import register_closure_subscriber
+
+
+def create_app(settings: Settings) -> FastAPI:
+    # Read once at start: a bad directory file stops the service before it consumes.
+    directory = Directory.load(settings.directory_path)
+    broker = new_broker(settings.kafka_bootstrap_servers, client_id="notifier")
+    bus = KafkaEventBus(broker, consumer_name="notifier")
+    mongo = connect(settings.mongodb_url)
+    register_closure_subscriber(
+        broker, bus,
+        directory=directory,
+        ledger=MongoDeliveryLedger(mongo[settings.mongodb_database]),
+        sender=SmtpEmailSender(settings.smtp_host, settings.smtp_port, settings.smtp_timeout_seconds),
+        from_address=settings.smtp_from,
+    )
+
+    async def mongo_answers() -> bool:
+        return bool((await mongo.admin.command("ping")).get("ok"))
+
+    return service_app(
+        title="Referral notifier",
+        broker=broker,
+        on_stop=[mongo.close],
+        readiness={"mongodb": mongo_answers},
+    )

@@ -1,0 +1,41 @@
+"""The notifier's subscription: closure messages from tracking, emailed to the sender."""
+
+from __future__ import annotations
+
+import logging
+
+from faststream.kafka import KafkaBroker
+from faststream.kafka.message import KafkaMessage
+
+from referral_contracts import ReferralClosed, topics
+from referral_contracts.directory import Directory
+from service_kit.messaging import KafkaEventBus, subscribe
+
+from ..adapters.delivery_ledger import DeliveryLedger
+from ..adapters.email_sender import EmailSender
+from ..domain import Undeliverable
+from ..service_layer.notify import notify_closure
+
+GROUP = "notifier"
+log = logging.getLogger(__name__)
+
+
+def register_closure_subscriber(
+    broker: KafkaBroker,
+    bus: KafkaEventBus,
+    *,
+    directory: Directory,
+    ledger: DeliveryLedger,
+    sender: EmailSender,
+    from_address: str,
+) -> None:
+    async def on_closed(event: ReferralClosed, message: KafkaMessage) -> None:
+        try:
+            await notify_closure(event, directory=directory, ledger=ledger, sender=sender, from_address=from_address)
+        except Undeliverable as undeliverable:
+            # Retrying cannot help until the directory changes, and retrying forever would block
+            # every later closure on this partition: dead-letter it, visibly, for a replay.
+            log.error("closure of referral %s undeliverable: %s", event.referral_id, undeliverable.reason)
+            await bus.dead_letter(message, undeliverable.reason)
+
+    subscribe(broker, bus, topic=topics.REFERRAL_CLOSED, model=ReferralClosed, group_id=GROUP, handle=on_closed)

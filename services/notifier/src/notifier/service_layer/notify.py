@@ -1,0 +1,53 @@
+"""Tell the originating agency that its referral's loop closed: one email per referral contact.
+
+Exactly once in effect: each delivery goes through the ledger, so a redelivered event sends
+nothing already sent. Failures are never swallowed:
+- a transient one (SMTP or store down) propagates, and the subscription retries the record;
+- an `Undeliverable` one (no such agency, no contact) propagates too, for the entrypoint to
+  dead-letter the record where people see it.
+Logs name ids only: never a person's name or an email address.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from referral_contracts import ReferralClosed, utc_now
+from referral_contracts.directory import Directory
+
+from ..adapters.delivery_ledger import DeliveryLedger
+from ..adapters.email_sender import EmailSender
+from ..domain import EMAIL, closure_notice, closure_recipients, compose_email, message_id
+
+log = logging.getLogger(__name__)
+
+
+async def notify_closure(
+    event: ReferralClosed,
+    *,
+    directory: Directory,
+    ledger: DeliveryLedger,
+    sender: EmailSender,
+    from_address: str,
+) -> list[str]:
+    """The recipients emailed by this call (those already emailed before are left out)."""
+    closure = event.data
+    recipients = closure_recipients(directory, closure.source_agency_id)
+    notice = closure_notice(event, directory)
+    emailed: list[str] = []
+    for recipient in recipients:
+        if not await ledger.claim(event.event_id, EMAIL, recipient):
+            continue
+        email = compose_email(
+            notice, sender=from_address, recipient=recipient,
+            message_id=message_id(event.event_id, EMAIL, recipient), sent_at=utc_now(),
+        )
+        await sender.send(email)
+        await ledger.mark_sent(event.event_id, EMAIL, recipient)
+        emailed.append(recipient)
+    log.info(
+        "closure notice for referral %s (event %s) to agency %s: %d sent, %d already sent before",
+        event.referral_id, event.event_id, closure.source_agency_id,
+        len(emailed), len(recipients) - len(emailed),
+    )
+    return emailed

@@ -1,0 +1,67 @@
+"""The notifier against the real store and a real SMTP sink: a closure is emailed once in effect."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+import pytest
+from devstack.smtp_sink import read_messages
+
+from notifier.adapters.delivery_ledger import MongoDeliveryLedger, connect
+from notifier.adapters.email_sender import SmtpEmailSender
+from notifier.domain import EMAIL
+from notifier.service_layer.notify import notify_closure
+
+from event_factories import closed
+from factories import agency_payload, directory
+
+pytestmark = pytest.mark.integration
+
+FROM = "closed-loop-referrals@platform.example"
+PARTNERS = directory(
+    agency_payload("gp-north", name="North Street Medical Practice", leads=[
+        {"role": "referral_contact", "name": "Practice referrals team", "email": "referrals@gp-north.example"},
+    ]),
+    agency_payload("cmh-east", name="East Community Mental Health Team"),
+)
+
+
+@pytest.fixture
+async def ledger(mongodb_url: str):
+    client = connect(mongodb_url)
+    database = client[f"notifier_test_{uuid4().hex[:8]}"]
+    yield MongoDeliveryLedger(database)
+    await client.drop_database(database.name)
+    await client.close()
+
+
+def arrived_for(smtp_sink, referral_id) -> list:
+    # The sink is shared by the whole session: pick this test's messages by their referral id.
+    return [m for m in read_messages(smtp_sink.maildir) if str(referral_id) in m.get_body(("plain",)).get_content()]
+
+
+async def test_a_closure_arrives_once_with_the_right_headers(ledger: MongoDeliveryLedger, smtp_sink) -> None:
+    event = closed(client_reference="GPN-2026-0099")
+    sender = SmtpEmailSender(smtp_sink.host, smtp_sink.port, timeout=10)
+
+    async def notify() -> list[str]:
+        return await notify_closure(event, directory=PARTNERS, ledger=ledger, sender=sender, from_address=FROM)
+
+    assert await notify() == ["referrals@gp-north.example"]
+    assert await notify() == []  # the redelivery: nothing more is sent
+    [message] = arrived_for(smtp_sink, event.referral_id)
+    assert message["To"] == "referrals@gp-north.example" and message["X-RcptTo"] == "referrals@gp-north.example"
+    assert message["From"] == FROM
+    assert message["Subject"] == "Referral closed (engaged): your reference GPN-2026-0099"
+    assert message["Message-ID"].startswith(f"<{event.event_id}.email.")
+    assert "East Community Mental Health Team" in message.get_body(("html",)).get_content()
+
+
+async def test_a_claim_is_granted_again_until_the_delivery_is_marked_sent(ledger: MongoDeliveryLedger) -> None:
+    event_id = uuid4()
+    assert await ledger.claim(event_id, EMAIL, "refs@gp.example") is True
+    assert await ledger.claim(event_id, EMAIL, "refs@gp.example") is True  # a crash before mark_sent
+    await ledger.mark_sent(event_id, EMAIL, "refs@gp.example")
+    assert await ledger.claim(event_id, EMAIL, "refs@gp.example") is False
+    assert await ledger.claim(event_id, EMAIL, "other@gp.example") is True
+    assert await ledger.claim(uuid4(), EMAIL, "refs@gp.example") is True

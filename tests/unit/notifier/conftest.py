@@ -1,0 +1,77 @@
+"""In-memory stand-ins for the notifier's ledger and mail relay (unit tests only: the
+integration test runs the real MongoDB ledger against a real SMTP sink)."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from uuid import UUID
+
+import pytest
+
+from devstack.paths import demo_file
+from referral_contracts.directory import Directory
+
+from factories import agency_payload, directory
+
+
+class InMemoryLedger:
+    """Same contract as MongoDeliveryLedger: a claim not yet marked sent may be claimed again."""
+
+    def __init__(self) -> None:
+        self.sent: dict[tuple[UUID, str, str], bool] = {}
+
+    async def claim(self, event_id: UUID, channel: str, recipient: str) -> bool:
+        key = (event_id, channel, recipient)
+        if self.sent.get(key):
+            return False
+        self.sent[key] = False
+        return True
+
+    async def mark_sent(self, event_id: UUID, channel: str, recipient: str) -> None:
+        self.sent[(event_id, channel, recipient)] = True
+
+
+class RecordingSender:
+    """Keeps every message; fails the next `failures` sends, as an SMTP relay that is down would."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.messages: list[EmailMessage] = []
+        self.failures = failures
+
+    async def send(self, message: EmailMessage) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionRefusedError("the SMTP relay is down")
+        self.messages.append(message)
+
+    def recipients(self) -> list[str]:
+        return [message["To"] for message in self.messages]
+
+
+def gp_north_directory() -> Directory:
+    """The demo directory when it is there; otherwise the two agencies these tests need."""
+    path = demo_file("directory.json")
+    if path.is_file():
+        return Directory.load(path)
+    return directory(
+        agency_payload("gp-north", name="North Street Medical Practice", leads=[
+            {"role": "referral_contact", "name": "Practice referrals team", "email": "referrals@gp-north.example"},
+            {"role": "operational", "name": "Helen Marsh", "email": "helen.marsh@gp-north.example"},
+        ]),
+        agency_payload("cmh-east", name="East Community Mental Health Team"),
+    )
+
+
+@pytest.fixture
+def demo_directory() -> Directory:
+    return gp_north_directory()
+
+
+@pytest.fixture
+def ledger() -> InMemoryLedger:
+    return InMemoryLedger()
+
+
+@pytest.fixture
+def sender() -> RecordingSender:
+    return RecordingSender()
