@@ -1,0 +1,45 @@
+# Works from a fresh clone on a machine with only python3 (3.11+), Java 17+ and Maven:
+# uv is bootstrapped into .tools/, the workspace venv is .venv/, Kafka's jars go to .cache/.
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+KAFKA_JARS := .cache/kafka/4.3.1/COMPLETE
+
+.PHONY: help sync fetch run infra test unit clean
+
+help:
+	@echo "make run    start Kafka, the store, an SMTP sink and the four services (Ctrl-C stops all)"
+	@echo "make infra  start only Kafka, the store and the SMTP sink"
+	@echo "make test   every test: unit, integration and end-to-end"
+	@echo "make unit   unit tests only (no broker, no store)"
+	@echo "make clean  remove run directories (.run/)"
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# --frozen: install exactly what uv.lock says; a clone without a lock yet resolves one.
+sync: $(UV)
+	@if [ -f uv.lock ]; then $(UV) sync --all-packages --frozen; else $(UV) sync --all-packages; fi
+
+$(KAFKA_JARS): | sync
+	.venv/bin/devstack fetch
+
+fetch: sync $(KAFKA_JARS)
+
+run: fetch
+	.venv/bin/devstack run
+
+infra: fetch
+	.venv/bin/devstack infra
+
+# Fast feedback first: unit, then the real broker and store, then the four services as processes.
+test: fetch
+	.venv/bin/python -m pytest tests/unit tests/integration tests/e2e
+
+unit: sync
+	.venv/bin/python -m pytest tests/unit
+
+clean:
+	rm -rf .run

@@ -1,0 +1,119 @@
+"""`devstack run | infra | fetch`: the local platform from one command, stopped by Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .kafka import KAFKA_VERSION, ensure_kafka_jars
+from .paths import demo_file
+from .stack import LocalStack
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="devstack", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="Kafka, store, SMTP sink and the four services")
+    run.add_argument("--directory", type=Path, default=demo_file("directory.json"))
+    run.add_argument("--policy", type=Path, default=demo_file("policy.json"))
+    run.add_argument("--log-level", default="INFO")
+    infra = commands.add_parser("infra", help="only Kafka, the store and the SMTP sink")
+    for command in (run, infra):
+        command.add_argument("--kafka-bootstrap-servers", help="use this broker, do not start one")
+        command.add_argument("--mongodb-url", help="use this MongoDB, do not start a store")
+    commands.add_parser("fetch", help=f"only download Apache Kafka {KAFKA_VERSION}'s jars")
+    args = parser.parse_args(argv)
+
+    if args.command == "fetch":
+        try:
+            print(f"Kafka {KAFKA_VERSION} jars: {ensure_kafka_jars()}")
+        except RuntimeError as error:  # no mvn, or Maven Central unreachable
+            print(f"devstack: {error}", file=sys.stderr)
+            return 1
+        return 0
+    stack = LocalStack(
+        with_services=args.command == "run",
+        directory_path=getattr(args, "directory", None),
+        policy_path=getattr(args, "policy", None),
+        kafka_bootstrap_servers=args.kafka_bootstrap_servers,
+        mongodb_url=args.mongodb_url,
+        log_level=getattr(args, "log_level", "INFO"),
+    )
+    print(f"Starting the local stack; logs and data in {_shown(stack.run_dir)} ...", flush=True)
+    try:
+        with stack:
+            print(_banner(stack), flush=True)
+            return _wait_until_broken(stack)
+    except KeyboardInterrupt:
+        return 0  # Ctrl-C is the normal way out; everything is already stopped here
+    except (RuntimeError, FileNotFoundError) as error:  # StartupError carries the log tail
+        print(f"\ndevstack: {error}", file=sys.stderr)
+        return 1
+    finally:
+        print("Stopped; no process of the stack is left running.", flush=True)
+
+
+def _wait_until_broken(stack: LocalStack) -> int:
+    """Sleep until Ctrl-C/SIGTERM (raised as exceptions by LocalStack) or a process dies."""
+    while True:
+        exited = stack.exited_processes()
+        if exited:
+            for process in exited:
+                print(
+                    f"\n{process.name} exited with code {process.returncode}; "
+                    f"last lines of {_shown(process.log_path)}:\n{process.log_tail()}",
+                    file=sys.stderr,
+                )
+            return 1
+        time.sleep(1)
+
+
+def _banner(stack: LocalStack) -> str:
+    urls = stack.service_urls
+    rows = []
+    for name, url in urls.items():
+        docs = f"   (API docs: {url}/docs)" if name in ("intake", "tracking") else ""
+        rows.append((f"{name} HTTP API", url + docs))
+    rows += [
+        ("Kafka bootstrap servers", stack.kafka_bootstrap_servers or ""),
+        ("MongoDB URL", stack.mongodb_url or ""),
+    ]
+    if stack.smtp:
+        rows += [
+            ("SMTP sink", f"{stack.smtp.host}:{stack.smtp.port}"),
+            ("Sent e-mail (.eml files)", str(_shown(stack.smtp.maildir))),
+        ]
+    what = "referral platform" if urls else "infrastructure (no services)"
+    lines = ["", f"The local {what} is up.", ""]
+    lines += [f"  {label:<26} {value}" for label, value in rows]
+    lines += [
+        "",
+        "  To use it from another shell (tests pick these up too):",
+        f"    export KAFKA_BOOTSTRAP_SERVERS={stack.kafka_bootstrap_servers}",
+        f"    export MONGODB_URL={stack.mongodb_url}",
+    ]
+    if "intake" in urls and "tracking" in urls:
+        referral = _shown(demo_file("referral.json"))
+        lines += [
+            "",
+            "  Submit the demo referral, then read it back with the referral_id it answers:",
+            f"    curl -sS -X POST {urls['intake']}/v1/referrals "
+            f"-H 'content-type: application/json' -d @{referral}",
+            f"    curl -sS {urls['tracking']}/v1/referrals/<referral_id>",
+        ]
+    lines += ["", "Press Ctrl-C to stop everything.", ""]
+    return "\n".join(lines)
+
+
+def _shown(path: Path) -> Path:
+    """`path` relative to the current directory when it is inside it (shorter to copy-paste)."""
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""The four services as separate processes, started exactly as deployed: by their console scripts.
+
+The environment below is the whole configuration contract between the platform and a service.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from .paths import venv_script
+from .ports import LOOPBACK, free_port
+from .processes import ManagedProcess
+
+SERVICE_NAMES = ("intake", "triage", "tracking", "notifier")
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """What every service is told through its environment."""
+
+    kafka_bootstrap_servers: str
+    mongodb_url: str
+    directory_path: Path
+    policy_path: Path
+    smtp_host: str
+    smtp_port: int
+    log_level: str = "INFO"
+
+    def environment(self, http_port: int) -> dict[str, str]:
+        return {
+            "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
+            "MONGODB_URL": self.mongodb_url,
+            "HTTP_HOST": LOOPBACK,
+            "HTTP_PORT": str(http_port),
+            "DIRECTORY_PATH": str(self.directory_path),
+            "POLICY_PATH": str(self.policy_path),
+            "SMTP_HOST": self.smtp_host,
+            "SMTP_PORT": str(self.smtp_port),
+            "LOG_LEVEL": self.log_level,
+        }
+
+
+@dataclass
+class RunningService:
+    name: str
+    base_url: str
+    process: ManagedProcess
+
+    def is_ready(self) -> bool:
+        """/ready answers 200 once the service's broker connection is up."""
+        return httpx.get(f"{self.base_url}/ready", timeout=2).status_code == 200
+
+
+@dataclass
+class RunningServices:
+    services: dict[str, RunningService] = field(default_factory=dict)
+
+    @property
+    def urls(self) -> dict[str, str]:
+        """Base URL per service name, e.g. {"intake": "http://127.0.0.1:40123"}."""
+        return {name: service.base_url for name, service in self.services.items()}
+
+    def __getitem__(self, name: str) -> RunningService:
+        return self.services[name]
+
+    def stop(self, timeout: float = 15.0) -> None:
+        # Reverse start order: consumers of an event stop before its producers.
+        for service in reversed(list(self.services.values())):
+            service.process.stop(timeout=timeout)
+
+
+def start_services(
+    workdir: Path,
+    settings: ServiceSettings,
+    *,
+    names: Iterable[str] = SERVICE_NAMES,
+    timeout: float = 60.0,
+    extra_env: Mapping[str, str] | None = None,
+) -> RunningServices:
+    """Start every service first (they boot in parallel), then wait for each /ready."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    running = RunningServices()
+    try:
+        for name in names:
+            port = free_port()
+            env = {**os.environ, **settings.environment(port), **(extra_env or {})}
+            env["PYTHONUNBUFFERED"] = "1"  # log lines reach the log file as they happen
+            process = ManagedProcess(
+                name, [venv_script(f"referral-{name}")], log_path=workdir / f"{name}.log", env=env
+            ).start()
+            running.services[name] = RunningService(name, f"http://{LOOPBACK}:{port}", process)
+        for service in running.services.values():
+            service.process.wait_until(service.is_ready, timeout, f"{service.name} /ready")
+    except BaseException:
+        running.stop()
+        raise
+    return running

@@ -1,0 +1,157 @@
+"""The whole local platform as one context manager: infrastructure first, then the services.
+
+Everything started is registered on an ExitStack as it starts, so whatever happens (an
+exception half-way, Ctrl-C, SIGTERM) exactly what was started is stopped, in reverse order.
+"""
+
+from __future__ import annotations
+
+import signal
+from contextlib import ExitStack
+from pathlib import Path
+from types import FrameType, TracebackType
+from typing import Any
+
+from .kafka import LocalKafka, ensure_topics, start_kafka
+from .paths import demo_file, new_run_dir
+from .processes import ManagedProcess
+from .services import RunningServices, ServiceSettings, start_services
+from .smtp_sink import SmtpSink, start_smtp_sink
+from .store import LocalStore, start_store
+
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class LocalStack:
+    """Kafka, the store, the SMTP sink and (unless `with_services=False`) the four services.
+
+    Pass `kafka_bootstrap_servers` / `mongodb_url` to use an existing broker / MongoDB instead of
+    starting one (the topics are still created on that broker).
+    """
+
+    def __init__(
+        self,
+        *,
+        with_services: bool = True,
+        directory_path: Path | None = None,
+        policy_path: Path | None = None,
+        kafka_bootstrap_servers: str | None = None,
+        mongodb_url: str | None = None,
+        run_dir: Path | None = None,
+        log_level: str = "INFO",
+    ) -> None:
+        self.with_services = with_services
+        self.directory_path = directory_path or demo_file("directory.json")
+        self.policy_path = policy_path or demo_file("policy.json")
+        self.kafka_bootstrap_servers = kafka_bootstrap_servers
+        self.mongodb_url = mongodb_url
+        self.log_level = log_level
+        self._run_dir = run_dir
+        self.kafka: LocalKafka | None = None
+        self.store: LocalStore | None = None
+        self.smtp: SmtpSink | None = None
+        self.services: RunningServices | None = None
+        self._resources = ExitStack()
+        self._previous_handlers: dict[int, Any] = {}
+
+    @property
+    def run_dir(self) -> Path:
+        if self._run_dir is None:
+            self._run_dir = new_run_dir()
+        return self._run_dir
+
+    @property
+    def service_urls(self) -> dict[str, str]:
+        return self.services.urls if self.services else {}
+
+    def __enter__(self) -> LocalStack:
+        self._install_signal_handlers()
+        try:
+            self._start()
+        except BaseException:
+            self._shutdown()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._shutdown()
+
+    def _start(self) -> None:
+        run_dir = self.run_dir
+        if self.kafka_bootstrap_servers is None:
+            self.kafka = start_kafka(run_dir / "kafka")
+            self._resources.callback(self.kafka.stop)
+            self.kafka_bootstrap_servers = self.kafka.bootstrap_servers
+        else:
+            ensure_topics(self.kafka_bootstrap_servers)
+        if self.mongodb_url is None:
+            self.store = start_store(run_dir / "store")
+            self._resources.callback(self.store.stop)
+            self.mongodb_url = self.store.url
+        self.smtp = start_smtp_sink(run_dir / "smtp")
+        self._resources.callback(self.smtp.stop)
+        if self.with_services:
+            for path in (self.directory_path, self.policy_path):
+                if not path.is_file():
+                    raise FileNotFoundError(f"services need {path}, which does not exist")
+            settings = ServiceSettings(
+                kafka_bootstrap_servers=self.kafka_bootstrap_servers,
+                mongodb_url=self.mongodb_url,
+                directory_path=self.directory_path,
+                policy_path=self.policy_path,
+                smtp_host=self.smtp.host,
+                smtp_port=self.smtp.port,
+                log_level=self.log_level,
+            )
+            self.services = start_services(run_dir / "services", settings)
+            self._resources.callback(self.services.stop)
+
+    def processes(self) -> list[ManagedProcess]:
+        """Every process this stack started, in start order."""
+        found = [r.process for r in (self.kafka, self.store, self.smtp) if r is not None]
+        if self.services:
+            found += [s.process for s in self.services.services.values()]
+        return found
+
+    def exited_processes(self) -> list[ManagedProcess]:
+        """Processes that stopped on their own: the stack is broken if this is not empty."""
+        return [p for p in self.processes() if not p.is_running()]
+
+    def _shutdown(self) -> None:
+        # A second Ctrl-C while stopping must not abandon half-stopped children; every stop()
+        # is bounded by its own SIGKILL timeout, so ignoring signals here cannot hang forever.
+        if self._previous_handlers:
+            for signum in _STOP_SIGNALS:
+                signal.signal(signum, signal.SIG_IGN)
+        try:
+            self._resources.close()
+        finally:
+            self._restore_signal_handlers()
+
+    def _install_signal_handlers(self) -> None:
+        """SIGTERM (and SIGINT) become exceptions, so `with` blocks unwind and stop everything.
+
+        Python can only set handlers on the main thread; elsewhere, the caller owns signals.
+        """
+        try:
+            for signum in _STOP_SIGNALS:
+                self._previous_handlers[signum] = signal.signal(signum, _raise_stop)
+        except ValueError:
+            self._restore_signal_handlers()
+
+    def _restore_signal_handlers(self) -> None:
+        for signum, handler in self._previous_handlers.items():
+            # None means "set outside Python": the default action is the closest we can restore.
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        self._previous_handlers.clear()
+
+
+def _raise_stop(signum: int, frame: FrameType | None) -> None:
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    raise SystemExit(128 + signum)

@@ -1,0 +1,10 @@
+"""Shared fixtures. Infrastructure (broker, store, SMTP sink, running services) comes from
+tests/infra.py, the one place that decides how tests get it; see its docstring."""
+
+from infra import (  # noqa: F401 - imported so pytest registers the fixtures for every test
+    infra_dir,
+    kafka_bootstrap_servers,
+    mongodb_url,
+    running_services,
+    smtp_sink,
+)

@@ -1,0 +1,198 @@
+"""How tests get real infrastructure: the one module that decides, as pytest session fixtures.
+
+Per resource, the first that applies:
+1. KAFKA_BOOTSTRAP_SERVERS / MONGODB_URL is set: use that broker / MongoDB (e.g. a real mongod,
+   or what `devstack infra` printed);
+2. a Docker engine answers: start apache/kafka / mongo in containers (testcontainers);
+3. otherwise: start the local processes from devstack (Kafka from Maven jars, SecantusDB).
+Every topic in referral_contracts.topics.ALL_TOPICS is created whichever broker is used.
+The SMTP sink is always devstack's local sink. Set TESTS_NO_DOCKER=1 to skip step 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from devstack.kafka import ensure_topics, new_cluster_id, start_kafka
+from devstack.paths import demo_file
+from devstack.ports import free_port
+from devstack.services import ServiceSettings, start_services
+from devstack.smtp_sink import SmtpSink, start_smtp_sink
+from devstack.store import start_store
+from pymongo import MongoClient
+
+KAFKA_IMAGE = "apache/kafka:4.1.1"
+MONGO_IMAGE = "mongo:8"
+
+__all__ = [
+    "docker_available",
+    "infra_dir",
+    "kafka_bootstrap_servers",
+    "mongodb_url",
+    "running_services",
+    "smtp_sink",
+]
+
+
+@functools.cache
+def docker_available() -> bool:
+    """True when a Docker engine answers a ping; quick and silent when there is none."""
+    if os.environ.get("TESTS_NO_DOCKER"):
+        return False
+    try:
+        from testcontainers.core.docker_client import DockerClient
+
+        return bool(DockerClient(timeout=3).client.ping())
+    except Exception:  # noqa: BLE001 - no socket, no daemon, no permission: all mean "no Docker"
+        return False
+
+
+@pytest.fixture(scope="session")
+def infra_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Logs and data of locally started processes (kept by pytest for the last few runs)."""
+    return tmp_path_factory.mktemp("infra")
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap_servers(infra_dir: Path) -> Iterator[str]:
+    if configured := os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        ensure_topics(configured)
+        yield configured
+    elif docker_available():
+        with _kafka_container() as bootstrap_servers:
+            ensure_topics(bootstrap_servers)
+            yield bootstrap_servers
+    else:
+        kafka = start_kafka(infra_dir / "kafka")
+        try:
+            yield kafka.bootstrap_servers
+        finally:
+            kafka.stop()
+
+
+@pytest.fixture(scope="session")
+def mongodb_url(infra_dir: Path) -> Iterator[str]:
+    if configured := os.environ.get("MONGODB_URL"):
+        yield configured
+    elif docker_available():
+        with _mongo_container() as url:
+            yield url
+    else:
+        store = start_store(infra_dir / "store")
+        try:
+            yield store.url
+        finally:
+            store.stop()
+
+
+@pytest.fixture(scope="session")
+def smtp_sink(infra_dir: Path) -> Iterator[SmtpSink]:
+    """host, port, maildir; .messages() and .wait_for_messages(count, timeout) read what arrived."""
+    sink = start_smtp_sink(infra_dir / "smtp")
+    try:
+        yield sink
+    finally:
+        sink.stop()
+
+
+@pytest.fixture(scope="session")
+def running_services(
+    infra_dir: Path, kafka_bootstrap_servers: str, mongodb_url: str, smtp_sink: SmtpSink
+) -> Iterator[dict[str, str]]:
+    """The four services as processes, wired to the fixtures above: {name: base URL}."""
+    directory, policy = demo_file("directory.json"), demo_file("policy.json")
+    for path in (directory, policy):
+        if not path.is_file():
+            pytest.fail(f"the services need {path}, which does not exist")
+    settings = ServiceSettings(
+        kafka_bootstrap_servers=kafka_bootstrap_servers,
+        mongodb_url=mongodb_url,
+        directory_path=directory,
+        policy_path=policy,
+        smtp_host=smtp_sink.host,
+        smtp_port=smtp_sink.port,
+        log_level=os.environ.get("LOG_LEVEL", "INFO"),
+    )
+    services = start_services(infra_dir / "services", settings)
+    try:
+        yield services.urls
+    finally:
+        services.stop()
+
+
+@contextmanager
+def _kafka_container() -> Iterator[str]:
+    """apache/kafka, single KRaft node, configured through the image's KAFKA_* variables.
+
+    testcontainers' KafkaContainer drives Confluent's start scripts, which apache/kafka does
+    not have, so this is a generic container. The host port equals the container port so the
+    advertised listener is right without rewriting it after start.
+    """
+    from testcontainers.core.container import DockerContainer
+    from testcontainers.core.docker_client import DockerClient
+    from testcontainers.core.wait_strategies import LogMessageWaitStrategy
+
+    host, port = DockerClient().host(), free_port()
+    container = (
+        DockerContainer(KAFKA_IMAGE)
+        .with_bind_ports(port, port)
+        .with_envs(
+            CLUSTER_ID=new_cluster_id(),
+            KAFKA_NODE_ID="1",
+            KAFKA_PROCESS_ROLES="broker,controller",
+            KAFKA_LISTENERS=f"PLAINTEXT://0.0.0.0:{port},CONTROLLER://127.0.0.1:9093",
+            KAFKA_ADVERTISED_LISTENERS=f"PLAINTEXT://{host}:{port}",
+            KAFKA_CONTROLLER_LISTENER_NAMES="CONTROLLER",
+            KAFKA_INTER_BROKER_LISTENER_NAME="PLAINTEXT",
+            KAFKA_LISTENER_SECURITY_PROTOCOL_MAP="CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            KAFKA_CONTROLLER_QUORUM_VOTERS="1@127.0.0.1:9093",
+            KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR="1",
+            KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR="1",
+            KAFKA_TRANSACTION_STATE_LOG_MIN_ISR="1",
+            KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR="1",
+            KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR="1",
+            KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS="0",
+            KAFKA_NUM_PARTITIONS="3",
+        )
+        .waiting_for(LogMessageWaitStrategy("Kafka Server started").with_startup_timeout(120))
+    )
+    with container:
+        yield f"{host}:{port}"
+
+
+@contextmanager
+def _mongo_container() -> Iterator[str]:
+    """mongo as a one-member replica set: transactions need one, as in production.
+
+    Not MongoDbContainer: it always enables auth, and auth plus a replica set needs a keyfile.
+    directConnection=true because the member calls itself localhost:27017 inside the container.
+    """
+    from testcontainers.core.container import DockerContainer
+    from testcontainers.core.wait_strategies import LogMessageWaitStrategy
+
+    container = (
+        DockerContainer(MONGO_IMAGE)
+        .with_command("--replSet rs0 --bind_ip_all")
+        .with_exposed_ports(27017)
+        .waiting_for(LogMessageWaitStrategy("Waiting for connections").with_startup_timeout(120))
+    )
+    with container:
+        host, port = container.get_container_host_ip(), container.get_exposed_port(27017)
+        url = f"mongodb://{host}:{port}/?directConnection=true"
+        with MongoClient(url, serverSelectionTimeoutMS=10_000) as client:
+            client.admin.command(
+                "replSetInitiate",
+                {"_id": "rs0", "members": [{"_id": 0, "host": "localhost:27017"}]},
+            )
+            deadline = time.monotonic() + 60
+            while not client.admin.command("hello").get("isWritablePrimary"):
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the mongo container never became primary")
+                time.sleep(0.2)
+        yield url
