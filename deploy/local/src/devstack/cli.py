@@ -102,6 +102,11 @@ def _banner(stack: LocalStack) -> str:
             f"    curl -sS -X POST {urls['intake']}/v1/referrals "
             f"-H 'content-type: application/json' -d @{referral}",
             f"    curl -sS {urls['tracking']}/v1/referrals/<referral_id>",
+            "",
+            "  Close the loop as the lead agency (cmh-east), then read it again and look in the maildir:",
+            f"    for m in {_shown(demo_file('milestones'))}/*.json; do curl -sS -X POST "
+            f"{urls['intake']}/v1/referrals/<referral_id>/milestones "
+            "-H 'content-type: application/json' -d @$m; echo; done",
         ]
     lines += ["", "Press Ctrl-C to stop everything.", ""]
     return "\n".join(lines)
