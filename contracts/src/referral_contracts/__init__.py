@@ -1,24 +1,47 @@
 """Shared contracts of the closed-loop referral platform: event envelope, events, inbound
-payloads, directory file format and topic names. Imports no service."""
+payloads, consent rules, directory file format and topic names. Imports no service."""
 
-from .envelope import Actor, Event, derived_id, utc_now
+from .consent import DataCategory, may_share
+from .envelope import Actor, DirectoryEvent, Event, EventBase, derived_id, utc_now
 from .events import (
     AcuityTier,
+    CapacityChange,
+    CapacityChanged,
     Closure,
     ClosureOutcome,
+    Link,
+    LinkRelation,
     MilestoneRecorded,
+    OutcomeUnknown,
     ReferralClosed,
+    ReferralLinked,
     ReferralSubmitted,
     ReferralTriaged,
+    Reroute,
+    RerouteRequested,
     TriageDecision,
     TriageOutcome,
+    UnknownOutcome,
 )
-from .milestones import ContactOutcome, Milestone, MilestoneKind, MilestoneReport
-from .referral import ConsentStatus, ReferralRequest, RiskFlag
+from .milestones import (
+    CLOSING_KINDS,
+    ContactOutcome,
+    DeclineReason,
+    EscalationPathway,
+    Milestone,
+    MilestoneKind,
+    MilestoneReport,
+    RedirectReason,
+    WithdrawalReason,
+)
+from .referral import Consent, ConsentStatus, ReferralRequest, RiskFlag
 
 __all__ = [
-    "AcuityTier", "Actor", "Closure", "ClosureOutcome", "ConsentStatus", "ContactOutcome", "Event",
-    "Milestone", "MilestoneKind", "MilestoneRecorded", "MilestoneReport", "ReferralClosed",
-    "ReferralRequest", "ReferralSubmitted", "ReferralTriaged", "RiskFlag", "TriageDecision",
-    "TriageOutcome", "derived_id", "utc_now",
+    "CLOSING_KINDS", "AcuityTier", "Actor", "CapacityChange", "CapacityChanged", "Closure", "ClosureOutcome",
+    "Consent", "ConsentStatus", "ContactOutcome", "DataCategory", "DeclineReason", "DirectoryEvent",
+    "EscalationPathway", "Event", "EventBase", "Link", "LinkRelation", "Milestone", "MilestoneKind",
+    "MilestoneRecorded", "MilestoneReport", "OutcomeUnknown", "RedirectReason", "ReferralClosed",
+    "ReferralLinked", "ReferralRequest", "ReferralSubmitted", "ReferralTriaged", "Reroute", "RerouteRequested",
+    "RiskFlag", "TriageDecision", "TriageOutcome", "UnknownOutcome", "WithdrawalReason", "derived_id",
+    "may_share", "utc_now",
 ]

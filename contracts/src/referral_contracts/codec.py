@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .envelope import Event
+from .envelope import EventBase
 
 HEADER_EVENT_TYPE = "event-type"
 HEADER_SCHEMA_VERSION = "schema-version"
@@ -25,11 +25,11 @@ HEADER_DLQ_CONSUMER = "dlq-consumer"
 M = TypeVar("M", bound=BaseModel)
 
 
-def event_key(event: Event) -> bytes:
-    return str(event.referral_id).encode()
+def event_key(event: EventBase) -> bytes:
+    return event.partition_key().encode()
 
 
-def event_headers(event: Event) -> dict[str, str]:
+def event_headers(event: EventBase) -> dict[str, str]:
     return {
         HEADER_EVENT_TYPE: event.event_type,
         HEADER_SCHEMA_VERSION: str(event.schema_version),

@@ -43,7 +43,7 @@ class Actor(Contract):
     )
 
 
-class Event(Contract):
+class EventBase(Contract):
     """Envelope fields shared by all events.
 
     Each subclass pins `event_type` and `schema_version` as literals with defaults (the pair names
@@ -56,12 +56,14 @@ class Event(Contract):
     event_id: UUID
     event_type: str
     schema_version: int
-    referral_id: UUID
     correlation_id: UUID
     causation_id: UUID | None = None
     actor: Actor
     occurred_at: AwareDatetime
     data: Any
+
+    def partition_key(self) -> str:
+        raise NotImplementedError
 
     @field_validator("occurred_at")
     @classmethod
@@ -80,22 +82,40 @@ class Event(Contract):
     def create(
         cls,
         *,
-        referral_id: UUID,
         correlation_id: UUID,
         actor: Actor,
         data: Any,
         causation_id: UUID | None = None,
         occurred_at: datetime | None = None,
         event_id: UUID | None = None,
+        **key_fields: Any,
     ) -> Self:
         return cls(
             event_id=event_id or uuid4(),
             event_type=cls.type_name(),
             schema_version=cls.version(),
-            referral_id=referral_id,
             correlation_id=correlation_id,
             causation_id=causation_id,
             actor=actor,
             occurred_at=occurred_at or utc_now(),
             data=data,
+            **key_fields,
         )
+
+
+class Event(EventBase):
+    """An event about one referral. Its id is the Kafka key: one referral's events stay ordered."""
+
+    referral_id: UUID
+
+    def partition_key(self) -> str:
+        return str(self.referral_id)
+
+
+class DirectoryEvent(EventBase):
+    """An event about one service in the resource directory, keyed by the service id."""
+
+    service_id: str = Field(min_length=1, max_length=64)
+
+    def partition_key(self) -> str:
+        return self.service_id

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 from typing import Literal
+from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
-from .envelope import Contract, Event
-from .milestones import Milestone
-from .referral import ReferralRequest
+from .directory import Capacity
+from .envelope import Contract, DirectoryEvent, Event, EventBase
+from .milestones import Milestone, RedirectReason
+from .referral import Consent, ReferralRequest
 
 
 class AcuityTier(StrEnum):
@@ -26,6 +28,7 @@ class AcuityTier(StrEnum):
 class TriageOutcome(StrEnum):
     ASSIGNED = "assigned"
     UNASSIGNED = "unassigned"  # no eligible agency with capacity: the triage desk stays accountable
+    CLARIFICATION_NEEDED = "clarification_needed"  # required information missing: asked of the sender
 
 
 class TriageDecision(Contract):
@@ -40,6 +43,16 @@ class TriageDecision(Contract):
     )
     interim_safety_actions: list[str] = Field(default_factory=list)
     reasons: list[str] = Field(default_factory=list, description="Why this tier and this agency.")
+    missing_information: list[str] = Field(
+        default_factory=list, description="Required fields the sender must still provide."
+    )
+    clarification_due: AwareDatetime | None = Field(
+        default=None, description="When the clarification request falls due (the same working day)."
+    )
+    excluded_agencies: list[str] = Field(
+        default_factory=list, description="Agencies not considered: the sender and earlier leads."
+    )
+    reroute_of: UUID | None = Field(default=None, description="The RerouteRequested this decision answers.")
 
 
 class ClosureOutcome(StrEnum):
@@ -51,7 +64,8 @@ class ClosureOutcome(StrEnum):
 
 
 class Closure(Contract):
-    """The closure message for the originating agency: no personal or clinical detail."""
+    """The closure message for the originating agency. No personal or clinical detail; the
+    outcome itself is shared only as `consent` allows (see consent.may_share)."""
 
     outcome: ClosureOutcome
     source_agency_id: str
@@ -60,9 +74,50 @@ class Closure(Contract):
     client_reference: str = Field(
         min_length=1, max_length=100, description="The sender's own reference, so it can match its records."
     )
+    consent: Consent
+    reason_code: str | None = Field(default=None, description="The decline / withdrawal reason or pathway.")
+
+
+class Reroute(Contract):
+    """No wrong door: the lead cannot take the referral, so triage routes it on. The current lead
+    stays accountable until the next agency accepts."""
+
+    request: ReferralRequest = Field(description="The latest handoff package.")
+    current_lead_agency_id: str
+    excluded_agencies: list[str]
+    reason: RedirectReason
+    reason_text: str
+    suggested_agency_id: str | None = None
+
+
+class LinkRelation(StrEnum):
+    DUPLICATE_OF = "duplicate_of"  # this referral repeats an open one and is tracked there
+    RE_REFERRED_AS = "re_referred_as"  # this open referral was sent again as another
+
+
+class Link(Contract):
+    relation: LinkRelation
+    other_referral_id: UUID
+    other_source_agency_id: str
+
+
+class UnknownOutcome(Contract):
+    """Open, and nothing has happened for longer than the partnership allows."""
+
+    last_activity_at: AwareDatetime
+    threshold_days: int
+
+
+class CapacityChange(Contract):
+    agency_id: str
+    capacity: Capacity
+    reason_text: str | None = Field(default=None, max_length=500)
 
 
 class ReferralSubmitted(Event):
+    """A referral, or a revision of it: the same sender's reference sent again with new content
+    (how a sender answers a clarification request)."""
+
     event_type: Literal["referral.submitted"] = "referral.submitted"
     schema_version: Literal[1] = 1
     data: ReferralRequest
@@ -86,18 +141,47 @@ class ReferralClosed(Event):
     data: Closure
 
 
-RELEASED_EVENTS: tuple[type[Event], ...] = (
+class RerouteRequested(Event):
+    event_type: Literal["referral.reroute_requested"] = "referral.reroute_requested"
+    schema_version: Literal[1] = 1
+    data: Reroute
+
+
+class ReferralLinked(Event):
+    event_type: Literal["referral.linked"] = "referral.linked"
+    schema_version: Literal[1] = 1
+    data: Link
+
+
+class OutcomeUnknown(Event):
+    event_type: Literal["referral.outcome_unknown"] = "referral.outcome_unknown"
+    schema_version: Literal[1] = 1
+    data: UnknownOutcome
+
+
+class CapacityChanged(DirectoryEvent):
+    event_type: Literal["directory.capacity_changed"] = "directory.capacity_changed"
+    schema_version: Literal[1] = 1
+    data: CapacityChange
+
+
+RELEASED_EVENTS: tuple[type[EventBase], ...] = (
     ReferralSubmitted,
     ReferralTriaged,
     MilestoneRecorded,
     ReferralClosed,
+    RerouteRequested,
+    ReferralLinked,
+    OutcomeUnknown,
+    CapacityChanged,
 )
 
-_BY_TYPE_AND_VERSION: dict[tuple[str, int], type[Event]] = {
+_BY_TYPE_AND_VERSION: dict[tuple[str, int], type[EventBase]] = {
     (event.type_name(), event.version()): event for event in RELEASED_EVENTS
 }
 
 
-def event_model(event_type: str, schema_version: int) -> type[Event]:
+def event_model(event_type: str, schema_version: int) -> type[EventBase]:
     """The model of a released (type, version) pair; KeyError for one never released."""
     return _BY_TYPE_AND_VERSION[(event_type, schema_version)]
+

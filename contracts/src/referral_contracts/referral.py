@@ -28,6 +28,7 @@ class ConsentStatus(StrEnum):
     GRANTED = "granted"
     LIMITED = "limited"
     REFUSED = "refused"
+    WITHDRAWN = "withdrawn"  # was given, then taken back: takes effect at once
     UNKNOWN = "unknown"
 
 
@@ -45,7 +46,8 @@ class Consent(Contract):
         default_factory=list, description="With status limited: the agencies that may receive data."
     )
     data_categories: list[str] = Field(
-        default_factory=list, description="With status limited: which parts of the package may be shared."
+        default_factory=list,
+        description="With status limited: which kinds of data may be shared (see consent.DataCategory).",
     )
 
     @model_validator(mode="after")

@@ -14,6 +14,9 @@ REFERRAL_SUBMITTED = "referral.submitted.v1"  # intake -> triage, tracking
 REFERRAL_TRIAGED = "referral.triaged.v1"  # triage -> tracking
 REFERRAL_MILESTONES = "referral.milestones.v1"  # intake -> tracking
 REFERRAL_CLOSED = "referral.closed.v1"  # tracking -> notifier (closure message to the sender)
+REFERRAL_REROUTES = "referral.reroutes.v1"  # tracking -> triage (no wrong door: route it on)
+REFERRAL_FLAGS = "referral.flags.v1"  # tracking -> oversight, notifier (duplicates, unknown outcomes)
+DIRECTORY_CAPACITY = "directory.capacity.v1"  # agencies / triage -> triage (keyed by service id)
 
 DEAD_LETTER_SUFFIX = ".dlq"
 
@@ -29,5 +32,8 @@ SOURCE_TOPICS = (
     REFERRAL_TRIAGED,
     REFERRAL_MILESTONES,
     REFERRAL_CLOSED,
+    REFERRAL_REROUTES,
+    REFERRAL_FLAGS,
+    DIRECTORY_CAPACITY,
 )
 ALL_TOPICS = SOURCE_TOPICS + tuple(dead_letter_topic(t) for t in SOURCE_TOPICS)
