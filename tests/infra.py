@@ -106,9 +106,9 @@ def running_services(
     infra_dir: Path, kafka_bootstrap_servers: str, mongodb_url: str, smtp_sink: SmtpSink
 ) -> Iterator[dict[str, str]]:
     """The four services as processes, wired to the fixtures above: {name: base URL}."""
-    directory, policy = demo_file("directory.json"), demo_file("policy.json")
+    directory, policy = demo_file("hsds"), demo_file("policy.yaml")
     for path in (directory, policy):
-        if not path.is_file():
+        if not path.exists():  # the directory is an HSDS folder
             pytest.fail(f"the services need {path}, which does not exist")
     settings = ServiceSettings(
         kafka_bootstrap_servers=kafka_bootstrap_servers,

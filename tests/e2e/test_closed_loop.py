@@ -1,15 +1,13 @@
 """One referral, end to end: the four services as processes, the real broker, store and SMTP sink.
 
-POST to intake -> triage assigns a lead -> tracking shows it -> the lead records milestones through
-intake -> tracking closes the loop -> the notifier emails the closure to the sending agency.
+POST to intake -> triage assigns a lead -> tracking shows it -> the lead records milestones on
+tracking -> tracking closes the loop -> the notifier emails the closure to the sending agency.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
-from typing import Any
 from uuid import uuid4
 
 import httpx
@@ -20,28 +18,10 @@ from referral_contracts import topics
 from referral_contracts.codec import HEADER_DLQ_REASON
 
 from factories import referral_payload
+from polling import eventually, referral_in
 
 pytestmark = pytest.mark.e2e
 LEAD = {"agency_id": "cmh-east", "person": "Sam Lee"}
-
-
-def eventually(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
-    """Poll until `check` returns something truthy; the services work asynchronously."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
-def referral_in(tracking: str, referral_id: str, state: str) -> Callable[[], dict | None]:
-    def check() -> dict | None:
-        response = httpx.get(f"{tracking}/v1/referrals/{referral_id}")
-        return response.json() if response.status_code == 200 and response.json()["state"] == state else None
-
-    return check
 
 
 def test_a_referral_travels_the_whole_loop_and_the_sender_gets_an_email(running_services, smtp_sink) -> None:
@@ -57,22 +37,22 @@ def test_a_referral_travels_the_whole_loop_and_the_sender_gets_an_email(running_
     assert assigned["contact_deadline"] > assigned["submitted_at"]
     assert [a["agency_id"] for a in assigned["accountable"]] == ["cmh-east"]
 
-    milestones = [
+    out_of_turn = {"kind": "engaged", "actor": {"agency_id": "gp-north", "person": "Dr Amara Okafor"}}
+    refused = httpx.post(f"{tracking}/v1/referrals/{referral_id}/milestones", json=out_of_turn)
+    assert refused.status_code == 409 and "state assigned" in refused.json()["detail"]
+
+    for milestone in [
         {"kind": "acknowledged", "actor": LEAD},
-        {"kind": "engaged", "actor": {"agency_id": "gp-north", "person": "Dr Amara Okafor"}},  # not theirs
         {"kind": "accepted", "owner": "Sam Lee", "actor": LEAD},
         {"kind": "contact_attempted", "attempt_number": 1, "outcome": "reached", "channel": "phone", "actor": LEAD},
         {"kind": "engaged", "actor": LEAD},
-    ]
-    for milestone in milestones:
-        response = httpx.post(f"{intake}/v1/referrals/{referral_id}/milestones", json=milestone)
-        assert response.status_code == 202, response.text
-        time.sleep(0.05)  # distinct timestamps, as milestones recorded by people would have
+    ]:
+        response = httpx.post(f"{tracking}/v1/referrals/{referral_id}/milestones", json=milestone)
+        assert response.status_code == 201, response.text
 
     closed = eventually(referral_in(tracking, referral_id, "closed"), "tracking to close the loop")
     assert closed["closure"]["outcome"] == "engaged" and closed["owner"] == "Sam Lee"
-    refused = [entry for entry in closed["timeline"] if entry["refused"]]
-    assert len(refused) == 1 and "not the accountable lead agency" in refused[0]["refused"]
+    assert not [entry for entry in closed["timeline"] if entry["refused"]], "a refused command left a trace"
     periods = closed["accountability"]
     assert all(a["end"] == b["start"] for a, b in zip(periods, periods[1:])), "accountability had a gap"
 

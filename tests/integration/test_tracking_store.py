@@ -9,9 +9,10 @@ import pytest
 from tracking.adapters.referral_store import MongoReferralStore, connect
 from tracking.domain.lifecycle import fold
 from tracking.domain.model import State
+from tracking.service_layer.sweeps import flag_unknown_outcomes
 from tracking.service_layer.tracking import apply_event
 
-from event_factories import closed_loop
+from event_factories import at, closed_loop, milestone, submitted, triaged
 
 pytestmark = pytest.mark.integration
 
@@ -61,3 +62,43 @@ async def test_redelivered_and_out_of_order_events_close_the_loop_once(store: Mo
     assert view.state is State.CLOSED and view.events_applied == len(events)
     assert [topic for topic, _ in bus.published] == ["referral.closed.v1"]
     assert bus.published[0][1].data.client_reference == "GPN-2026-0001"
+
+
+async def test_the_same_person_referred_again_to_the_same_service_is_linked_not_tracked_twice(
+    store: MongoReferralStore,
+) -> None:
+    bus = RecordingBus()
+    original = submitted()
+    again = submitted(source_agency_id="ed-central", client_reference="ED-77", minute=5)
+    other_service = submitted(service_type="housing_support", client_reference="GPN-9", minute=6)
+    for event in (original, again, again, other_service):  # `again` redelivered
+        await apply_event(event, store=store, bus=bus)
+    duplicate = await store.view(again.referral_id)
+    assert duplicate.state is State.LINKED and duplicate.linked_to == original.referral_id
+    assert (await store.view(original.referral_id)).linked_referrals == [again.referral_id]
+    assert (await store.view(other_service.referral_id)).state is State.SUBMITTED
+    # Once the original closes, the same person may be referred afresh.
+    for event in closed_loop_after(original):
+        await apply_event(event, store=store, bus=bus)
+    fresh = submitted(client_reference="GPN-10", minute=90)
+    await apply_event(fresh, store=store, bus=bus)
+    assert (await store.view(fresh.referral_id)).state is State.SUBMITTED
+
+
+async def test_a_quiet_open_referral_is_flagged_once_and_activity_clears_the_flag(store: MongoReferralStore) -> None:
+    bus = RecordingBus()
+    first = submitted()
+    await apply_event(first, store=store, bus=bus)
+    await apply_event(triaged(first), store=store, bus=bus)
+    early = await flag_unknown_outcomes(store=store, bus=bus, now=at(60 * 24 * 13), after_days=14)
+    late = await flag_unknown_outcomes(store=store, bus=bus, now=at(60 * 24 * 15), after_days=14)
+    again = await flag_unknown_outcomes(store=store, bus=bus, now=at(60 * 24 * 16), after_days=14)
+    assert (early, late, again) == (0, 1, 0)
+    assert (await store.view(first.referral_id)).outcome_unknown_since == at(60 * 24 * 15)
+    await apply_event(milestone(first.referral_id, "acknowledged", 60 * 24 * 17), store=store, bus=bus)
+    assert (await store.view(first.referral_id)).outcome_unknown_since is None
+
+
+def closed_loop_after(first):
+    rid = first.referral_id
+    return [triaged(first), milestone(rid, "accepted", 10), milestone(rid, "engaged", 30)]

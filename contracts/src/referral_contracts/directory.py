@@ -1,7 +1,9 @@
-"""The resource directory file shared by triage (routing) and the notifier (named recipients).
+"""The resource directory shared by triage (routing) and the notifier (named recipients).
 
 Shaped after Open Referral HSDS: organization (agency) -> service, with status, eligibility and a
-capacity status, and the agency's named leads.
+capacity status, and the agency's named leads. It is kept either as one JSON file (this model,
+serialised) or as a folder of HSDS-style CSV tables (`hsds.py`); `Directory.load` takes both, so
+services have one setting, DIRECTORY_PATH.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import json
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from .envelope import Contract
 
@@ -30,9 +32,11 @@ class Capacity(StrEnum):
 
 class LeadRole(StrEnum):
     REFERRAL_CONTACT = "referral_contact"  # receives confirmations and closure messages
-    OPERATIONAL = "operational"
+    OPERATIONAL = "operational"  # overdue referrals
+    # Risk flags go to the "safeguarding / clinical lead"; agencies often name two people for it.
     SAFEGUARDING = "safeguarding"
-    PARTNERSHIP = "partnership"
+    CLINICAL = "clinical"
+    PARTNERSHIP = "partnership"  # repeated breaches
 
 
 class Lead(Contract):
@@ -71,9 +75,53 @@ class Agency(Contract):
 class Directory(Contract):
     agencies: list[Agency]
 
+    @model_validator(mode="after")
+    def _ids_are_unique(self) -> Directory:
+        # Lookups by id (routing, recipients, capacity updates) must find one thing, not the first.
+        for kind, ids in (
+            ("agency", [a.id for a in self.agencies]),
+            ("service", [s.id for a in self.agencies for s in a.services]),
+        ):
+            repeated = sorted({i for i in ids if ids.count(i) > 1})
+            if repeated:
+                raise ValueError(f"{kind} ids must be unique; repeated: {', '.join(repeated)}")
+        return self
+
     def agency(self, agency_id: str) -> Agency | None:
         return next((a for a in self.agencies if a.id == agency_id), None)
 
+    def service(self, service_id: str) -> tuple[Agency, Service] | None:
+        """The service with this id and the agency that provides it."""
+        return next(((a, s) for a in self.agencies for s in a.services if s.id == service_id), None)
+
+    def with_capacity(self, service_id: str, capacity: Capacity | str) -> Directory:
+        """A new directory where only this service's capacity differs; this one is left as it is.
+
+        KeyError if no service has this id; ValueError if `capacity` is not a capacity status.
+        """
+        if self.service(service_id) is None:
+            raise KeyError(f"no service {service_id!r} in the directory")
+        try:
+            capacity = Capacity(capacity)
+        except ValueError:
+            choices = ", ".join(Capacity)
+            raise ValueError(f"{capacity!r} is not a capacity status ({choices}) for service {service_id!r}") from None
+
+        def updated(agency: Agency) -> Agency:
+            if all(s.id != service_id for s in agency.services):
+                return agency  # unchanged agencies are shared: every model here is frozen
+            services = [s.model_copy(update={"capacity": capacity}) if s.id == service_id else s
+                        for s in agency.services]
+            return agency.model_copy(update={"services": services})
+
+        return self.model_copy(update={"agencies": [updated(a) for a in self.agencies]})
+
     @classmethod
     def load(cls, path: str | Path) -> Directory:
-        return cls.model_validate(json.loads(Path(path).read_text()))
+        """A JSON file of this model, or a folder of HSDS CSV tables (see `hsds.py`)."""
+        path = Path(path)
+        if path.is_dir():
+            from .hsds import load_hsds_directory  # here, not at the top: hsds imports this module
+
+            return load_hsds_directory(path)
+        return cls.model_validate(json.loads(path.read_text()))

@@ -24,7 +24,14 @@ def derived_id(*parts: object) -> UUID:
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return to_stored_precision(datetime.now(timezone.utc))
+
+
+def to_stored_precision(moment: datetime) -> datetime:
+    """UTC, to the millisecond: what a BSON date keeps, so a time read back from the store equals
+    the time in the event it came from."""
+    moment = moment.astimezone(timezone.utc)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 class Contract(BaseModel):
@@ -68,7 +75,7 @@ class EventBase(Contract):
     @field_validator("occurred_at")
     @classmethod
     def _in_utc(cls, value: datetime) -> datetime:
-        return value.astimezone(timezone.utc)
+        return to_stored_precision(value)
 
     @classmethod
     def type_name(cls) -> str:

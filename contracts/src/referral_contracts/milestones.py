@@ -7,12 +7,13 @@ kind requires its own details. Reasons are enumerations (for reporting) with fre
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, Field, field_validator, model_validator
 
-from .envelope import Actor, Contract
+from .envelope import Actor, Contract, to_stored_precision
 from .referral import Consent, ContactMethod
 
 
@@ -109,6 +110,11 @@ class Milestone(Contract):
     consent: Consent | None = None
     reason_text: str | None = Field(default=None, min_length=1, max_length=2000)
     note: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _in_utc(cls, value: datetime | None) -> datetime | None:
+        return to_stored_precision(value) if value else None
 
     @model_validator(mode="after")
     def _kind_has_its_details(self) -> Milestone:

@@ -17,7 +17,6 @@ from referral_contracts.codec import HEADER_DLQ_REASON, HEADER_DLQ_SOURCE_TOPIC,
 
 from factories import referral_payload
 
-MILESTONE = {"kind": "acknowledged", "actor": {"agency_id": "cmh-east", "person": "Sam Lee"}}
 
 
 def client_for(app) -> httpx.AsyncClient:
@@ -37,7 +36,7 @@ def intake():
     """The app with its broker swapped for FastStream's in-memory one; records every publish."""
     app = create_app(Settings())
     broker = app.state.broker
-    published: dict[str, list] = {topics.REFERRAL_SUBMITTED: [], topics.REFERRAL_MILESTONES: [],
+    published: dict[str, list] = {topics.REFERRAL_SUBMITTED: [],
                                   topics.dead_letter_topic(topics.REFERRALS_INBOUND): []}
     for topic, records in published.items():
         broker.subscriber(topic, group_id="test-observer")(recorder(records))
@@ -69,6 +68,14 @@ async def test_resubmitting_the_same_reference_names_the_same_referral(intake) -
     assert first["event_id"] == again["event_id"]
 
 
+async def test_a_changed_package_is_a_new_revision_of_the_same_referral(intake) -> None:
+    app, broker, _ = intake
+    async with TestKafkaBroker(broker), client_for(app) as client:
+        first = (await client.post("/v1/referrals", json=referral_payload())).json()
+        revised = (await client.post("/v1/referrals", json=referral_payload(current_services=["GP"]))).json()
+    assert first["referral_id"] == revised["referral_id"] and first["event_id"] != revised["event_id"]
+
+
 async def test_a_missing_field_is_refused_with_422_naming_it(intake) -> None:
     app, broker, published = intake
     payload = referral_payload()
@@ -78,29 +85,6 @@ async def test_a_missing_field_is_refused_with_422_naming_it(intake) -> None:
     assert response.status_code == 422
     assert ["body", "person", "date_of_birth"] in [e["loc"] for e in response.json()["detail"]]
     assert published[topics.REFERRAL_SUBMITTED] == []
-
-
-async def test_a_milestone_lacking_its_details_is_refused(intake) -> None:
-    app, broker, published = intake
-    accepted = {**MILESTONE, "kind": "accepted"}
-    async with TestKafkaBroker(broker), client_for(app) as client:
-        response = await client.post(f"/v1/referrals/{uuid4()}/milestones", json=accepted)
-    assert response.status_code == 422
-    assert "owner" in response.text
-    assert published[topics.REFERRAL_MILESTONES] == []
-
-
-async def test_a_milestone_is_published_with_its_client_id_as_event_id(intake) -> None:
-    app, broker, published = intake
-    referral_id, milestone_id = uuid4(), uuid4()
-    async with TestKafkaBroker(broker), client_for(app) as client:
-        response = await client.post(
-            f"/v1/referrals/{referral_id}/milestones", json={**MILESTONE, "milestone_id": str(milestone_id)}
-        )
-    assert response.status_code == 202
-    [message] = published[topics.REFERRAL_MILESTONES]
-    event = json.loads(message.body)
-    assert event["event_id"] == str(milestone_id) and event["referral_id"] == str(referral_id)
 
 
 async def test_inbound_topic_takes_the_http_payload_and_dead_letters_bad_records(intake) -> None:

@@ -50,8 +50,8 @@ class RecordingSender:
 
 def gp_north_directory() -> Directory:
     """The demo directory when it is there; otherwise the two agencies these tests need."""
-    path = demo_file("directory.json")
-    if path.is_file():
+    path = demo_file("hsds")
+    if path.exists():
         return Directory.load(path)
     return directory(
         agency_payload("gp-north", name="North Street Medical Practice", leads=[

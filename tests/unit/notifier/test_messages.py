@@ -92,3 +92,16 @@ def test_the_email_has_the_headers_and_both_parts() -> None:
 @pytest.mark.parametrize("outcome", ["engaged", "declined", "redirected", "escalated", "withdrawn"])
 def test_every_outcome_has_a_notice(outcome: str) -> None:
     assert outcome in closure_notice(closed(outcome=outcome), PARTNERS).text
+
+
+def test_the_outcome_is_withheld_when_consent_does_not_allow_it() -> None:
+    from referral_contracts.directory import Directory
+    from notifier.domain.messages import closure_notice
+    from event_factories import closed
+
+    directory = Directory(agencies=[])
+    shared = closure_notice(closed(outcome="declined", consent="granted"), directory)
+    withheld = closure_notice(closed(outcome="declined", consent="withdrawn"), directory)
+    assert "declined" in shared.text and "declined" in shared.subject
+    assert "declined" not in withheld.text + withheld.subject + withheld.html
+    assert "consent does not allow" in withheld.text

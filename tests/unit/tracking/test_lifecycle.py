@@ -13,7 +13,7 @@ from event_factories import at, closed_loop, milestone, submitted, triaged
 
 def test_nothing_to_show_until_the_submission_is_known() -> None:
     rid = uuid4()
-    assert fold([triaged(rid), milestone(rid, "acknowledged", 5)]) is None
+    assert fold([triaged(submitted(rid)), milestone(rid, "acknowledged", 5)]) is None
 
 
 def test_a_submitted_referral_is_held_by_its_sender() -> None:
@@ -48,13 +48,13 @@ def test_accountability_has_no_gaps_and_names_the_owner() -> None:
 def test_warm_handoff_keeps_the_sender_accountable_until_engagement() -> None:
     first = submitted()
     rid = first.referral_id
-    view = fold([first, triaged(rid, warm_handoff=True)])
+    view = fold([first, triaged(first, warm_handoff=True)])
     assert {(a.agency_id, a.role) for a in view.accountable} == {("gp-north", Role.SENDER), ("cmh-east", Role.LEAD)}
 
 
 def test_no_eligible_agency_leaves_the_triage_desk_accountable() -> None:
     first = submitted()
-    view = fold([first, triaged(first.referral_id, lead=None)])
+    view = fold([first, triaged(first, lead=None)])
     assert view.state is State.UNASSIGNED
     assert [(a.agency_id, a.role) for a in view.accountable] == [("triage-desk", Role.TRIAGE_DESK)]
 
@@ -62,7 +62,7 @@ def test_no_eligible_agency_leaves_the_triage_desk_accountable() -> None:
 def test_illegal_milestones_are_kept_with_a_reason_and_change_nothing() -> None:
     first = submitted()
     rid = first.referral_id
-    view = fold([first, triaged(rid), milestone(rid, "engaged", 5), milestone(rid, "acknowledged", 6, agency="other"),
+    view = fold([first, triaged(first), milestone(rid, "engaged", 5), milestone(rid, "acknowledged", 6, agency="other"),
                  milestone(rid, "acknowledged", 7)])
     assert view.state is State.ACKNOWLEDGED and view.closure is None
     refusals = [e.refused for e in view.timeline]

@@ -3,54 +3,63 @@
 from __future__ import annotations
 
 import copy
-from datetime import date
 from typing import Any
 
 import pytest
 
-from triage.domain import Policy
-
-# England bank holidays 2026 (the window the example tests use).
-HOLIDAYS_2026 = [
-    date(2026, 1, 1), date(2026, 4, 3), date(2026, 4, 6), date(2026, 5, 4), date(2026, 5, 25),
-    date(2026, 8, 31), date(2026, 12, 25), date(2026, 12, 28),
-]
+from referral_contracts.policy import Policy
 
 _POLICY: dict[str, Any] = {
     "triage_desk_agency_id": "triage-desk",
+    "warm_handoff_flags": ["suicidal_ideation", "self_harm", "safeguarding_concern", "recent_discharge"],
     "calendar": {
         "timezone": "Europe/London",
         "working_days": [1, 2, 3, 4, 5],
         "working_hours": {"start": "09:00", "end": "17:00"},
-        "holidays": [d.isoformat() for d in HOLIDAYS_2026],
+        "country": "GB",
+        "subdivision": "ENG",
     },
     "tiers": {
         "urgent": {
             "risk_flags": ["suicidal_ideation", "self_harm", "violence_risk"],
+            "presenting_need_phrases": ["thoughts of ending", "plan to harm"],
             "standard": {"hours": 4},
+            "clock_starts_at": "submitted",
             "interim_safety_actions": ["same-day call-back", "interim safety guidance"],
             "accepted_capacity": ["available"],
         },
         "crisis_follow_up": {
             "risk_flags": ["recent_discharge"],
+            "presenting_need_phrases": ["discharged from hospital", "after a crisis"],
             "standard": {"hours": 24},
+            "clock_starts_at": "submitted",
             "interim_safety_actions": ["next-day contact"],
             "accepted_capacity": ["available"],
         },
         "priority": {
             "risk_flags": ["safeguarding_concern", "substance_use"],
             "standard": {"business_days": 5},
+            "clock_starts_at": "triaged",
             "accepted_capacity": ["available"],
         },
-        "routine": {"standard": {"business_days": 10}, "accepted_capacity": ["available", "waitlist"]},
+        "routine": {
+            "standard": {"business_days": 10}, "clock_starts_at": "triaged",
+            "accepted_capacity": ["available", "waitlist"],
+        },
     },
-    "warm_handoff_flags": ["suicidal_ideation", "self_harm", "safeguarding_concern", "recent_discharge"],
+    # The example referral (tests/factories.py) carries all of these.
+    "required_fields": ["person.contact.phone", {"field": "medications", "tiers": ["urgent", "crisis_follow_up"]}],
+    "unknown_outcome_after_days": 14,
+    "escalation": {
+        "reminder_at_fraction": 0.75, "breach_notifies": "operational", "partnership_lead_after_hours": 24,
+        "risk_flags_notify_immediately": "safeguarding",
+    },
 }
 
 
 @pytest.fixture
 def policy_doc() -> dict[str, Any]:
-    """A fresh copy to break in one place per test."""
+    """A fresh copy to change in one place per test."""
     return copy.deepcopy(_POLICY)
 
 

@@ -7,7 +7,8 @@ import pytest
 
 from referral_contracts import TriageDecision
 from referral_contracts.directory import Directory
-from triage.domain import Policy, age_on, language_matches, triage
+from referral_contracts.policy import Policy
+from triage.domain import age_on, language_matches, triage
 
 from factories import agency_payload as agency
 from factories import directory, person_payload, referral_request

@@ -7,7 +7,9 @@ from hypothesis import strategies as st
 
 from referral_contracts import AcuityTier, RiskFlag, TriageDecision, TriageOutcome
 from referral_contracts.directory import Directory
-from triage.domain import Policy, deadline, triage
+from referral_contracts.calendar import deadline
+from referral_contracts.policy import Policy
+from triage.domain import triage
 
 from factories import agency_payload as agency
 from factories import directory, referral_request
@@ -110,6 +112,7 @@ def test_the_referring_agency_is_never_picked(policy: Policy) -> None:
     decision = decide(policy, both, source_agency_id="gp-north")
     assert decision.lead_agency_id == "cmh-east"
     assert "skipped gp-north: it is the referring agency" in decision.reasons
+    assert decision.excluded_agencies == ["gp-north"]
 
 
 @given(source=st.integers(min_value=0, max_value=3), count=st.integers(min_value=1, max_value=4))

@@ -16,8 +16,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="devstack", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="Kafka, store, SMTP sink and the four services")
-    run.add_argument("--directory", type=Path, default=demo_file("directory.json"))
-    run.add_argument("--policy", type=Path, default=demo_file("policy.json"))
+    run.add_argument("--directory", type=Path, default=demo_file("hsds"))
+    run.add_argument("--policy", type=Path, default=demo_file("policy.yaml"))
     run.add_argument("--log-level", default="INFO")
     infra = commands.add_parser("infra", help="only Kafka, the store and the SMTP sink")
     for command in (run, infra):
@@ -105,7 +105,7 @@ def _banner(stack: LocalStack) -> str:
             "",
             "  Close the loop as the lead agency (cmh-east), then read it again and look in the maildir:",
             f"    for m in {_shown(demo_file('milestones'))}/*.json; do curl -sS -X POST "
-            f"{urls['intake']}/v1/referrals/<referral_id>/milestones "
+            f"{urls['tracking']}/v1/referrals/<referral_id>/milestones "
             "-H 'content-type: application/json' -d @$m; echo; done",
         ]
     lines += ["", "Press Ctrl-C to stop everything.", ""]

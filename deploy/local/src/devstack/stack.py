@@ -41,8 +41,8 @@ class LocalStack:
         log_level: str = "INFO",
     ) -> None:
         self.with_services = with_services
-        self.directory_path = directory_path or demo_file("directory.json")
-        self.policy_path = policy_path or demo_file("policy.json")
+        self.directory_path = directory_path or demo_file("hsds")
+        self.policy_path = policy_path or demo_file("policy.yaml")
         self.kafka_bootstrap_servers = kafka_bootstrap_servers
         self.mongodb_url = mongodb_url
         self.log_level = log_level
@@ -97,7 +97,7 @@ class LocalStack:
         self._resources.callback(self.smtp.stop)
         if self.with_services:
             for path in (self.directory_path, self.policy_path):
-                if not path.is_file():
+                if not path.exists():  # the directory may be an HSDS folder
                     raise FileNotFoundError(f"services need {path}, which does not exist")
             settings = ServiceSettings(
                 kafka_bootstrap_servers=self.kafka_bootstrap_servers,

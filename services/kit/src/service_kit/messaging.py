@@ -41,6 +41,13 @@ SUBSCRIBER_DEFAULTS: dict[str, Any] = {
     "ack_policy": AckPolicy.NACK_ON_ERROR,
 }
 
+# Without a consumer group nothing can be committed (Kafka keeps offsets per group), so every start
+# reads the topic from its earliest offset: how a process rebuilds in-memory state from a topic.
+GROUPLESS_SUBSCRIBER_DEFAULTS: dict[str, Any] = {
+    "auto_offset_reset": "earliest",
+    "ack_policy": AckPolicy.MANUAL,
+}
+
 
 def new_broker(bootstrap_servers: str, *, client_id: str) -> KafkaBroker:
     return KafkaBroker(
@@ -98,11 +105,14 @@ def subscribe(
     *,
     topic: str,
     model: type[M],
-    group_id: str,
+    group_id: str | None,
     handle: Callable[[M, KafkaMessage], Awaitable[None]],
 ) -> None:
     """Consume `topic` as `model`: a record that breaks the contract goes to the dead-letter
-    topic with the reason and the consumer goes on; a failure in `handle` is retried."""
+    topic with the reason and the consumer goes on; a failure in `handle` is retried.
+
+    `group_id=None` joins no consumer group: every process reads every partition from the earliest
+    offset on each start and commits nothing, so a failure in `handle` is logged, not retried."""
 
     async def on_record(message: KafkaMessageParam) -> None:
         try:
@@ -113,5 +123,6 @@ def subscribe(
             return
         await handle(parsed, message)
 
-    on_record.__name__ = f"{group_id}_on_{topic.replace('.', '_')}"
-    broker.subscriber(topic, group_id=group_id, **SUBSCRIBER_DEFAULTS)(on_record)
+    on_record.__name__ = f"{group_id or 'ungrouped'}_on_{topic.replace('.', '_')}"
+    defaults = SUBSCRIBER_DEFAULTS if group_id is not None else GROUPLESS_SUBSCRIBER_DEFAULTS
+    broker.subscriber(topic, group_id=group_id, **defaults)(on_record)

@@ -8,7 +8,7 @@ class Settings(ServiceSettings):
     http_port: int = 8004
     mongodb_url: str = "mongodb://127.0.0.1:27017/"
     mongodb_database: str = "notifier"
-    directory_path: str = "deploy/demo/directory.json"
+    directory_path: str = "deploy/demo/hsds"
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_from: str = "closed-loop-referrals@platform.example"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
-from uuid import UUID, uuid4
+from uuid import UUID
 
-from referral_contracts import Actor, Milestone, MilestoneRecorded, ReferralRequest, ReferralSubmitted
+from referral_contracts import Actor, ReferralRequest, ReferralSubmitted
 from referral_contracts.envelope import derived_id
 
 
@@ -17,29 +18,15 @@ def referral_id_for(request: ReferralRequest) -> UUID:
 def referral_submitted(
     request: ReferralRequest, *, correlation_id: UUID, received_at: datetime
 ) -> ReferralSubmitted:
+    """The event id follows the content: the same package sent twice is one event, and a changed
+    package (how a sender answers a clarification request) is a new revision of the referral."""
     referral_id = referral_id_for(request)
+    content = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
     return ReferralSubmitted.create(
-        event_id=derived_id(referral_id, "submitted"),
+        event_id=derived_id(referral_id, "submitted", content),
         referral_id=referral_id,
         correlation_id=correlation_id,
         actor=Actor(agency_id=request.source_agency_id, person=request.referrer.name),
         data=request,
-        occurred_at=received_at,
-    )
-
-
-def milestone_recorded(
-    referral_id: UUID, milestone: Milestone, *, correlation_id: UUID, received_at: datetime
-) -> MilestoneRecorded:
-    """The milestone id becomes the event id: sending the same milestone twice records it once."""
-    milestone_id = milestone.milestone_id or uuid4()
-    occurred_at = milestone.occurred_at or received_at
-    data = milestone.model_copy(update={"milestone_id": milestone_id, "occurred_at": occurred_at})
-    return MilestoneRecorded.create(
-        event_id=milestone_id,
-        referral_id=referral_id,
-        correlation_id=correlation_id,
-        actor=milestone.actor,
-        data=data,
         occurred_at=received_at,
     )

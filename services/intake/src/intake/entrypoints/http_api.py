@@ -8,10 +8,10 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Header, Response, status
 from pydantic import BaseModel
 
-from referral_contracts import Milestone, ReferralRequest, utc_now
+from referral_contracts import ReferralRequest, utc_now
 from service_kit.messaging import EventPublisher
 
-from ..service_layer.intake import record_milestone, submit_referral
+from ..service_layer.intake import submit_referral
 
 
 class Accepted(BaseModel):
@@ -30,24 +30,12 @@ def http_routes(bus: EventPublisher) -> APIRouter:
     async def post_referral(
         request: ReferralRequest, response: Response, correlation_id: CorrelationHeader = None
     ) -> Accepted:
-        """Accept a referral. 202: it is on its way to triage; read its state from tracking."""
+        """Accept a referral. 202: it is on its way to triage; read its state from tracking.
+        Sending the same client_reference again with changed content revises the referral (this is
+        how a sender answers a clarification request)."""
         correlation_id = correlation_id or uuid4()
         event = await submit_referral(request, bus=bus, correlation_id=correlation_id, now=utc_now())
         response.headers["X-Correlation-ID"] = str(correlation_id)
         return Accepted(referral_id=event.referral_id, event_id=event.event_id, correlation_id=correlation_id)
-
-    @router.post(
-        "/referrals/{referral_id}/milestones", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted
-    )
-    async def post_milestone(
-        referral_id: UUID, milestone: Milestone, response: Response, correlation_id: CorrelationHeader = None
-    ) -> Accepted:
-        """Record a milestone (acknowledged, accepted, contact attempted, appointment, engaged)."""
-        correlation_id = correlation_id or uuid4()
-        event = await record_milestone(
-            referral_id, milestone, bus=bus, correlation_id=correlation_id, now=utc_now()
-        )
-        response.headers["X-Correlation-ID"] = str(correlation_id)
-        return Accepted(referral_id=referral_id, event_id=event.event_id, correlation_id=correlation_id)
 
     return router

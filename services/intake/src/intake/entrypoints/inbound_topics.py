@@ -1,14 +1,14 @@
-"""Agencies that publish to Kafka directly send the same payloads as the HTTP API."""
+"""Agencies that publish to Kafka directly send the same payload as `POST /v1/referrals`."""
 
 from __future__ import annotations
 
 from faststream.kafka import KafkaBroker
 from faststream.kafka.message import KafkaMessage
 
-from referral_contracts import MilestoneReport, ReferralRequest, topics, utc_now
+from referral_contracts import ReferralRequest, topics, utc_now
 from service_kit.messaging import KafkaEventBus, correlation_id_of, subscribe
 
-from ..service_layer.intake import record_milestone, submit_referral
+from ..service_layer.intake import submit_referral
 
 GROUP = "intake"
 
@@ -17,10 +17,4 @@ def register_inbound_subscribers(broker: KafkaBroker, bus: KafkaEventBus) -> Non
     async def on_referral(request: ReferralRequest, message: KafkaMessage) -> None:
         await submit_referral(request, bus=bus, correlation_id=correlation_id_of(message), now=utc_now())
 
-    async def on_milestone(report: MilestoneReport, message: KafkaMessage) -> None:
-        await record_milestone(
-            report.referral_id, report.milestone(), bus=bus, correlation_id=correlation_id_of(message), now=utc_now()
-        )
-
     subscribe(broker, bus, topic=topics.REFERRALS_INBOUND, model=ReferralRequest, group_id=GROUP, handle=on_referral)
-    subscribe(broker, bus, topic=topics.MILESTONES_INBOUND, model=MilestoneReport, group_id=GROUP, handle=on_milestone)

@@ -17,7 +17,7 @@ from uuid import UUID
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from referral_contracts import ClosureOutcome, ReferralClosed
+from referral_contracts import ClosureOutcome, DataCategory, ReferralClosed, may_share
 from referral_contracts.directory import Directory
 
 EMAIL = "email"  # the delivery channel; SMS escalations will be another
@@ -30,6 +30,8 @@ OUTCOME_MEANINGS: dict[ClosureOutcome, str] = {
     ClosureOutcome.ESCALATED: "the referral was handed to a crisis or safeguarding pathway with a named owner",
     ClosureOutcome.WITHDRAWN: "the referral was withdrawn or cancelled by the sender",
 }
+
+WITHHELD = "the outcome is not shared: the person's consent does not allow it"
 
 # Autoescape everywhere except the plain-text part, where HTML entities would be noise.
 _TEMPLATES = Environment(
@@ -53,16 +55,19 @@ def closure_notice(event: ReferralClosed, directory: Directory) -> ClosureNotice
     # A closing agency missing from the directory must not hold back the notice: its id still
     # tells the sender who closed the loop.
     closing_agency_name = closing_agency.name if closing_agency else closure.closing_agency_id
+    # Consent decides whether the sender may learn how it ended; that the loop closed it may always.
+    shared = may_share(closure.consent, DataCategory.OUTCOME, closure.source_agency_id)
+    outcome = closure.outcome.value if shared else "closed"
     context = {
         "referral_id": str(event.referral_id),
         "client_reference": closure.client_reference,
-        "outcome": closure.outcome.value,
-        "outcome_meaning": OUTCOME_MEANINGS[closure.outcome],
+        "outcome": outcome,
+        "outcome_meaning": OUTCOME_MEANINGS[closure.outcome] if shared else WITHHELD,
         "closing_agency_name": closing_agency_name,
         "closed_at": _utc_text(closure.closed_at),
     }
     return ClosureNotice(
-        subject=_one_line(f"Referral closed ({closure.outcome.value}): your reference {closure.client_reference}"),
+        subject=_one_line(f"Referral closed ({outcome}): your reference {closure.client_reference}"),
         text=_TEMPLATES.get_template("closure_notice.txt").render(context),
         html=_TEMPLATES.get_template("closure_notice.html").render(context),
     )

@@ -1,4 +1,4 @@
-"""MongoDB storage of tracking's event log and referral views.
+"""MongoDB storage of tracking's event log, referral views and what it has published.
 
 The log is append-only and keyed by event id, so a redelivered event is recognised and stored
 once. A view is replaced only by one that folds more events: two handlers racing on the same
@@ -7,19 +7,20 @@ referral can never leave the older view behind.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
-from pymongo import ASCENDING, AsyncMongoClient
+from pymongo import ASCENDING, AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from referral_contracts import Event
 from referral_contracts.events import event_model
 
-from ..domain.model import ReferralView
+from ..domain.model import OPEN_STATES, ReferralView
 
-_INTERNAL = ("_id", "closure_published")
+_INTERNAL = ("_id", "published")
 
 
 class ReferralStore(Protocol):
@@ -27,8 +28,11 @@ class ReferralStore(Protocol):
     async def events_for(self, referral_id: UUID) -> list[Event]: ...
     async def save_view(self, view: ReferralView) -> bool: ...
     async def view(self, referral_id: UUID) -> ReferralView | None: ...
-    async def closure_published(self, referral_id: UUID) -> bool: ...
-    async def mark_closure_published(self, referral_id: UUID) -> None: ...
+    async def published(self, referral_id: UUID) -> set[UUID]: ...
+    async def mark_published(self, referral_id: UUID, event_id: UUID) -> None: ...
+    async def claim_person_service(self, key: str, referral_id: UUID) -> UUID: ...
+    async def release_person_service(self, key: str, referral_id: UUID) -> None: ...
+    async def quiet_open_referrals(self, before: datetime, limit: int) -> list[UUID]: ...
 
 
 def connect(url: str) -> AsyncMongoClient:
@@ -39,19 +43,19 @@ class MongoReferralStore:
     def __init__(self, database: AsyncDatabase) -> None:
         self._events = database["events"]
         self._referrals = database["referrals"]
+        self._open_by_person = database["open_referrals_by_person_service"]
 
     async def ensure_indexes(self) -> None:
         await self._events.create_index([("referral_id", ASCENDING), ("occurred_at", ASCENDING)])
+        # The unknown-outcome sweep reads only open referrals that have been quiet too long.
+        await self._referrals.create_index([("last_activity_at", ASCENDING), ("state", ASCENDING)])
 
     async def append(self, event: Event) -> bool:
         """Store an event once; False when it was already stored (a redelivery)."""
         try:
             await self._events.insert_one({
-                "_id": event.event_id,
-                "referral_id": event.referral_id,
-                "event_type": event.event_type,
-                "schema_version": event.schema_version,
-                "occurred_at": event.occurred_at,
+                "_id": event.event_id, "referral_id": event.referral_id, "event_type": event.event_type,
+                "schema_version": event.schema_version, "occurred_at": event.occurred_at,
                 "body": event.model_dump(mode="json"),
             })
         except DuplicateKeyError:
@@ -64,11 +68,10 @@ class MongoReferralStore:
 
     async def save_view(self, view: ReferralView) -> bool:
         """Store the view unless one folding at least as many events is there already."""
-        fields = view.model_dump()
         try:
             await self._referrals.update_one(
                 {"_id": view.referral_id, "events_applied": {"$lt": view.events_applied}},
-                {"$set": fields, "$setOnInsert": {"closure_published": False}},
+                {"$set": view.model_dump(), "$setOnInsert": {"published": []}},
                 upsert=True,
             )
         except DuplicateKeyError:  # the filter missed an existing, newer view and the upsert collided
@@ -81,9 +84,33 @@ class MongoReferralStore:
             return None
         return ReferralView.model_validate({k: v for k, v in document.items() if k not in _INTERNAL})
 
-    async def closure_published(self, referral_id: UUID) -> bool:
-        document = await self._referrals.find_one({"_id": referral_id}, {"closure_published": 1})
-        return bool(document and document.get("closure_published"))
+    async def published(self, referral_id: UUID) -> set[UUID]:
+        document = await self._referrals.find_one({"_id": referral_id}, {"published": 1})
+        return set(document.get("published", [])) if document else set()
 
-    async def mark_closure_published(self, referral_id: UUID) -> None:
-        await self._referrals.update_one({"_id": referral_id}, {"$set": {"closure_published": True}})
+    async def mark_published(self, referral_id: UUID, event_id: UUID) -> None:
+        await self._referrals.update_one({"_id": referral_id}, {"$addToSet": {"published": event_id}})
+
+    async def claim_person_service(self, key: str, referral_id: UUID) -> UUID:
+        """The open referral holding this person-and-service key: this one, if none held it."""
+        for _ in range(2):  # two first claims can race on the upsert; the loser reads the winner
+            try:
+                held = await self._open_by_person.find_one_and_update(
+                    {"_id": key}, {"$setOnInsert": {"referral_id": referral_id}},
+                    upsert=True, return_document=ReturnDocument.AFTER,
+                )
+                return held["referral_id"]
+            except DuplicateKeyError:
+                continue
+        raise RuntimeError(f"could not claim person-service key for referral {referral_id}")
+
+    async def release_person_service(self, key: str, referral_id: UUID) -> None:
+        await self._open_by_person.delete_one({"_id": key, "referral_id": referral_id})
+
+    async def quiet_open_referrals(self, before: datetime, limit: int = 1000) -> list[UUID]:
+        cursor = self._referrals.find(
+            {"last_activity_at": {"$lt": before}, "state": {"$in": [s.value for s in OPEN_STATES]},
+             "outcome_unknown_since": None},
+            {"_id": 1},
+        ).limit(limit)
+        return [document["_id"] async for document in cursor]

@@ -1,14 +1,29 @@
-"""The closure message for the originating agency, built from a closed referral."""
+"""What tracking says to other services because of a referral's state: derived, never stored twice.
+
+The fold decides what should have been said (a closure message once closed, a reroute request while
+a redirect waits for triage); ids are derived from the referral and the event that caused them, so
+saying it again after a crash is recognised downstream as the same message.
+"""
 
 from __future__ import annotations
 
-from referral_contracts import Actor, Closure, ReferralClosed, derived_id
+from referral_contracts import (
+    Actor,
+    Closure,
+    Event,
+    ReferralClosed,
+    ReferralSubmitted,
+    Reroute,
+    RerouteRequested,
+    derived_id,
+    topics,
+)
 
-from .model import ReferralView
+from .model import ReferralView, State
 
 
 def closure_message(view: ReferralView) -> ReferralClosed | None:
-    """None while the loop is open. The id is derived, so rebuilding it never makes a second one."""
+    """None while the loop is open."""
     if view.closure is None:
         return None
     return ReferralClosed.create(
@@ -23,5 +38,37 @@ def closure_message(view: ReferralView) -> ReferralClosed | None:
             closing_agency_id=view.closure.closing_agency_id,
             closed_at=view.closure.closed_at,
             client_reference=view.client_reference,
+            consent=view.consent,
+            reason_code=view.closure.reason_code,
         ),
     )
+
+
+def reroute_request(view: ReferralView, events: list[Event]) -> RerouteRequested | None:
+    """While a redirect waits for triage's answer: the request for it, with the latest package."""
+    pending = view.pending_reroute
+    if view.state is not State.REDIRECTING or pending is None or view.pending_lead_agency_id:
+        return None
+    latest = next(e for e in events if isinstance(e, ReferralSubmitted) and e.event_id == view.latest_submission)
+    holder = view.lead_agency_id or next(a.agency_id for a in view.accountable)
+    return RerouteRequested.create(
+        event_id=pending.reroute_id,
+        referral_id=view.referral_id,
+        correlation_id=view.correlation_id,
+        causation_id=pending.requested_by_event,
+        actor=Actor(agency_id=holder),
+        occurred_at=pending.requested_at,
+        data=Reroute(request=latest.data, current_lead_agency_id=holder,
+                     excluded_agencies=pending.excluded_agencies, reason=pending.reason,
+                     reason_text=pending.reason_text, suggested_agency_id=pending.suggested_agency_id),
+    )
+
+
+def outgoing(view: ReferralView, events: list[Event]) -> list[tuple[str, Event]]:
+    """Every message the referral's state calls for, with its topic."""
+    messages: list[tuple[str, Event]] = []
+    if (closed := closure_message(view)) is not None:
+        messages.append((topics.REFERRAL_CLOSED, closed))
+    if (reroute := reroute_request(view, events)) is not None:
+        messages.append((topics.REFERRAL_REROUTES, reroute))
+    return messages

@@ -10,34 +10,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from referral_contracts import (
-    ClosureOutcome,
     Event,
+    LinkRelation,
     MilestoneKind,
     MilestoneRecorded,
+    OutcomeUnknown,
+    ReferralLinked,
     ReferralSubmitted,
     ReferralTriaged,
-    TriageOutcome,
 )
 
-from .model import Accountable, AccountabilityPeriod, LoopClosure, ReferralView, Role, State, TimelineEntry
+from . import milestone_rules, triage_rules
+from .accountability import hand_over, sender
+from .model import AccountabilityPeriod, ReferralView, State, TimelineEntry
+from .refusal import Refused
 
-# Milestones and the states they need before them (None: any assigned state will do).
-_MILESTONE_STATE = {
-    MilestoneKind.ACKNOWLEDGED: State.ACKNOWLEDGED,
-    MilestoneKind.ACCEPTED: State.ACCEPTED,
-    MilestoneKind.CONTACT_ATTEMPTED: State.CONTACT_ATTEMPTED,
-    MilestoneKind.APPOINTMENT_SCHEDULED: State.APPOINTMENT_SCHEDULED,
-    MilestoneKind.ENGAGED: State.CLOSED,
-}
-_ASSIGNED = {State.ASSIGNED, State.ACKNOWLEDGED, State.ACCEPTED, State.CONTACT_ATTEMPTED,
-             State.APPOINTMENT_SCHEDULED}
-_OWNED = {State.ACCEPTED, State.CONTACT_ATTEMPTED, State.APPOINTMENT_SCHEDULED}
-_NEEDS_OWNER = {MilestoneKind.CONTACT_ATTEMPTED, MilestoneKind.APPOINTMENT_SCHEDULED, MilestoneKind.ENGAGED}
-_RANK = {ReferralSubmitted: 0, ReferralTriaged: 1, MilestoneRecorded: 2}
-
-
-class Refused(Exception):
-    pass
+_RANK = {ReferralSubmitted: 0, ReferralTriaged: 1, MilestoneRecorded: 2, ReferralLinked: 3, OutcomeUnknown: 4}
 
 
 def in_order(events: Iterable[Event]) -> list[Event]:
@@ -47,129 +35,96 @@ def in_order(events: Iterable[Event]) -> list[Event]:
 def fold(events: Iterable[Event]) -> ReferralView | None:
     """The referral as its events make it; None until its submission is known."""
     ordered = in_order(events)
-    submitted = next((e for e in ordered if isinstance(e, ReferralSubmitted)), None)
-    if submitted is None:
+    first = next((e for e in ordered if isinstance(e, ReferralSubmitted)), None)
+    if first is None:
         return None
-    view = _opened(submitted)
+    view = _opened(first)
     for event in ordered:
-        if event is submitted:
-            continue
-        try:
-            view = _apply(view, event)
-            refusal = None
-        except Refused as refused:
-            refusal = str(refused)
-        view = _noted(view, event, refusal)
+        if event is not first:
+            view = apply(view, event)
     return view.model_copy(update={"events_applied": len(ordered)})
 
 
-def _opened(event: ReferralSubmitted) -> ReferralView:
-    sender = [Accountable(agency_id=event.data.source_agency_id, role=Role.SENDER, person=event.actor.person)]
-    entry = _entry(event, "referral submitted", None)
-    return ReferralView(
-        referral_id=event.referral_id,
-        correlation_id=event.correlation_id,
-        state=State.SUBMITTED,
-        source_agency_id=event.data.source_agency_id,
-        client_reference=event.data.client_reference,
-        submitted_at=event.occurred_at,
-        accountable=sender,
-        accountability=[AccountabilityPeriod(accountable=sender, start=event.occurred_at)],
-        timeline=[entry],
-        last_activity_at=event.occurred_at,
-        events_applied=1,
-    )
+def apply(view: ReferralView, event: Event) -> ReferralView:
+    """The view after `event`, or the same view with the event noted as refused."""
+    try:
+        changed, what = _transition(view, event)
+    except Refused as refused:
+        return _noted(view, event, _describe(event), str(refused))
+    if isinstance(event, OutcomeUnknown):  # a flag is not activity
+        return _noted(changed, event, what, None, activity=False)
+    return _noted(changed.model_copy(update={"outcome_unknown_since": None}), event, what, None)
 
 
-def _apply(view: ReferralView, event: Event) -> ReferralView:
-    if view.state is State.CLOSED:
-        raise Refused(f"referral is closed ({view.closure.outcome.value})")
-    if isinstance(event, ReferralTriaged):
-        return _triaged(view, event)
+def check(view: ReferralView, event: Event) -> None:
+    """Raise Refused if `event` may not happen now: the same rule the fold applies."""
+    _transition(view, event)
+
+
+def _transition(view: ReferralView, event: Event) -> tuple[ReferralView, str]:
     if isinstance(event, MilestoneRecorded):
-        return _milestone(view, event)
+        return milestone_rules.apply(view, event), _describe(event)
+    if isinstance(event, ReferralTriaged):
+        return triage_rules.apply(view, event), _describe(event)
+    if isinstance(event, ReferralSubmitted):
+        return triage_rules.revise(view, event), f"referral revised (revision {view.revision + 1})"
+    if isinstance(event, ReferralLinked):
+        return _linked(view, event), _describe(event)
+    if isinstance(event, OutcomeUnknown):
+        if not view.is_open or event.data.last_activity_at != view.last_activity_at:
+            raise Refused("stale flag: there was activity since, or the referral is no longer open")
+        return view.model_copy(update={"outcome_unknown_since": event.occurred_at}), _describe(event)
     raise Refused(f"{event.event_type} does not apply to a referral")
 
 
-def _triaged(view: ReferralView, event: ReferralTriaged) -> ReferralView:
-    if view.state is not State.SUBMITTED:
-        raise Refused(f"already triaged (state {view.state.value})")
-    decision = event.data
-    changes = {"tier": decision.tier, "contact_deadline": decision.contact_deadline,
-               "warm_handoff": decision.warm_handoff}
-    if decision.outcome is TriageOutcome.ASSIGNED:
-        lead = [Accountable(agency_id=decision.lead_agency_id, role=Role.LEAD)]
-        # Warm handoff: the sender stays accountable with the lead until first engagement.
-        holders = view.accountable + lead if decision.warm_handoff else lead
-        changes |= {"state": State.ASSIGNED, "lead_agency_id": decision.lead_agency_id}
-    else:
-        holders = [Accountable(agency_id=event.actor.agency_id, role=Role.TRIAGE_DESK, person=event.actor.person)]
-        changes |= {"state": State.UNASSIGNED}
-    return _hand_over(view.model_copy(update=changes), holders, event)
+def _opened(event: ReferralSubmitted) -> ReferralView:
+    request = event.data
+    entry = _entry(event, "referral submitted", None)
+    view = ReferralView(
+        referral_id=event.referral_id, correlation_id=event.correlation_id, state=State.SUBMITTED,
+        source_agency_id=request.source_agency_id, client_reference=request.client_reference,
+        service_type=request.service_type, submitted_at=event.occurred_at, consent=request.consent,
+        latest_submission=event.event_id,
+        accountable=[], accountability=[], timeline=[entry], last_activity_at=event.occurred_at,
+        events_applied=1,
+    )
+    holders = [sender(view, event.actor.person)]
+    return view.model_copy(update={
+        "accountable": holders, "accountability": [AccountabilityPeriod(accountable=holders, start=event.occurred_at)],
+    })
 
 
-def _milestone(view: ReferralView, event: MilestoneRecorded) -> ReferralView:
-    milestone = event.data
-    if view.state not in _ASSIGNED:
-        raise Refused(f"{milestone.kind.value} needs an assigned lead agency (state {view.state.value})")
-    if event.actor.agency_id != view.lead_agency_id:
-        raise Refused(f"{event.actor.agency_id} is not the accountable lead agency")
-    if milestone.kind in _NEEDS_OWNER and view.state not in _OWNED:
-        raise Refused(f"{milestone.kind.value} before the referral was accepted by a named owner")
-    changes: dict = {"state": _next_state(view.state, milestone.kind)}
-    if milestone.kind is MilestoneKind.ACCEPTED:
-        changes["owner"] = milestone.owner
-        holders = [h if h.role is not Role.LEAD else h.model_copy(update={"person": milestone.owner})
-                   for h in view.accountable]
-        return _hand_over(view.model_copy(update=changes), holders, event)
-    if milestone.kind is MilestoneKind.CONTACT_ATTEMPTED:
-        changes["contact_attempts"] = view.contact_attempts + 1
-    if milestone.kind is MilestoneKind.ENGAGED:
-        changes["closure"] = LoopClosure(outcome=ClosureOutcome.ENGAGED,
-                                         closed_at=milestone.occurred_at or event.occurred_at,
-                                         closing_agency_id=event.actor.agency_id)
-        return _hand_over(view.model_copy(update=changes), [], event, closes=True)
-    return view.model_copy(update=changes)
+def _linked(view: ReferralView, event: ReferralLinked) -> ReferralView:
+    link = event.data
+    if link.relation is LinkRelation.RE_REFERRED_AS:
+        return view.model_copy(update={"linked_referrals": [*view.linked_referrals, link.other_referral_id]})
+    if not view.is_open:
+        raise Refused(f"referral is {view.state.value}")
+    linked = view.model_copy(update={"state": State.LINKED, "linked_to": link.other_referral_id})
+    return hand_over(linked, [], event.occurred_at)
 
 
-def _next_state(current: State, kind: MilestoneKind) -> State:
-    """Milestones move forward only: a late acknowledgement after acceptance keeps 'accepted'."""
-    order = [State.ASSIGNED, State.ACKNOWLEDGED, State.ACCEPTED, State.CONTACT_ATTEMPTED,
-             State.APPOINTMENT_SCHEDULED, State.CLOSED]
-    target = _MILESTONE_STATE[kind]
-    return max(current, target, key=order.index)
-
-
-def _hand_over(view: ReferralView, holders: list[Accountable], event: Event, closes: bool = False) -> ReferralView:
-    """Close the current accountability period and open the next, with no gap between them."""
-    at = event.occurred_at
-    history = list(view.accountability)
-    history[-1] = history[-1].model_copy(update={"end": at})
-    if not closes:
-        history.append(AccountabilityPeriod(accountable=holders, start=at))
-    return view.model_copy(update={"accountable": [] if closes else holders, "accountability": history,
-                                   "state": State.CLOSED if closes else view.state})
-
-
-def _noted(view: ReferralView, event: Event, refusal: str | None) -> ReferralView:
-    entry = _entry(event, _describe(event), refusal)
-    last = view.last_activity_at if refusal else max(view.last_activity_at, event.occurred_at)
-    return view.model_copy(update={"timeline": view.timeline + [entry], "last_activity_at": last})
+def _noted(view: ReferralView, event: Event, what: str, refusal: str | None, activity: bool = True) -> ReferralView:
+    entry = _entry(event, what, refusal)
+    last = view.last_activity_at if refusal or not activity else max(view.last_activity_at, event.occurred_at)
+    return view.model_copy(update={"timeline": [*view.timeline, entry], "last_activity_at": last})
 
 
 def _describe(event: Event) -> str:
     if isinstance(event, ReferralTriaged):
-        d = event.data
-        where = f"lead {d.lead_agency_id}" if d.lead_agency_id else "no eligible agency"
-        return f"triaged {d.tier.value}: {where}, contact by {d.contact_deadline.isoformat()}"
+        return triage_rules.describe(event)
     if isinstance(event, MilestoneRecorded):
-        m = event.data
-        detail = {MilestoneKind.ACCEPTED: f" (owner {m.owner})",
-                  MilestoneKind.CONTACT_ATTEMPTED: f" #{m.attempt_number}: {m.outcome.value if m.outcome else ''}"}
-        return m.kind.value.replace("_", " ") + detail.get(m.kind, "")
+        return milestone_rules.describe(event)
+    if isinstance(event, ReferralLinked):
+        relation = "duplicate of" if event.data.relation is LinkRelation.DUPLICATE_OF else "re-referred as"
+        return f"{relation} {event.data.other_referral_id} (from {event.data.other_source_agency_id})"
+    if isinstance(event, OutcomeUnknown):
+        return f"outcome unknown: no activity for {event.data.threshold_days} days"
     return event.event_type
 
 
 def _entry(event: Event, what: str, refusal: str | None) -> TimelineEntry:
+    kind: MilestoneKind | None = event.data.kind if isinstance(event, MilestoneRecorded) else None
     return TimelineEntry(at=event.occurred_at, event_id=event.event_id, event_type=event.event_type, what=what,
-                         agency_id=event.actor.agency_id, person=event.actor.person, refused=refusal)
+                         agency_id=event.actor.agency_id, person=event.actor.person,
+                         milestone=kind.value if kind else None, refused=refusal)

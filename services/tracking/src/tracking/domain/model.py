@@ -1,7 +1,7 @@
 """What tracking knows about a referral: its state, who is accountable, and its timeline.
 
-Holds no personal data: the handoff package stays in the event log; this view is what staff,
-oversight and the closure message are built from.
+Holds no personal data: the handoff package stays in the event log, read only as consent allows;
+this view is what staff, oversight and the closure message are built from.
 """
 
 from __future__ import annotations
@@ -12,18 +12,27 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from referral_contracts import AcuityTier, ClosureOutcome
+from referral_contracts import AcuityTier, ClosureOutcome, Consent, RedirectReason
 
 
 class State(StrEnum):
     SUBMITTED = "submitted"  # received by the platform, awaiting triage
+    AWAITING_CLARIFICATION = "awaiting_clarification"  # the sender was asked for missing information
     UNASSIGNED = "unassigned"  # triaged, no eligible agency: the triage desk holds it
     ASSIGNED = "assigned"  # lead agency assigned, not yet acknowledged
     ACKNOWLEDGED = "acknowledged"
     ACCEPTED = "accepted"  # a named owner at the lead agency
     CONTACT_ATTEMPTED = "contact_attempted"
     APPOINTMENT_SCHEDULED = "appointment_scheduled"
+    REDIRECTING = "redirecting"  # the lead asked to route it on; it stays accountable meanwhile
+    LINKED = "linked"  # a duplicate of an open referral, tracked there
     CLOSED = "closed"
+
+
+OPEN_STATES = frozenset(State) - {State.LINKED, State.CLOSED}
+WITH_LEAD = frozenset({State.ASSIGNED, State.ACKNOWLEDGED, State.ACCEPTED, State.CONTACT_ATTEMPTED,
+                       State.APPOINTMENT_SCHEDULED, State.REDIRECTING})
+OWNED = frozenset({State.ACCEPTED, State.CONTACT_ATTEMPTED, State.APPOINTMENT_SCHEDULED})
 
 
 class Role(StrEnum):
@@ -57,6 +66,7 @@ class TimelineEntry(ViewModel):
     what: str
     agency_id: str
     person: str | None = None
+    milestone: str | None = None
     refused: str | None = Field(default=None, description="Why this event changed nothing, if it did not.")
 
 
@@ -64,6 +74,19 @@ class LoopClosure(ViewModel):
     outcome: ClosureOutcome
     closed_at: datetime
     closing_agency_id: str
+    reason_code: str | None = None
+
+
+class PendingReroute(ViewModel):
+    """A redirect the lead asked for, waiting for triage's answer and the next agency's acceptance."""
+
+    requested_by_event: UUID
+    reroute_id: UUID = Field(description="Id of the RerouteRequested sent to triage; its answer names it.")
+    requested_at: datetime
+    reason: RedirectReason
+    reason_text: str
+    suggested_agency_id: str | None = None
+    excluded_agencies: list[str]
 
 
 class ReferralView(ViewModel):
@@ -72,16 +95,41 @@ class ReferralView(ViewModel):
     state: State
     source_agency_id: str
     client_reference: str
+    service_type: str
     submitted_at: datetime
+    revision: int = 1
+    latest_submission: UUID = Field(description="Event id of the latest revision of the handoff package.")
+    consent: Consent
     tier: AcuityTier | None = None
     lead_agency_id: str | None = None
     owner: str | None = None
+    pending_lead_agency_id: str | None = None
+    previous_leads: list[str] = Field(default_factory=list)
     warm_handoff: bool = False
+    clock_started_at: datetime | None = None
     contact_deadline: datetime | None = None
+    interim_safety_actions: list[str] = Field(default_factory=list)
+    missing_information: list[str] = Field(default_factory=list)
+    clarification_due: datetime | None = None
     contact_attempts: int = 0
+    appointments_missed: int = 0
+    pending_reroute: PendingReroute | None = None
     accountable: list[Accountable]
     accountability: list[AccountabilityPeriod]
     timeline: list[TimelineEntry]
     closure: LoopClosure | None = None
+    linked_to: UUID | None = None
+    linked_referrals: list[UUID] = Field(default_factory=list)
+    outcome_unknown_since: datetime | None = None
     last_activity_at: datetime
     events_applied: int = Field(description="How many events this view folds; a newer view folds more.")
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    def involved_agencies(self) -> set[str]:
+        """Agencies with a part in this referral: they may read it, as consent allows."""
+        agencies = {self.source_agency_id, *self.previous_leads}
+        agencies |= {a.agency_id for a in self.accountable}
+        return agencies | {a for a in (self.lead_agency_id, self.pending_lead_agency_id) if a}

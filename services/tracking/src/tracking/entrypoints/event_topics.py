@@ -1,14 +1,24 @@
-"""Tracking's subscriptions: every event that moves a referral, from whichever topic it comes."""
+"""Tracking's subscriptions: every event that moves a referral, and milestones agencies publish."""
 
 from __future__ import annotations
 
 from faststream.kafka import KafkaBroker
 from faststream.kafka.message import KafkaMessage
 
-from referral_contracts import Event, MilestoneRecorded, ReferralSubmitted, ReferralTriaged, topics
-from service_kit.messaging import KafkaEventBus, subscribe
+from referral_contracts import (
+    Event,
+    MilestoneRecorded,
+    MilestoneReport,
+    ReferralSubmitted,
+    ReferralTriaged,
+    topics,
+    utc_now,
+)
+from service_kit.messaging import KafkaEventBus, correlation_id_of, subscribe
 
 from ..adapters.referral_store import ReferralStore
+from ..domain.refusal import Refused
+from ..service_layer.commands import UnknownReferral, record_milestone
 from ..service_layer.tracking import apply_event
 
 GROUP = "tracking"
@@ -23,5 +33,15 @@ def register_event_subscribers(broker: KafkaBroker, bus: KafkaEventBus, store: R
     async def on_event(event: Event, _: KafkaMessage) -> None:
         await apply_event(event, store=store, bus=bus)
 
+    async def on_inbound_milestone(report: MilestoneReport, message: KafkaMessage) -> None:
+        """The topic twin of POST .../milestones: a refused milestone is dead-lettered with why."""
+        try:
+            await record_milestone(report.referral_id, report.milestone(), store=store, bus=bus,
+                                   correlation_id=correlation_id_of(message), now=utc_now())
+        except (Refused, UnknownReferral) as refused:
+            await bus.dead_letter(message, f"refused: {refused}")
+
     for topic, model in SUBSCRIPTIONS.items():
         subscribe(broker, bus, topic=topic, model=model, group_id=GROUP, handle=on_event)
+    subscribe(broker, bus, topic=topics.MILESTONES_INBOUND, model=MilestoneReport, group_id=GROUP,
+              handle=on_inbound_milestone)

@@ -1,22 +1,82 @@
+"""Tracking's HTTP API: read a referral, record what happened to it, ask who held it when."""
+
 from __future__ import annotations
 
-from uuid import UUID
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID, uuid4
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Header, HTTPException, Query, Response, status
+from pydantic import BaseModel
+
+from referral_contracts import Milestone, ReferralRequest, utc_now
+from service_kit.messaging import EventPublisher
 
 from ..adapters.referral_store import ReferralStore
-from ..domain.model import ReferralView
+from ..domain.accountability import accountable_at
+from ..domain.model import Accountable, ReferralView
+from ..domain.refusal import Refused
+from ..service_layer.commands import UnknownReferral, record_milestone
+from ..service_layer.reads import NotAllowed, handoff_package
+
+CorrelationHeader = Annotated[UUID | None, Header(alias="X-Correlation-ID")]
+# Until agencies authenticate (the security issue), the caller names its agency in a header.
+AgencyHeader = Annotated[str, Header(alias="X-Agency-ID", min_length=1, max_length=64)]
 
 
-def http_routes(store: ReferralStore) -> APIRouter:
-    router = APIRouter(prefix="/v1")
+class AccountableAt(BaseModel):
+    referral_id: UUID
+    at: datetime
+    accountable: list[Accountable]
 
-    @router.get("/referrals/{referral_id}", response_model=ReferralView)
-    async def get_referral(referral_id: UUID) -> ReferralView:
-        """State, who is accountable now and since when, deadline, closure and the timeline."""
+
+def http_routes(store: ReferralStore, bus: EventPublisher) -> APIRouter:
+    router = APIRouter(prefix="/v1/referrals")
+
+    async def known(referral_id: UUID) -> ReferralView:
         view = await store.view(referral_id)
         if view is None:
-            raise HTTPException(status_code=404, detail=f"referral {referral_id} is not known to tracking")
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"referral {referral_id} is not known to tracking")
         return view
+
+    @router.get("/{referral_id}", response_model=ReferralView)
+    async def get_referral(referral_id: UUID) -> ReferralView:
+        """State, who is accountable now and since when, deadline, closure and the timeline."""
+        return await known(referral_id)
+
+    @router.post("/{referral_id}/milestones", response_model=ReferralView, status_code=status.HTTP_201_CREATED,
+                 responses={409: {"description": "not allowed in the referral's current state"}})
+    async def post_milestone(referral_id: UUID, milestone: Milestone, response: Response,
+                             correlation_id: CorrelationHeader = None) -> ReferralView:
+        """Record a milestone or a closure. 409 names the current state when it may not happen now."""
+        try:
+            view, created = await record_milestone(referral_id, milestone, store=store, bus=bus,
+                                                   correlation_id=correlation_id or uuid4(), now=utc_now())
+        except UnknownReferral as unknown:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, str(unknown)) from None
+        except Refused as refused:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(refused)) from None
+        if not created:
+            response.status_code = status.HTTP_200_OK
+        return view
+
+    @router.get("/{referral_id}/accountability", response_model=AccountableAt)
+    async def who_was_accountable(referral_id: UUID, at: Annotated[datetime, Query()]) -> AccountableAt:
+        """Who held responsibility at `at` (ISO 8601 with a time zone)."""
+        if at.tzinfo is None:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "at: give a time zone, e.g. ...Z")
+        view = await known(referral_id)
+        return AccountableAt(referral_id=referral_id, at=at, accountable=accountable_at(view, at))
+
+    @router.get("/{referral_id}/handoff-package", response_model=ReferralRequest,
+                responses={403: {"description": "no part in the referral, or consent does not allow it"}})
+    async def get_handoff_package(referral_id: UUID, agency_id: AgencyHeader) -> ReferralRequest:
+        """The person's details and needs, for agencies with a part in the referral, as consent allows."""
+        try:
+            return await handoff_package(referral_id, agency_id=agency_id, store=store)
+        except UnknownReferral as unknown:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, str(unknown)) from None
+        except NotAllowed as refused:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, str(refused)) from None
 
     return router

@@ -1,15 +1,19 @@
-"""The pure core of the triage service: policy model, business calendar and triage rules.
+"""The pure core of the triage service: tiering, required information, routing and decisions.
 
-No I/O happens here (apart from `load_policy`, called explicitly) and no clock is read: the clock
-start is always passed in, so every decision can be replayed and tested.
+The policy model and the business calendar it uses live in `referral_contracts.policy` and
+`referral_contracts.calendar`, shared with tracking. No I/O happens here and no clock is read: the
+clock start is always passed in, so every decision can be replayed and tested.
 """
 
-from .calendar import clock_start_day, deadline, end_of_working_day, next_working_day
-from .policy import BusinessCalendar, Policy, TierPolicy, TimeStandard, WorkingHours, load_policy
-from .rules import TIER_PRECEDENCE, acuity_tier, age_on, choose_lead, language_matches, triage
+from .capacity import ServiceOfAnotherAgency, UnknownService, check_capacity_change
+from .required_information import is_empty, missing_information, value_at
+from .routing import LeadChoice, age_on, choose_lead, eligibility_problems, language_matches, service_problems
+from .rules import NEVER_HELD_FOR_INFORMATION, clock_start_for, reroute, triage
+from .tiering import TIER_PRECEDENCE, TierBasis, acuity_tier
 
 __all__ = [
-    "TIER_PRECEDENCE", "BusinessCalendar", "Policy", "TierPolicy", "TimeStandard", "WorkingHours",
-    "acuity_tier", "age_on", "choose_lead", "clock_start_day", "deadline", "end_of_working_day",
-    "language_matches", "load_policy", "next_working_day", "triage",
+    "NEVER_HELD_FOR_INFORMATION", "TIER_PRECEDENCE", "LeadChoice", "ServiceOfAnotherAgency", "TierBasis",
+    "UnknownService", "acuity_tier", "age_on", "check_capacity_change", "choose_lead", "clock_start_for",
+    "eligibility_problems", "is_empty", "language_matches", "missing_information", "reroute",
+    "service_problems", "triage", "value_at",
 ]

@@ -1,62 +1,127 @@
-"""The shared triage criteria: acuity tier, warm handoff, contact deadline and accountable lead agency.
+"""The triage decision: tier, warm handoff, clock and deadline, missing information and the
+accountable lead agency, for a new referral (`triage`) and for one a lead routes on (`reroute`).
 
 Pure: the same request, directory, policy and clock start always give the same decision.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date, datetime, timezone
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
 
-from referral_contracts.directory import Agency, Capacity, Directory, Eligibility, Service, ServiceStatus
-from referral_contracts.events import AcuityTier, TriageDecision, TriageOutcome
-from referral_contracts.referral import Person, ReferralRequest, RiskFlag
+from referral_contracts.calendar import close_of_business, deadline
+from referral_contracts.directory import Directory
+from referral_contracts.events import AcuityTier, Reroute, TriageDecision, TriageOutcome
+from referral_contracts.policy import ClockStart, Policy
+from referral_contracts.referral import ReferralRequest
 
-from .calendar import deadline
-from .policy import Policy, TimeStandard
+from .required_information import missing_information
+from .routing import choose_lead
+from .tiering import acuity_tier
 
-# Highest first: a referral takes the highest tier any of its flags points to. Spelled out rather
-# than taken from the enum's order, so reordering the contract cannot change clinical priority.
-TIER_PRECEDENCE: tuple[AcuityTier, ...] = (
-    AcuityTier.URGENT,
-    AcuityTier.CRISIS_FOLLOW_UP,
-    AcuityTier.PRIORITY,
-    AcuityTier.ROUTINE,
-)
+# Never delay care for paperwork: these tiers are routed even while information is missing, and
+# the sender is asked for it at the same time.
+NEVER_HELD_FOR_INFORMATION = frozenset({AcuityTier.URGENT, AcuityTier.CRISIS_FOLLOW_UP})
+REFERRING_AGENCY = "it is the referring agency"
+
+
+def clock_start_for(
+    request: ReferralRequest, policy: Policy, *, submitted_at: datetime, triaged_at: datetime
+) -> datetime:
+    """The clock start the request's tier names: when the platform received it, or the decision."""
+    tier = acuity_tier(request, policy).tier
+    return submitted_at if policy.tier(tier).clock_starts_at is ClockStart.SUBMITTED else triaged_at
 
 
 def triage(
     request: ReferralRequest, *, directory: Directory, policy: Policy, clock_start: datetime
 ) -> TriageDecision:
-    """Decide tier, deadline and lead. With no suitable agency the decision is UNASSIGNED, still
-    with a deadline: the triage desk stays accountable, a referral is never bounced back bare."""
-    tier, raising_flags = acuity_tier(request.risk_flags, policy)
-    tier_policy = policy.tier(tier)
-    due = deadline(clock_start, tier_policy.standard, policy.calendar)  # also rejects a naive start
-    handoff_flags = [flag for flag in _unique(request.risk_flags) if flag in policy.warm_handoff_flags]
+    """Decide tier, deadline and lead. Missing required information asks the sender (outcome
+    CLARIFICATION_NEEDED) unless the tier is never held for it. With no suitable agency the
+    decision is UNASSIGNED, still with a deadline: the triage desk stays accountable; a referral
+    is never bounced back bare."""
+    return _decide(
+        request, directory=directory, policy=policy, clock_start=clock_start,
+        excluded={request.source_agency_id: REFERRING_AGENCY}, hold_for_information=True,
+        unassigned=lambda tier: (
+            f"unassigned: no agency offers an eligible {request.service_type} service with capacity for "
+            f"{tier.value}; {policy.triage_desk_agency_id} stays accountable until a lead is found"
+        ),
+    )
 
-    reasons = [_tier_reason(tier, raising_flags), _standard_reason(tier_policy.standard)]
+
+def reroute(reroute: Reroute, *, directory: Directory, policy: Policy, clock_start: datetime) -> TriageDecision:
+    """No wrong door: route the latest handoff package on, tiered as any request, to an agency that
+    is neither the sender, the current lead nor an earlier lead; the suggestion first if eligible.
+    A referral already with a lead is never held for missing information (the sender is still
+    asked). The service layer sets `reroute_of`."""
+    request, current = reroute.request, reroute.current_lead_agency_id
+    excluded = {request.source_agency_id: REFERRING_AGENCY}
+    excluded.setdefault(current, "it is the current lead, which asked to route it on")
+    for agency_id in reroute.excluded_agencies:
+        excluded.setdefault(agency_id, "an earlier lead")
+    return _decide(
+        request, directory=directory, policy=policy, clock_start=clock_start, excluded=excluded,
+        hold_for_information=False, suggested=reroute.suggested_agency_id,
+        first_reason=f"reroute requested by {current}: {reroute.reason.value}",
+        unassigned=lambda tier: (
+            f"unassigned: no other agency offers an eligible {request.service_type} service with capacity "
+            f"for {tier.value}; {policy.triage_desk_agency_id} joins, and {current} stays accountable "
+            "until a new lead accepts"
+        ),
+    )
+
+
+def _decide(
+    request: ReferralRequest,
+    *,
+    directory: Directory,
+    policy: Policy,
+    clock_start: datetime,
+    excluded: Mapping[str, str],
+    hold_for_information: bool,
+    unassigned: Callable[[AcuityTier], str],
+    suggested: str | None = None,
+    first_reason: str | None = None,
+) -> TriageDecision:
+    basis = acuity_tier(request, policy)
+    tier_policy = policy.tier(basis.tier)
+    due = deadline(clock_start, tier_policy.standard, policy.calendar)  # also rejects a naive start
+    handoff_flags = [flag for flag in dict.fromkeys(request.risk_flags) if flag in policy.warm_handoff_flags]
+    missing = missing_information(request, policy, basis.tier)
+    clarification_due = close_of_business(clock_start, policy.calendar) if missing else None
+
+    reasons = [first_reason] if first_reason else []
+    started = "on receipt" if tier_policy.clock_starts_at is ClockStart.SUBMITTED else "at triage"
+    reasons += [basis.reason(), f"first contact due {tier_policy.standard.describe()}, clock started {started}"]
     if handoff_flags:
         reasons.append(
-            f"warm handoff ({_names(handoff_flags)}): {request.source_agency_id} stays accountable "
-            "with the lead until first engagement"
+            f"warm handoff ({', '.join(str(flag) for flag in handoff_flags)}): {request.source_agency_id} "
+            "stays accountable with the lead until first engagement"
         )
+    held = bool(missing) and hold_for_information and basis.tier not in NEVER_HELD_FOR_INFORMATION
+    if missing:
+        ask = f"missing {', '.join(missing)}: {request.source_agency_id} is asked for it by close of business"
+        reasons.append(f"clarification needed: {ask}; {policy.triage_desk_agency_id} stays accountable"
+                       if held else f"{ask}; care is not held up for it")
 
-    # Age is judged on the partnership's calendar date, not UTC's: near midnight they differ.
-    today = clock_start.astimezone(policy.calendar.zone).date()
-    lead, service, lead_reasons = choose_lead(
-        request, directory, accepted_capacity=tier_policy.accepted_capacity, tier=tier, on=today
-    )
-    reasons.extend(lead_reasons)
-    if lead is None:
-        reasons.append(
-            f"unassigned: no agency offers an eligible {request.service_type} service with capacity "
-            f"for {tier.value}; {policy.triage_desk_agency_id} stays accountable until a lead is found"
+    lead = service = None
+    if not held:
+        # Age is judged on the partnership's calendar date, not UTC's: near midnight they differ.
+        choice = choose_lead(
+            request, directory, accepted_capacity=tier_policy.accepted_capacity, tier=basis.tier,
+            on=clock_start.astimezone(policy.calendar.zone).date(), excluded=excluded, suggested=suggested,
         )
+        lead, service = choice.agency, choice.service
+        reasons.extend(choice.reasons)
+        if lead is None:
+            reasons.append(unassigned(basis.tier))
 
+    outcome = (TriageOutcome.CLARIFICATION_NEEDED if held
+               else TriageOutcome.ASSIGNED if lead else TriageOutcome.UNASSIGNED)
     return TriageDecision(
-        outcome=TriageOutcome.ASSIGNED if lead else TriageOutcome.UNASSIGNED,
-        tier=tier,
+        outcome=outcome,
+        tier=basis.tier,
         lead_agency_id=lead.id if lead else None,
         service_id=service.id if service else None,
         clock_started_at=clock_start.astimezone(timezone.utc),
@@ -64,108 +129,7 @@ def triage(
         warm_handoff=bool(handoff_flags),
         interim_safety_actions=list(tier_policy.interim_safety_actions),
         reasons=reasons,
+        missing_information=missing,
+        clarification_due=clarification_due,
+        excluded_agencies=list(excluded),
     )
-
-
-def acuity_tier(flags: Iterable[RiskFlag], policy: Policy) -> tuple[AcuityTier, list[RiskFlag]]:
-    """The highest tier any flag points to, and the flags that put it there."""
-    present = _unique(flags)
-    for tier in TIER_PRECEDENCE:
-        raising = [flag for flag in present if flag in policy.tier(tier).risk_flags]
-        if raising:
-            return tier, raising
-    return AcuityTier.ROUTINE, []
-
-
-def choose_lead(
-    request: ReferralRequest,
-    directory: Directory,
-    *,
-    accepted_capacity: Iterable[Capacity],
-    tier: AcuityTier,
-    on: date,
-) -> tuple[Agency | None, Service | None, list[str]]:
-    """The first suitable (agency, service) in directory order, which is the partnership's order of
-    preference, plus a reason for every candidate of the right service type that was passed over."""
-    accepted = set(accepted_capacity)
-    reasons: list[str] = []
-    for agency in directory.agencies:
-        candidates = [s for s in agency.services if s.service_type == request.service_type]
-        if not candidates:
-            continue
-        if agency.id == request.source_agency_id:
-            # Referring a person back to the team that referred them closes no loop.
-            reasons.append(f"skipped {agency.id}: it is the referring agency")
-            continue
-        for service in candidates:
-            problems = service_problems(service, request.person, accepted, tier, on)
-            if not problems:
-                reasons.append(
-                    f"lead {agency.id} (service {service.id}): first eligible {request.service_type} "
-                    "service with capacity in the partnership's order of preference"
-                )
-                return agency, service, reasons
-            reasons.append(f"skipped {agency.id}/{service.id}: {'; '.join(problems)}")
-    return None, None, reasons
-
-
-def service_problems(
-    service: Service, person: Person, accepted: set[Capacity], tier: AcuityTier, on: date
-) -> list[str]:
-    """Why this service cannot take this person now; empty when it can."""
-    problems: list[str] = []
-    if service.status is not ServiceStatus.ACTIVE:
-        problems.append(f"service is {service.status.value}")
-    if service.capacity not in accepted:
-        problems.append(f"capacity {service.capacity.value} not accepted for {tier.value}")
-    problems.extend(eligibility_problems(service.eligibility, person, on))
-    return problems
-
-
-def eligibility_problems(eligibility: Eligibility, person: Person, on: date) -> list[str]:
-    # Reasons name the rule, not the person's data: they travel further than the handoff package.
-    problems: list[str] = []
-    age = age_on(person.date_of_birth, on)
-    if age < eligibility.min_age:
-        problems.append(f"under the minimum age {eligibility.min_age}")
-    elif age > eligibility.max_age:
-        problems.append(f"over the maximum age {eligibility.max_age}")
-    if eligibility.areas and person.area not in eligibility.areas:
-        problems.append("area not served")
-    if eligibility.languages and not language_matches(person.language, eligibility.languages):
-        problems.append(f"language not offered (offers {', '.join(eligibility.languages)})")
-    return problems
-
-
-def age_on(date_of_birth: date, on: date) -> int:
-    """Completed years on `on`. Someone born on 29 February turns a year older on 1 March in common
-    years (the English legal reading), which is what comparing (month, day) tuples gives."""
-    had_birthday = (on.month, on.day) >= (date_of_birth.month, date_of_birth.day)
-    return on.year - date_of_birth.year - (0 if had_birthday else 1)
-
-
-def language_matches(tag: str, offered: Iterable[str]) -> bool:
-    """BCP 47 basic filtering (RFC 4647 §3.3.1), case-insensitive: a service offering "en" serves
-    "en-GB"; one offering "en-GB" does not serve plain "en"."""
-    tag = tag.lower()
-    return any(tag == o.lower() or tag.startswith(o.lower() + "-") for o in offered)
-
-
-def _tier_reason(tier: AcuityTier, raising_flags: list[RiskFlag]) -> str:
-    if raising_flags:
-        return f"tier {tier.value}: risk flags {_names(raising_flags)}"
-    return f"tier {tier.value}: no risk flag raises the tier"
-
-
-def _standard_reason(standard: TimeStandard) -> str:
-    if standard.hours is not None:
-        return f"first contact due within {standard.hours} hours (wall clock)"
-    return f"first contact due within {standard.business_days} business days (by close of working hours)"
-
-
-def _unique(flags: Iterable[RiskFlag]) -> list[RiskFlag]:
-    return list(dict.fromkeys(flags))
-
-
-def _names(flags: Iterable[RiskFlag]) -> str:
-    return ", ".join(str(flag) for flag in flags)  # StrEnum: str() is the value

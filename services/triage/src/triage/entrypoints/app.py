@@ -1,30 +1,48 @@
-"""Wires triage: the directory and policy files, and the subscription to submitted referrals."""
+"""Wires triage: the directory and policy files, the subscriptions and the directory HTTP API."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 from faststream.kafka.message import KafkaMessage
 
-from referral_contracts import ReferralSubmitted, topics, utc_now
+from referral_contracts import CapacityChanged, ReferralSubmitted, RerouteRequested, topics, utc_now
 from referral_contracts.directory import Directory
+from referral_contracts.policy import load_policy
 from service_kit.app import service_app
 from service_kit.messaging import KafkaEventBus, new_broker, subscribe
 
 from ..config import Settings
-from ..domain import load_policy
-from ..service_layer.triage_referral import triage_submitted
+from ..service_layer.capacity import LiveDirectory
+from ..service_layer.triage_referral import triage_reroute, triage_submitted
+from .http_api import http_routes
+
+GROUP = "triage"
 
 
 def create_app(settings: Settings) -> FastAPI:
     # Read once at start: a bad directory or policy file stops the service before it consumes.
-    directory = Directory.load(settings.directory_path)
+    directory = LiveDirectory(Directory.load(settings.directory_path))
     policy = load_policy(settings.policy_path)
     broker = new_broker(settings.kafka_bootstrap_servers, client_id="triage")
     bus = KafkaEventBus(broker, consumer_name="triage")
 
     async def on_submitted(event: ReferralSubmitted, _: KafkaMessage) -> None:
-        await triage_submitted(event, directory=directory, policy=policy, bus=bus, now=utc_now())
+        await triage_submitted(event, directory=directory.current, policy=policy, bus=bus, now=utc_now())
 
-    subscribe(broker, bus, topic=topics.REFERRAL_SUBMITTED, model=ReferralSubmitted, group_id="triage",
+    async def on_reroute(event: RerouteRequested, _: KafkaMessage) -> None:
+        await triage_reroute(event, directory=directory.current, policy=policy, bus=bus, now=utc_now())
+
+    async def on_capacity(event: CapacityChanged, _: KafkaMessage) -> None:
+        directory.apply(event)
+
+    subscribe(broker, bus, topic=topics.REFERRAL_SUBMITTED, model=ReferralSubmitted, group_id=GROUP,
               handle=on_submitted)
-    return service_app(title="Referral triage", broker=broker)
+    subscribe(broker, bus, topic=topics.REFERRAL_REROUTES, model=RerouteRequested, group_id=GROUP,
+              handle=on_reroute)
+    # No consumer group: every instance reads the whole capacity topic from the start, on every
+    # start, so each rebuilds the current capacity of every service for itself.
+    subscribe(broker, bus, topic=topics.DIRECTORY_CAPACITY, model=CapacityChanged, group_id=None,
+              handle=on_capacity)
+    app = service_app(title="Referral triage", broker=broker, routers=[http_routes(lambda: directory.current, bus)])
+    app.state.directory = directory
+    return app

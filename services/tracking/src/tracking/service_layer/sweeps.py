@@ -1,0 +1,37 @@
+"""Background checks over many referrals. Time is passed in, so tests never wait for it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from referral_contracts import OutcomeUnknown, UnknownOutcome, derived_id, topics
+from service_kit.messaging import EventPublisher
+
+from ..adapters.referral_store import ReferralStore
+from .tracking import TRACKING, apply_event
+
+
+async def flag_unknown_outcomes(
+    *, store: ReferralStore, bus: EventPublisher, now: datetime, after_days: int, limit: int = 1000
+) -> int:
+    """Flag open referrals with no activity for `after_days`; returns how many were flagged.
+
+    Reads only the quiet ones (an index on last activity), so its cost follows how many are due,
+    not how many are open. Ids derive from the referral and its last activity: replicas sweeping
+    at once flag each referral once.
+    """
+    flagged = 0
+    for referral_id in await store.quiet_open_referrals(now - timedelta(days=after_days), limit):
+        view = await store.view(referral_id)
+        if view is None or not view.is_open or view.outcome_unknown_since is not None:
+            continue
+        event = OutcomeUnknown.create(
+            event_id=derived_id(referral_id, "outcome-unknown", view.last_activity_at.isoformat()),
+            referral_id=referral_id, correlation_id=view.correlation_id, actor=TRACKING, occurred_at=now,
+            data=UnknownOutcome(last_activity_at=view.last_activity_at, threshold_days=after_days),
+        )
+        after = await apply_event(event, store=store, bus=bus)
+        if after is not None and after.outcome_unknown_since is not None:
+            await bus.publish(topics.REFERRAL_FLAGS, event)
+            flagged += 1
+    return flagged

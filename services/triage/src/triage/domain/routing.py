@@ -1,0 +1,109 @@
+"""Choosing the accountable lead agency from the directory: service type, status, capacity and
+eligibility, the partnership's order of preference, agencies that may not lead, a suggestion."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from referral_contracts.directory import Agency, Capacity, Directory, Eligibility, Service, ServiceStatus
+from referral_contracts.events import AcuityTier
+from referral_contracts.referral import Person, ReferralRequest
+
+
+@dataclass(frozen=True)
+class LeadChoice:
+    agency: Agency | None
+    service: Service | None
+    reasons: list[str] = field(default_factory=list)
+
+
+def choose_lead(
+    request: ReferralRequest,
+    directory: Directory,
+    *,
+    accepted_capacity: Iterable[Capacity],
+    tier: AcuityTier,
+    on: date,
+    excluded: Mapping[str, str],
+    suggested: str | None = None,
+) -> LeadChoice:
+    """The first suitable (agency, service) in directory order, which is the partnership's order of
+    preference, with `suggested` tried first; `excluded` maps agencies that may not lead to why.
+    Every candidate of the right service type that was passed over gets a reason."""
+    accepted = set(accepted_capacity)
+    reasons = _suggestion_notes(suggested, directory, excluded)
+    for agency in _preferred_first(directory.agencies, suggested):
+        candidates = [s for s in agency.services if s.service_type == request.service_type]
+        if not candidates:
+            continue
+        if agency.id in excluded:
+            reasons.append(f"skipped {agency.id}: {excluded[agency.id]}")
+            continue
+        for service in candidates:
+            problems = service_problems(service, request.person, accepted, tier, on)
+            if not problems:
+                why = ("suggested, and eligible with capacity" if agency.id == suggested else
+                       f"first eligible {request.service_type} service with capacity in the partnership's "
+                       "order of preference")
+                reasons.append(f"lead {agency.id} (service {service.id}): {why}")
+                return LeadChoice(agency, service, reasons)
+            reasons.append(f"skipped {agency.id}/{service.id}: {'; '.join(problems)}")
+    return LeadChoice(None, None, reasons)
+
+
+def service_problems(
+    service: Service, person: Person, accepted: set[Capacity], tier: AcuityTier, on: date
+) -> list[str]:
+    """Why this service cannot take this person now; empty when it can."""
+    problems: list[str] = []
+    if service.status is not ServiceStatus.ACTIVE:
+        problems.append(f"service is {service.status.value}")
+    if service.capacity not in accepted:
+        problems.append(f"capacity {service.capacity.value} not accepted for {tier.value}")
+    problems.extend(eligibility_problems(service.eligibility, person, on))
+    return problems
+
+
+def eligibility_problems(eligibility: Eligibility, person: Person, on: date) -> list[str]:
+    # Reasons name the rule, not the person's data: they travel further than the handoff package.
+    problems: list[str] = []
+    age = age_on(person.date_of_birth, on)
+    if age < eligibility.min_age:
+        problems.append(f"under the minimum age {eligibility.min_age}")
+    elif age > eligibility.max_age:
+        problems.append(f"over the maximum age {eligibility.max_age}")
+    if eligibility.areas and person.area not in eligibility.areas:
+        problems.append("area not served")
+    if eligibility.languages and not language_matches(person.language, eligibility.languages):
+        problems.append(f"language not offered (offers {', '.join(eligibility.languages)})")
+    return problems
+
+
+def age_on(date_of_birth: date, on: date) -> int:
+    """Completed years on `on`. Someone born on 29 February turns a year older on 1 March in common
+    years (the English legal reading), which is what comparing (month, day) tuples gives."""
+    had_birthday = (on.month, on.day) >= (date_of_birth.month, date_of_birth.day)
+    return on.year - date_of_birth.year - (0 if had_birthday else 1)
+
+
+def language_matches(tag: str, offered: Iterable[str]) -> bool:
+    """BCP 47 basic filtering (RFC 4647 §3.3.1), case-insensitive: a service offering "en" serves
+    "en-GB"; one offering "en-GB" does not serve plain "en"."""
+    tag = tag.lower()
+    return any(tag == o.lower() or tag.startswith(o.lower() + "-") for o in offered)
+
+
+def _preferred_first(agencies: list[Agency], suggested: str | None) -> list[Agency]:
+    return sorted(agencies, key=lambda agency: agency.id != suggested)  # stable: order kept otherwise
+
+
+def _suggestion_notes(suggested: str | None, directory: Directory, excluded: Mapping[str, str]) -> list[str]:
+    if suggested is None:
+        return []
+    if directory.agency(suggested) is None:
+        return [f"suggested {suggested} is not in the directory"]
+    if suggested in excluded:
+        return [f"suggested {suggested} cannot lead: {excluded[suggested]}"]
+    return []

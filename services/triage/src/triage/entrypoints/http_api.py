@@ -1,0 +1,90 @@
+"""HTTP API of the directory as triage sees it: current capacity, and capacity changes by agencies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Header, HTTPException, Response, status
+from pydantic import BaseModel, Field, field_validator
+
+from referral_contracts import Actor, CapacityChange, utc_now
+from referral_contracts.directory import Capacity, Directory, Eligibility, ServiceStatus
+from service_kit.messaging import EventPublisher
+
+from ..domain import ServiceOfAnotherAgency, UnknownService
+from ..service_layer.capacity import request_capacity_change
+
+CorrelationHeader = Annotated[UUID | None, Header(alias="X-Correlation-ID")]
+
+
+class CapacityUpdate(BaseModel):
+    """The body of `PUT /v1/directory/services/{service_id}/capacity`."""
+
+    agency_id: str = Field(description="The agency that runs the service.")
+    capacity: Capacity
+    reason_text: str | None = Field(default=None, max_length=500)
+    actor: Actor
+
+    @field_validator("actor")
+    @classmethod
+    def _named_person(cls, actor: Actor) -> Actor:
+        if actor.person is None:
+            raise ValueError("actor.person: a capacity change names the person who made it")
+        return actor
+
+
+class CapacityAccepted(BaseModel):
+    service_id: str
+    event_id: UUID
+    correlation_id: UUID
+
+
+class ServiceView(BaseModel):
+    agency_id: str
+    service_id: str
+    name: str
+    service_type: str
+    status: ServiceStatus
+    capacity: Capacity
+    eligibility: Eligibility
+
+
+def http_routes(directory: Callable[[], Directory], bus: EventPublisher) -> APIRouter:
+    """`directory` gives the current directory (capacity changes applied) at each request."""
+    router = APIRouter(prefix="/v1/directory")
+
+    @router.get("/services", response_model=list[ServiceView])
+    async def list_services() -> list[ServiceView]:
+        """Every service in the directory with its current capacity, in the partnership's order."""
+        return [
+            ServiceView(agency_id=agency.id, service_id=service.id, name=service.name,
+                        service_type=service.service_type, status=service.status,
+                        capacity=service.capacity, eligibility=service.eligibility)
+            for agency in directory().agencies for service in agency.services
+        ]
+
+    @router.put(
+        "/services/{service_id}/capacity", status_code=status.HTTP_202_ACCEPTED, response_model=CapacityAccepted,
+        responses={404: {"description": "No such service"}, 409: {"description": "Service of another agency"}},
+    )
+    async def put_capacity(
+        service_id: str, update: CapacityUpdate, response: Response, correlation_id: CorrelationHeader = None
+    ) -> CapacityAccepted:
+        """Record a service's capacity. 202: published; routing uses it once triage has read it back."""
+        correlation_id = correlation_id or uuid4()
+        change = CapacityChange(agency_id=update.agency_id, capacity=update.capacity, reason_text=update.reason_text)
+        try:
+            event = await request_capacity_change(
+                service_id, change, actor=update.actor, directory=directory(), bus=bus,
+                correlation_id=correlation_id, now=utc_now(),
+            )
+        except UnknownService as problem:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, str(problem)) from problem
+        except ServiceOfAnotherAgency as problem:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(problem)) from problem
+        response.headers["X-Correlation-ID"] = str(correlation_id)
+        return CapacityAccepted(service_id=service_id, event_id=event.event_id, correlation_id=correlation_id)
+
+    return router

@@ -1,0 +1,139 @@
+"""The closure paths and the awkward cases, through the four running services."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+import httpx
+import pytest
+
+from factories import referral_payload
+from polling import eventually, referral_in
+
+pytestmark = pytest.mark.e2e
+
+
+def actor(agency: str, person: str = "Sam Lee") -> dict:
+    return {"agency_id": agency, "person": person}
+
+
+class Loop:
+    """One referral driven through intake and tracking, as agencies would."""
+
+    def __init__(self, services: dict[str, str], **changes) -> None:
+        self.intake, self.tracking = services["intake"], services["tracking"]
+        self.reference = changes.pop("client_reference", f"E2E-{uuid4().hex[:8]}")
+        # A person of its own, unless given: the same person twice is a duplicate, by design.
+        person = changes.pop("person", {**referral_payload()["person"], "identifier": f"P-{uuid4().hex[:10]}"})
+        self.payload = referral_payload(client_reference=self.reference, person=person, **changes)
+        response = httpx.post(f"{self.intake}/v1/referrals", json=self.payload)
+        assert response.status_code == 202, response.text
+        self.id = response.json()["referral_id"]
+
+    def wait_for(self, state: str) -> dict:
+        return eventually(referral_in(self.tracking, self.id, state), f"referral {self.id} to be {state}")
+
+    def record(self, kind: str, agency: str = "cmh-east", expect: int = 201, **details) -> httpx.Response:
+        body = {"kind": kind, "actor": actor(agency, details.pop("person", "Sam Lee")), **details}
+        response = httpx.post(f"{self.tracking}/v1/referrals/{self.id}/milestones", json=body)
+        assert response.status_code == expect, response.text
+        return response
+
+    def accept(self, agency: str = "cmh-east", person: str = "Sam Lee") -> None:
+        self.record("accepted", agency, owner=person, person=person)
+
+
+def test_declined_and_escalated_close_with_their_reasons(running_services) -> None:
+    declined, escalated = Loop(running_services), Loop(running_services)
+    for loop in (declined, escalated):
+        loop.wait_for("assigned")
+        loop.accept()
+    declined.record("declined", decline_reason="person_declined", reason_text="Wants to wait a month")
+    escalated.record("escalated", escalation_pathway="safeguarding", owner="Kit Moss",
+                     escalated_to_agency_id="crisis-team", reason_text="New safeguarding concern")
+    assert declined.wait_for("closed")["closure"]["reason_code"] == "person_declined"
+    assert escalated.wait_for("closed")["closure"]["outcome"] == "escalated"
+
+
+def offered_elsewhere(loop: Loop) -> dict:
+    def check():
+        view = httpx.get(f"{loop.tracking}/v1/referrals/{loop.id}").json()
+        desk_joined = any(a["role"] == "triage_desk" for a in view["accountable"])
+        return view if view["pending_lead_agency_id"] or desk_joined else None
+
+    return eventually(check, "triage to answer the redirect")
+
+
+def test_redirected_then_engaged_and_redirected_again_never_leaves_a_gap(running_services) -> None:
+    loop = Loop(running_services)
+    loop.wait_for("assigned")
+    loop.accept()
+    loop.record("redirect_requested", redirect_reason="no_capacity", reason_text="Caseload full")
+    offered = offered_elsewhere(loop)
+    next_lead = offered["pending_lead_agency_id"]
+    assert next_lead not in (None, "cmh-east")
+    assert [a["agency_id"] for a in offered["accountable"]] == ["cmh-east"], "held until the next one accepts"
+    loop.accept(next_lead, "Ana Ruiz")
+    # A second redirect: no third agency offers this service, so the triage desk joins the lead.
+    loop.record("redirect_requested", next_lead, redirect_reason="not_eligible", reason_text="Out of scope",
+                person="Ana Ruiz")
+    again = offered_elsewhere(loop)
+    assert again["pending_lead_agency_id"] is None
+    assert {a["agency_id"] for a in again["accountable"]} == {next_lead, "triage-desk"}
+
+    engaged = Loop(running_services)
+    engaged.wait_for("assigned")
+    engaged.accept()
+    engaged.record("redirect_requested", redirect_reason="better_fit_elsewhere", reason_text="Needs CBT")
+    other = offered_elsewhere(engaged)["pending_lead_agency_id"]
+    engaged.accept(other, "Ana Ruiz")
+    engaged.record("engaged", other, person="Ana Ruiz")
+    view = engaged.wait_for("closed")
+    assert view["previous_leads"] == ["cmh-east"] and view["closure"]["closing_agency_id"] == other
+    for periods in (view["accountability"], again["accountability"]):
+        assert all(a["end"] == b["start"] for a, b in zip(periods, periods[1:])), "accountability had a gap"
+
+
+def test_a_clarification_round_trip(running_services) -> None:
+    contact = {"preferred_method": "email", "email": "jordan@example.org"}
+    person = {**referral_payload()["person"], "identifier": f"P-{uuid4().hex[:10]}", "contact": contact}
+    loop = Loop(running_services, person=person)
+    asked = loop.wait_for("awaiting_clarification")
+    assert asked["missing_information"] == ["person.contact.phone"]
+    revised = {**loop.payload, "person": {**person, "contact": {**contact, "phone": "+44 7700 900123"}}}
+    assert httpx.post(f"{loop.intake}/v1/referrals", json=revised).json()["referral_id"] == loop.id
+    assigned = loop.wait_for("assigned")
+    assert assigned["revision"] == 2 and assigned["missing_information"] == []
+
+
+def test_consent_withdrawn_mid_loop_keeps_the_outcome_and_package_in(running_services, smtp_sink) -> None:
+    loop = Loop(running_services)
+    loop.wait_for("assigned")
+    package = f"{loop.tracking}/v1/referrals/{loop.id}/handoff-package"
+    assert httpx.get(package, headers={"X-Agency-ID": "cmh-east"}).json()["person"]["family_name"] == "Example"
+    assert httpx.get(package, headers={"X-Agency-ID": "housing-support"}).status_code == 403
+    loop.record("consent_changed", "gp-north", consent={"status": "withdrawn"}, person="Dr Amara Okafor")
+    refused = httpx.get(package, headers={"X-Agency-ID": "cmh-east"})
+    assert refused.status_code == 403 and "Example" not in refused.text
+    loop.record("withdrawn", "gp-north", withdrawal_reason="no_longer_needed", reason_text="Support found",
+                person="Dr Amara Okafor")
+    assert loop.wait_for("closed")["closure"]["outcome"] == "withdrawn"
+    [email] = eventually(lambda: [m for m in smtp_sink.messages() if loop.reference in m["Subject"]],
+                         "the closure email")
+    text = email.get_body(("plain",)).get_content()
+    assert "withdrawn" not in (text + email["Subject"]).lower() and "consent does not allow" in text
+
+
+def test_a_duplicate_referral_is_linked_and_a_replayed_milestone_changes_nothing(running_services) -> None:
+    original = Loop(running_services)
+    original.wait_for("assigned")
+    duplicate = Loop(running_services, person=original.payload["person"], source_agency_id="ed-central",
+                     referrer={"name": "Dr Lee Park", "role": "ED consultant"})
+    linked = duplicate.wait_for("linked")
+    assert linked["linked_to"] == original.id
+    assert original.wait_for("assigned")["linked_referrals"] == [duplicate.id]
+
+    milestone_id = str(uuid4())
+    first = original.record("acknowledged", milestone_id=milestone_id)
+    replay = original.record("acknowledged", expect=200, milestone_id=milestone_id)
+    assert replay.json()["events_applied"] == first.json()["events_applied"]
