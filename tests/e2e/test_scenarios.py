@@ -94,12 +94,16 @@ def test_redirected_then_engaged_and_redirected_again_never_leaves_a_gap(running
         assert all(a["end"] == b["start"] for a, b in zip(periods, periods[1:])), "accountability had a gap"
 
 
-def test_a_clarification_round_trip(running_services) -> None:
+def test_a_clarification_round_trip(running_services, smtp_sink) -> None:
     contact = {"preferred_method": "email", "email": "jordan@example.org"}
     person = {**referral_payload()["person"], "identifier": f"P-{uuid4().hex[:10]}", "contact": contact}
     loop = Loop(running_services, person=person)
     asked = loop.wait_for("awaiting_clarification")
     assert asked["missing_information"] == ["person.contact.phone"]
+    [request] = eventually(lambda: [m for m in smtp_sink.messages() if loop.reference in m["Subject"]],
+                           "the same-day clarification request to the sender")
+    assert request["To"] == "referrals@gp-north.example"
+    assert "person.contact.phone" in request.get_body(("plain",)).get_content()
     revised = {**loop.payload, "person": {**person, "contact": {**contact, "phone": "+44 7700 900123"}}}
     assert httpx.post(f"{loop.intake}/v1/referrals", json=revised).json()["referral_id"] == loop.id
     assigned = loop.wait_for("assigned")

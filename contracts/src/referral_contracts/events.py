@@ -53,6 +53,8 @@ class TriageDecision(Contract):
         default_factory=list, description="Agencies not considered: the sender and earlier leads."
     )
     reroute_of: UUID | None = Field(default=None, description="The RerouteRequested this decision answers.")
+    source_agency_id: str | None = Field(default=None, description="The sender: who is asked for clarification.")
+    client_reference: str | None = Field(default=None, max_length=100, description="The sender's own reference.")
 
 
 class ClosureOutcome(StrEnum):

@@ -1,5 +1,6 @@
 """What the notifier decides without touching the network: who is told, and what they are told."""
 
+from .clarification import clarification_request
 from .messages import EMAIL, ClosureNotice, closure_notice, compose_email, message_id
 from .recipients import NoReferralContact, Undeliverable, UnknownAgency, closure_recipients
 
@@ -9,6 +10,7 @@ __all__ = [
     "NoReferralContact",
     "Undeliverable",
     "UnknownAgency",
+    "clarification_request",
     "closure_notice",
     "closure_recipients",
     "compose_email",

@@ -7,14 +7,14 @@ import logging
 from faststream.kafka import KafkaBroker
 from faststream.kafka.message import KafkaMessage
 
-from referral_contracts import ReferralClosed, topics
+from referral_contracts import ReferralClosed, ReferralTriaged, topics
 from referral_contracts.directory import Directory
 from service_kit.messaging import KafkaEventBus, subscribe
 
 from ..adapters.delivery_ledger import DeliveryLedger
 from ..adapters.email_sender import EmailSender
 from ..domain import Undeliverable
-from ..service_layer.notify import notify_closure
+from ..service_layer.notify import notify_closure, request_clarification
 
 GROUP = "notifier"
 log = logging.getLogger(__name__)
@@ -38,4 +38,13 @@ def register_closure_subscriber(
             log.error("closure of referral %s undeliverable: %s", event.referral_id, undeliverable.reason)
             await bus.dead_letter(message, undeliverable.reason)
 
+    async def on_triaged(event: ReferralTriaged, message: KafkaMessage) -> None:
+        try:
+            await request_clarification(event, directory=directory, ledger=ledger, sender=sender,
+                                        from_address=from_address)
+        except Undeliverable as undeliverable:
+            log.error("clarification for referral %s undeliverable: %s", event.referral_id, undeliverable.reason)
+            await bus.dead_letter(message, undeliverable.reason)
+
     subscribe(broker, bus, topic=topics.REFERRAL_CLOSED, model=ReferralClosed, group_id=GROUP, handle=on_closed)
+    subscribe(broker, bus, topic=topics.REFERRAL_TRIAGED, model=ReferralTriaged, group_id=GROUP, handle=on_triaged)

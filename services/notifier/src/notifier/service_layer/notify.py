@@ -1,4 +1,4 @@
-"""Tell the originating agency that its referral's loop closed: one email per referral contact.
+"""Tell the sending agency what it needs to know: its loop closed, or triage needs more from it.
 
 Exactly once in effect: each delivery goes through the ledger, so a redelivered event sends
 nothing already sent. Failures are never swallowed:
@@ -12,28 +12,49 @@ from __future__ import annotations
 
 import logging
 
-from referral_contracts import ReferralClosed, utc_now
+from referral_contracts import Event, ReferralClosed, ReferralTriaged, utc_now
 from referral_contracts.directory import Directory
 
 from ..adapters.delivery_ledger import DeliveryLedger
 from ..adapters.email_sender import EmailSender
-from ..domain import EMAIL, closure_notice, closure_recipients, compose_email, message_id
+from ..domain import (
+    EMAIL,
+    ClosureNotice,
+    clarification_request,
+    closure_notice,
+    closure_recipients,
+    compose_email,
+    message_id,
+)
 
 log = logging.getLogger(__name__)
 
 
 async def notify_closure(
-    event: ReferralClosed,
-    *,
-    directory: Directory,
-    ledger: DeliveryLedger,
-    sender: EmailSender,
-    from_address: str,
+    event: ReferralClosed, *, directory: Directory, ledger: DeliveryLedger, sender: EmailSender, from_address: str,
 ) -> list[str]:
     """The recipients emailed by this call (those already emailed before are left out)."""
-    closure = event.data
-    recipients = closure_recipients(directory, closure.source_agency_id)
-    notice = closure_notice(event, directory)
+    recipients = closure_recipients(directory, event.data.source_agency_id)
+    return await _deliver(closure_notice(event, directory), event=event, recipients=recipients,
+                          ledger=ledger, sender=sender, from_address=from_address, what="closure notice")
+
+
+async def request_clarification(
+    event: ReferralTriaged, *, directory: Directory, ledger: DeliveryLedger, sender: EmailSender, from_address: str,
+) -> list[str]:
+    """Ask the sender, the same day, for the information triage found missing."""
+    notice = clarification_request(event)
+    if notice is None:
+        return []
+    recipients = closure_recipients(directory, event.data.source_agency_id or "")
+    return await _deliver(notice, event=event, recipients=recipients, ledger=ledger, sender=sender,
+                          from_address=from_address, what="clarification request")
+
+
+async def _deliver(
+    notice: ClosureNotice, *, event: Event, recipients: list[str], ledger: DeliveryLedger, sender: EmailSender,
+    from_address: str, what: str,
+) -> list[str]:
     emailed: list[str] = []
     for recipient in recipients:
         if not await ledger.claim(event.event_id, EMAIL, recipient):
@@ -45,9 +66,6 @@ async def notify_closure(
         await sender.send(email)
         await ledger.mark_sent(event.event_id, EMAIL, recipient)
         emailed.append(recipient)
-    log.info(
-        "closure notice for referral %s (event %s) to agency %s: %d sent, %d already sent before",
-        event.referral_id, event.event_id, closure.source_agency_id,
-        len(emailed), len(recipients) - len(emailed),
-    )
+    log.info("%s for referral %s (event %s): %d sent, %d already sent before",
+             what, event.referral_id, event.event_id, len(emailed), len(recipients) - len(emailed))
     return emailed

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from referral_contracts import Actor, ReferralSubmitted, ReferralTriaged, RerouteRequested, derived_id, topics
+from referral_contracts import (
+    Actor,
+    ReferralRequest,
+    ReferralSubmitted,
+    ReferralTriaged,
+    RerouteRequested,
+    derived_id,
+    topics,
+)
 from referral_contracts.directory import Directory
 from referral_contracts.policy import Policy
 from service_kit.messaging import EventPublisher
@@ -25,7 +33,7 @@ def decision_event(submitted: ReferralSubmitted, *, directory: Directory, policy
         correlation_id=submitted.correlation_id,
         causation_id=submitted.event_id,
         actor=Actor(agency_id=policy.triage_desk_agency_id),
-        data=decision,
+        data=decision.model_copy(update=_sender(submitted.data)),
         occurred_at=decided_at,
     )
 
@@ -44,9 +52,14 @@ def reroute_event(requested: RerouteRequested, *, directory: Directory, policy: 
         correlation_id=requested.correlation_id,
         causation_id=requested.event_id,
         actor=Actor(agency_id=policy.triage_desk_agency_id),
-        data=decision.model_copy(update={"reroute_of": requested.event_id}),
+        data=decision.model_copy(update={"reroute_of": requested.event_id, **_sender(requested.data.request)}),
         occurred_at=decided_at,
     )
+
+
+def _sender(request: ReferralRequest) -> dict[str, str]:
+    """Who must answer a clarification request, and the reference they know the referral by."""
+    return {"source_agency_id": request.source_agency_id, "client_reference": request.client_reference}
 
 
 async def triage_submitted(
