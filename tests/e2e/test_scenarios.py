@@ -141,3 +141,22 @@ def test_a_duplicate_referral_is_linked_and_a_replayed_milestone_changes_nothing
     first = original.record("acknowledged", milestone_id=milestone_id)
     replay = original.record("acknowledged", expect=200, milestone_id=milestone_id)
     assert replay.json()["events_applied"] == first.json()["events_applied"]
+
+
+def test_a_warm_handoff_keeps_the_sender_accountable_until_engagement(running_services) -> None:
+    loop = Loop(running_services, risk_flags=["suicidal_ideation"],
+                immediate_safety_actions=["crisis line number given"])
+    assigned = loop.wait_for("assigned")
+    assert assigned["tier"] == "urgent" and assigned["warm_handoff"] is True
+    assert assigned["interim_safety_actions"], "urgent referrals carry interim safety actions"
+    loop.accept()
+    held = httpx.get(f"{loop.tracking}/v1/referrals/{loop.id}").json()
+    assert {(a["agency_id"], a["role"]) for a in held["accountable"]} == {("gp-north", "sender"), ("cmh-east", "lead")}
+    loop.record("engaged")
+    closed = loop.wait_for("closed")
+    during = closed["accountability"][-1]["start"]
+    answer = httpx.get(f"{loop.tracking}/v1/referrals/{loop.id}/accountability", params={"at": during}).json()
+    assert {a["agency_id"] for a in answer["accountable"]} == {"gp-north", "cmh-east"}
+    after = httpx.get(f"{loop.tracking}/v1/referrals/{loop.id}/accountability",
+                      params={"at": closed["closure"]["closed_at"]}).json()
+    assert after["accountable"] == []
