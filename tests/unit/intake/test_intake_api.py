@@ -8,7 +8,6 @@ from uuid import UUID, uuid4
 import pytest
 import httpx
 from faststream.kafka import TestKafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 
 from intake.config import Settings
 from intake.entrypoints.app import create_app
@@ -16,6 +15,7 @@ from referral_contracts import ReferralSubmitted, topics
 from referral_contracts.codec import HEADER_DLQ_REASON, HEADER_DLQ_SOURCE_TOPIC, decode
 
 from factories import referral_payload
+from broker_recording import recorder
 
 
 
@@ -23,12 +23,6 @@ def client_for(app) -> httpx.AsyncClient:
     # The in-memory broker is started by TestKafkaBroker, so the app's lifespan is not needed.
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake")
 
-
-def recorder(records: list):
-    def record(message: KafkaMessage) -> None:
-        records.append(message)
-
-    return record
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from uuid import uuid4
 import httpx
 import pytest
 from faststream.kafka import TestKafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 
 from referral_contracts import CapacityChanged, ReferralTriaged, topics
 from referral_contracts.codec import decode, encode
@@ -15,16 +14,11 @@ from triage.config import Settings
 from triage.entrypoints.app import create_app
 
 from event_factories import submitted
+from broker_recording import recorder
 
 CMH_EAST_FULL = {"agency_id": "cmh-east", "capacity": "no_capacity", "reason_text": "Two clinicians on leave",
                  "actor": {"agency_id": "cmh-east", "person": "Ana Silva"}}
 
-
-def recorder(records: list):
-    def record(message: KafkaMessage) -> None:
-        records.append(message)
-
-    return record
 
 
 def client_for(app) -> httpx.AsyncClient:

@@ -6,7 +6,6 @@ from uuid import uuid4
 
 import pytest
 from faststream.kafka import TestKafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 
 from referral_contracts import (
     Actor,
@@ -25,13 +24,8 @@ from triage.entrypoints.app import create_app
 
 from event_factories import at, submitted
 from factories import referral_request
+from broker_recording import recorder
 
-
-def recorder(records: list):
-    def record(message: KafkaMessage) -> None:
-        records.append(message)
-
-    return record
 
 
 @pytest.fixture
