@@ -102,3 +102,34 @@ async def test_a_quiet_open_referral_is_flagged_once_and_activity_clears_the_fla
 def closed_loop_after(first):
     rid = first.referral_id
     return [triaged(first), milestone(rid, "accepted", 10), milestone(rid, "engaged", 30)]
+
+
+async def test_two_watchers_sweeping_at_once_fire_each_rung_once(mongodb_url: str) -> None:
+    import asyncio
+    from pathlib import Path
+
+    from referral_contracts.policy import load_policy
+    from tracking.domain.deadlines import next_due_at
+    from tracking.service_layer.sweeps import fire_due_escalations
+
+    policy = load_policy(Path(__file__).resolve().parents[2] / "deploy" / "demo" / "policy.yaml")
+    client = connect(mongodb_url)
+    database = client[f"tracking_test_{uuid4().hex[:8]}"]
+    replicas = [MongoReferralStore(database, next_due=lambda v: next_due_at(v, policy)) for _ in range(2)]
+    await replicas[0].ensure_indexes()
+    bus = RecordingBus()
+    first = submitted()
+    for event in (first, triaged(first)):
+        await apply_event(event, store=replicas[0], bus=bus)
+    breach_time = at(60 * 24 * 15)  # past the deadline (14 days) and the partnership rung
+    await asyncio.gather(*(fire_due_escalations(store=s, bus=bus, policy=policy, now=breach_time)
+                                    for s in replicas))
+    view = await replicas[1].view(first.referral_id)
+    assert sorted(e.step.value for e in view.escalations) == ["breach", "partnership", "reminder"]
+    sent = [e.event_id for topic, e in bus.published if topic == "referral.escalations.v1"]
+    # Stored once each; two replicas may both publish a rung, always under the same id, which the
+    # notifier's delivery ledger turns into one message.
+    assert len(set(sent)) == 3
+    assert await fire_due_escalations(store=replicas[0], bus=bus, policy=policy, now=breach_time) == 0
+    await client.drop_database(database.name)
+    await client.close()

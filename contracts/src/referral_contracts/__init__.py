@@ -9,6 +9,9 @@ from .events import (
     CapacityChanged,
     Closure,
     ClosureOutcome,
+    Escalation,
+    EscalationRaised,
+    EscalationStep,
     Link,
     LinkRelation,
     MilestoneRecorded,
@@ -39,7 +42,7 @@ from .referral import Consent, ConsentStatus, ReferralRequest, RiskFlag
 __all__ = [
     "CLOSING_KINDS", "AcuityTier", "Actor", "CapacityChange", "CapacityChanged", "Closure", "ClosureOutcome",
     "Consent", "ConsentStatus", "ContactOutcome", "DataCategory", "DeclineReason", "DirectoryEvent",
-    "EscalationPathway", "Event", "EventBase", "Link", "LinkRelation", "Milestone", "MilestoneKind",
+    "Escalation", "EscalationPathway", "EscalationRaised", "EscalationStep", "Event", "EventBase", "Link", "LinkRelation", "Milestone", "MilestoneKind",
     "MilestoneRecorded", "MilestoneReport", "OutcomeUnknown", "RedirectReason", "ReferralClosed",
     "ReferralLinked", "ReferralRequest", "ReferralSubmitted", "ReferralTriaged", "Reroute", "RerouteRequested",
     "RiskFlag", "TriageDecision", "TriageOutcome", "UnknownOutcome", "WithdrawalReason", "derived_id",

@@ -217,3 +217,17 @@ def _require_aware(moment: datetime) -> None:
     # A naive time would be silently read as the server's zone: the classic off-by-an-hour breach.
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("times must be timezone-aware")
+
+
+def within_working_hours(moment: datetime, calendar: BusinessCalendar) -> datetime:
+    """`moment` if it falls in working hours, else when working hours next begin (UTC): routine
+    escalations wait for the morning instead of waking someone at 3 a.m."""
+    _require_aware(moment)
+    local = moment.astimezone(calendar.zone)
+    day, hours = local.date(), calendar.working_hours
+    # Closing time counts as within: a deadline "by close of business" breaches at closing.
+    if calendar.is_working_day(day) and hours.start <= local.time() <= hours.end:
+        return moment.astimezone(timezone.utc)
+    if not (calendar.is_working_day(day) and local.time() < hours.start):
+        day = next_working_day(day, calendar)
+    return datetime.combine(day, hours.start, tzinfo=calendar.zone).astimezone(timezone.utc)

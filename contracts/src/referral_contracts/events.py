@@ -12,7 +12,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
-from .directory import Capacity
+from .directory import Capacity, LeadRole
 from .envelope import Contract, DirectoryEvent, Event, EventBase
 from .milestones import Milestone, RedirectReason
 from .referral import Consent, ReferralRequest
@@ -110,6 +110,24 @@ class UnknownOutcome(Contract):
     threshold_days: int
 
 
+class EscalationStep(StrEnum):
+    REMINDER = "reminder"  # to the lead before the deadline
+    BREACH = "breach"  # the deadline passed without first contact
+    PARTNERSHIP = "partnership"  # still no contact a set time after the breach
+
+
+class Escalation(Contract):
+    """A rung of the escalation ladder, fired once, for the named lead of an agency."""
+
+    step: EscalationStep
+    agency_id: str
+    role: LeadRole
+    contact_deadline: AwareDatetime
+    overdue_seconds: int = Field(ge=0, description="By how much the deadline was missed (0 before it).")
+    tier: AcuityTier
+    client_reference: str = Field(max_length=100)
+
+
 class CapacityChange(Contract):
     agency_id: str
     capacity: Capacity
@@ -161,6 +179,12 @@ class OutcomeUnknown(Event):
     data: UnknownOutcome
 
 
+class EscalationRaised(Event):
+    event_type: Literal["referral.escalation_raised"] = "referral.escalation_raised"
+    schema_version: Literal[1] = 1
+    data: Escalation
+
+
 class CapacityChanged(DirectoryEvent):
     event_type: Literal["directory.capacity_changed"] = "directory.capacity_changed"
     schema_version: Literal[1] = 1
@@ -175,6 +199,7 @@ RELEASED_EVENTS: tuple[type[EventBase], ...] = (
     RerouteRequested,
     ReferralLinked,
     OutcomeUnknown,
+    EscalationRaised,
     CapacityChanged,
 )
 

@@ -15,6 +15,7 @@ REFERRAL_TRIAGED = "referral.triaged.v1"  # triage -> tracking
 REFERRAL_MILESTONES = "referral.milestones.v1"  # intake -> tracking
 REFERRAL_CLOSED = "referral.closed.v1"  # tracking -> notifier (closure message to the sender)
 REFERRAL_REROUTES = "referral.reroutes.v1"  # tracking -> triage (no wrong door: route it on)
+REFERRAL_ESCALATIONS = "referral.escalations.v1"  # tracking -> notifier (named leads)
 REFERRAL_FLAGS = "referral.flags.v1"  # tracking -> oversight, notifier (duplicates, unknown outcomes)
 DIRECTORY_CAPACITY = "directory.capacity.v1"  # agencies / triage -> triage (keyed by service id)
 
@@ -33,6 +34,7 @@ SOURCE_TOPICS = (
     REFERRAL_MILESTONES,
     REFERRAL_CLOSED,
     REFERRAL_REROUTES,
+    REFERRAL_ESCALATIONS,
     REFERRAL_FLAGS,
     DIRECTORY_CAPACITY,
 )

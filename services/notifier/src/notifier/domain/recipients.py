@@ -27,18 +27,23 @@ class UnknownAgency(Undeliverable):
 
 
 class NoReferralContact(Undeliverable):
-    def __init__(self, agency_id: str) -> None:
-        super().__init__(f"agency {agency_id!r} has no referral contact with an email address")
+    def __init__(self, agency_id: str, role: LeadRole = LeadRole.REFERRAL_CONTACT) -> None:
+        super().__init__(f"agency {agency_id!r} has no {role.value} lead with an email address")
         self.agency_id = agency_id
 
 
-def closure_recipients(directory: Directory, agency_id: str) -> list[str]:
-    """The email addresses of the agency's referral contacts, in directory order, each once."""
+def lead_recipients(directory: Directory, agency_id: str, role: LeadRole) -> list[str]:
+    """The email addresses of the agency's named leads in `role`, in directory order, each once."""
     agency = directory.agency(agency_id)
     if agency is None:
         raise UnknownAgency(agency_id)
-    addresses = [lead.email.strip() for lead in agency.leads_in(LeadRole.REFERRAL_CONTACT) if lead.email]
+    addresses = [lead.email.strip() for lead in agency.leads_in(role) if lead.email]
     unique = list(dict.fromkeys(a for a in addresses if a))
     if not unique:
-        raise NoReferralContact(agency_id)
+        raise NoReferralContact(agency_id, role)
     return unique
+
+
+def closure_recipients(directory: Directory, agency_id: str) -> list[str]:
+    """The agency's referral contacts: who hears how its referrals closed, or what triage needs."""
+    return lead_recipients(directory, agency_id, LeadRole.REFERRAL_CONTACT)

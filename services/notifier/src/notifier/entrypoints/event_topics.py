@@ -7,14 +7,14 @@ import logging
 from faststream.kafka import KafkaBroker
 from faststream.kafka.message import KafkaMessage
 
-from referral_contracts import ReferralClosed, ReferralTriaged, topics
+from referral_contracts import EscalationRaised, ReferralClosed, ReferralTriaged, topics
 from referral_contracts.directory import Directory
 from service_kit.messaging import KafkaEventBus, subscribe
 
 from ..adapters.delivery_ledger import DeliveryLedger
 from ..adapters.email_sender import EmailSender
 from ..domain import Undeliverable
-from ..service_layer.notify import notify_closure, request_clarification
+from ..service_layer.notify import escalate, notify_closure, request_clarification
 
 GROUP = "notifier"
 log = logging.getLogger(__name__)
@@ -46,5 +46,14 @@ def register_closure_subscriber(
             log.error("clarification for referral %s undeliverable: %s", event.referral_id, undeliverable.reason)
             await bus.dead_letter(message, undeliverable.reason)
 
+    async def on_escalation(event: EscalationRaised, message: KafkaMessage) -> None:
+        try:
+            await escalate(event, directory=directory, ledger=ledger, sender=sender, from_address=from_address)
+        except Undeliverable as undeliverable:
+            log.error("escalation for referral %s undeliverable: %s", event.referral_id, undeliverable.reason)
+            await bus.dead_letter(message, undeliverable.reason)
+
+    subscribe(broker, bus, topic=topics.REFERRAL_ESCALATIONS, model=EscalationRaised, group_id=GROUP,
+              handle=on_escalation)
     subscribe(broker, bus, topic=topics.REFERRAL_CLOSED, model=ReferralClosed, group_id=GROUP, handle=on_closed)
     subscribe(broker, bus, topic=topics.REFERRAL_TRIAGED, model=ReferralTriaged, group_id=GROUP, handle=on_triaged)

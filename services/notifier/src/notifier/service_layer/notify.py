@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from referral_contracts import Event, ReferralClosed, ReferralTriaged, utc_now
+from referral_contracts import Event, EscalationRaised, ReferralClosed, ReferralTriaged, utc_now
 from referral_contracts.directory import Directory
 
 from ..adapters.delivery_ledger import DeliveryLedger
@@ -24,6 +24,8 @@ from ..domain import (
     closure_notice,
     closure_recipients,
     compose_email,
+    escalation_notice,
+    lead_recipients,
     message_id,
 )
 
@@ -49,6 +51,15 @@ async def request_clarification(
     recipients = closure_recipients(directory, event.data.source_agency_id or "")
     return await _deliver(notice, event=event, recipients=recipients, ledger=ledger, sender=sender,
                           from_address=from_address, what="clarification request")
+
+
+async def escalate(
+    event: EscalationRaised, *, directory: Directory, ledger: DeliveryLedger, sender: EmailSender, from_address: str,
+) -> list[str]:
+    """Tell the named lead of the accountable agency that a deadline is near or missed."""
+    recipients = lead_recipients(directory, event.data.agency_id, event.data.role)
+    return await _deliver(escalation_notice(event), event=event, recipients=recipients, ledger=ledger,
+                          sender=sender, from_address=from_address, what=f"escalation {event.data.step.value}")
 
 
 async def _deliver(

@@ -7,6 +7,7 @@ referral can never leave the older view behind.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
@@ -20,7 +21,7 @@ from referral_contracts.events import event_model
 
 from ..domain.model import OPEN_STATES, ReferralView
 
-_INTERNAL = ("_id", "published")
+_INTERNAL = ("_id", "published", "next_escalation_at")
 
 
 class ReferralStore(Protocol):
@@ -33,14 +34,21 @@ class ReferralStore(Protocol):
     async def claim_person_service(self, key: str, referral_id: UUID) -> UUID: ...
     async def release_person_service(self, key: str, referral_id: UUID) -> None: ...
     async def quiet_open_referrals(self, before: datetime, limit: int) -> list[UUID]: ...
+    async def escalations_due(self, now: datetime, limit: int) -> list[UUID]: ...
 
 
 def connect(url: str) -> AsyncMongoClient:
     return AsyncMongoClient(url, uuidRepresentation="standard", tz_aware=True, serverSelectionTimeoutMS=10_000)
 
 
+NextDue = Callable[[ReferralView], datetime | None]
+
+
 class MongoReferralStore:
-    def __init__(self, database: AsyncDatabase) -> None:
+    def __init__(self, database: AsyncDatabase, next_due: NextDue = lambda view: None) -> None:
+        # `next_due` (the escalation ladder, bound to the policy) is kept beside each view, indexed,
+        # so the deadline watcher reads only the referrals that are due.
+        self._next_due = next_due
         self._events = database["events"]
         self._referrals = database["referrals"]
         self._open_by_person = database["open_referrals_by_person_service"]
@@ -49,6 +57,7 @@ class MongoReferralStore:
         await self._events.create_index([("referral_id", ASCENDING), ("occurred_at", ASCENDING)])
         # The unknown-outcome sweep reads only open referrals that have been quiet too long.
         await self._referrals.create_index([("last_activity_at", ASCENDING), ("state", ASCENDING)])
+        await self._referrals.create_index([("next_escalation_at", ASCENDING)])
 
     async def append(self, event: Event) -> bool:
         """Store an event once; False when it was already stored (a redelivery)."""
@@ -71,7 +80,8 @@ class MongoReferralStore:
         try:
             await self._referrals.update_one(
                 {"_id": view.referral_id, "events_applied": {"$lt": view.events_applied}},
-                {"$set": view.model_dump(), "$setOnInsert": {"published": []}},
+                {"$set": view.model_dump() | {"next_escalation_at": self._next_due(view)},
+                 "$setOnInsert": {"published": []}},
                 upsert=True,
             )
         except DuplicateKeyError:  # the filter missed an existing, newer view and the upsert collided
@@ -113,4 +123,8 @@ class MongoReferralStore:
              "outcome_unknown_since": None},
             {"_id": 1},
         ).limit(limit)
+        return [document["_id"] async for document in cursor]
+
+    async def escalations_due(self, now: datetime, limit: int = 1000) -> list[UUID]:
+        cursor = self._referrals.find({"next_escalation_at": {"$lte": now}}, {"_id": 1}).limit(limit)
         return [document["_id"] async for document in cursor]

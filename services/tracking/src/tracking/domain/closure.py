@@ -1,4 +1,4 @@
-"""What tracking says to other services because of a referral's state: derived, never stored twice.
+"""What tracking says to other services because of a referral's state: derived, said once.
 
 The fold decides what should have been said (a closure message once closed, a reroute request while
 a redirect waits for triage); ids are derived from the referral and the event that caused them, so
@@ -71,4 +71,6 @@ def outgoing(view: ReferralView, events: list[Event]) -> list[tuple[str, Event]]
         messages.append((topics.REFERRAL_CLOSED, closed))
     if (reroute := reroute_request(view, events)) is not None:
         messages.append((topics.REFERRAL_REROUTES, reroute))
+    fired = {record.event_id for record in view.escalations}
+    messages += [(topics.REFERRAL_ESCALATIONS, e) for e in events if e.event_id in fired]
     return messages

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from referral_contracts import (
+    EscalationRaised,
     Event,
     LinkRelation,
     MilestoneKind,
@@ -22,10 +23,11 @@ from referral_contracts import (
 
 from . import milestone_rules, triage_rules
 from .accountability import hand_over, sender
-from .model import AccountabilityPeriod, ReferralView, State, TimelineEntry
+from .deadlines import CLOCK_RUNNING
+from .model import AccountabilityPeriod, EscalationRecord, ReferralView, State, TimelineEntry
 from .refusal import Refused
 
-_RANK = {ReferralSubmitted: 0, ReferralTriaged: 1, MilestoneRecorded: 2, ReferralLinked: 3, OutcomeUnknown: 4}
+_RANK = {ReferralSubmitted: 0, ReferralTriaged: 1, MilestoneRecorded: 2, ReferralLinked: 3, OutcomeUnknown: 4, EscalationRaised: 5}
 
 
 def in_order(events: Iterable[Event]) -> list[Event]:
@@ -51,7 +53,7 @@ def apply(view: ReferralView, event: Event) -> ReferralView:
         changed, what = _transition(view, event)
     except Refused as refused:
         return _noted(view, event, _describe(event), str(refused))
-    if isinstance(event, OutcomeUnknown):  # a flag is not activity
+    if isinstance(event, (OutcomeUnknown, EscalationRaised)):  # the platform's own alarms are not activity
         return _noted(changed, event, what, None, activity=False)
     return _noted(changed.model_copy(update={"outcome_unknown_since": None}), event, what, None)
 
@@ -70,6 +72,8 @@ def _transition(view: ReferralView, event: Event) -> tuple[ReferralView, str]:
         return triage_rules.revise(view, event), f"referral revised (revision {view.revision + 1})"
     if isinstance(event, ReferralLinked):
         return _linked(view, event), _describe(event)
+    if isinstance(event, EscalationRaised):
+        return _escalated(view, event), _describe(event)
     if isinstance(event, OutcomeUnknown):
         if not view.is_open or event.data.last_activity_at != view.last_activity_at:
             raise Refused("stale flag: there was activity since, or the referral is no longer open")
@@ -104,6 +108,15 @@ def _linked(view: ReferralView, event: ReferralLinked) -> ReferralView:
     return hand_over(linked, [], event.occurred_at)
 
 
+def _escalated(view: ReferralView, event: EscalationRaised) -> ReferralView:
+    if view.state not in CLOCK_RUNNING or view.contact_deadline != event.data.contact_deadline:
+        raise Refused(f"stale escalation: the clock it belongs to no longer runs (state {view.state.value})")
+    e = event.data
+    record = EscalationRecord(event_id=event.event_id, step=e.step, at=event.occurred_at, agency_id=e.agency_id,
+                              role=e.role, contact_deadline=e.contact_deadline, overdue_seconds=e.overdue_seconds)
+    return view.model_copy(update={"escalations": [*view.escalations, record]})
+
+
 def _noted(view: ReferralView, event: Event, what: str, refusal: str | None, activity: bool = True) -> ReferralView:
     entry = _entry(event, what, refusal)
     last = view.last_activity_at if refusal or not activity else max(view.last_activity_at, event.occurred_at)
@@ -118,6 +131,10 @@ def _describe(event: Event) -> str:
     if isinstance(event, ReferralLinked):
         relation = "duplicate of" if event.data.relation is LinkRelation.DUPLICATE_OF else "re-referred as"
         return f"{relation} {event.data.other_referral_id} (from {event.data.other_source_agency_id})"
+    if isinstance(event, EscalationRaised):
+        e = event.data
+        late = f", {e.overdue_seconds // 60} min overdue" if e.overdue_seconds else ""
+        return f"escalation {e.step.value} to the {e.role.value} lead of {e.agency_id}{late}"
     if isinstance(event, OutcomeUnknown):
         return f"outcome unknown: no activity for {event.data.threshold_days} days"
     return event.event_type

@@ -12,7 +12,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from referral_contracts import AcuityTier, ClosureOutcome, Consent, RedirectReason
+from referral_contracts import AcuityTier, ClosureOutcome, Consent, EscalationStep, RedirectReason
+from referral_contracts.directory import LeadRole
 
 
 class State(StrEnum):
@@ -77,6 +78,18 @@ class LoopClosure(ViewModel):
     reason_code: str | None = None
 
 
+class EscalationRecord(ViewModel):
+    """A rung fired: when, to whom, and by how much the deadline was missed."""
+
+    event_id: UUID
+    step: EscalationStep
+    at: datetime
+    agency_id: str
+    role: LeadRole
+    contact_deadline: datetime
+    overdue_seconds: int
+
+
 class PendingReroute(ViewModel):
     """A redirect the lead asked for, waiting for triage's answer and the next agency's acceptance."""
 
@@ -120,6 +133,7 @@ class ReferralView(ViewModel):
     closure: LoopClosure | None = None
     linked_to: UUID | None = None
     linked_referrals: list[UUID] = Field(default_factory=list)
+    escalations: list[EscalationRecord] = Field(default_factory=list)
     outcome_unknown_since: datetime | None = None
     last_activity_at: datetime
     events_applied: int = Field(description="How many events this view folds; a newer view folds more.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from functools import partial
 
 from fastapi import FastAPI
 
@@ -15,7 +16,8 @@ from service_kit.messaging import KafkaEventBus, new_broker
 
 from ..adapters.referral_store import MongoReferralStore, connect
 from ..config import Settings
-from ..service_layer.sweeps import flag_unknown_outcomes
+from ..domain.deadlines import next_due_at
+from ..service_layer.sweeps import fire_due_escalations, flag_unknown_outcomes
 from .event_topics import register_event_subscribers
 from .http_api import http_routes
 
@@ -23,25 +25,26 @@ log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings) -> FastAPI:
-    # The partnership's threshold, shared with triage through the one policy file.
-    quiet_days = load_policy(settings.policy_path).unknown_outcome_after_days
+    # The partnership's ladder and thresholds, shared with triage through the one policy file.
+    policy = load_policy(settings.policy_path)
     broker = new_broker(settings.kafka_bootstrap_servers, client_id="tracking")
     bus = KafkaEventBus(broker, consumer_name="tracking")
     mongo = connect(settings.mongodb_url)
-    store = MongoReferralStore(mongo[settings.mongodb_database])
+    store = MongoReferralStore(mongo[settings.mongodb_database], next_due=partial(next_due_at, policy=policy))
     register_event_subscribers(broker, bus, store)
     sweeper: list[asyncio.Task] = []
 
     async def sweep_forever() -> None:
         while True:
-            await asyncio.sleep(settings.unknown_outcome_sweep_seconds)
+            await asyncio.sleep(settings.sweep_seconds)
             try:
+                fired = await fire_due_escalations(store=store, bus=bus, policy=policy, now=utc_now())
                 flagged = await flag_unknown_outcomes(store=store, bus=bus, now=utc_now(),
-                                                      after_days=quiet_days)
-                if flagged:
-                    log.info("flagged %d referrals with unknown outcome", flagged)
+                                                      after_days=policy.unknown_outcome_after_days)
+                if fired or flagged:
+                    log.info("sweep: %d escalations fired, %d unknown outcomes flagged", fired, flagged)
             except Exception:  # the next sweep tries again; a sweep must never stop the service
-                log.exception("unknown-outcome sweep failed")
+                log.exception("sweep failed")
 
     async def start_sweeper() -> None:
         sweeper.append(asyncio.create_task(sweep_forever()))

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from referral_contracts import OutcomeUnknown, UnknownOutcome, derived_id, topics
+from referral_contracts.policy import Policy
 from service_kit.messaging import EventPublisher
 
 from ..adapters.referral_store import ReferralStore
+from ..domain.deadlines import due_now, escalation_event
 from .tracking import TRACKING, apply_event
 
 
@@ -35,3 +37,26 @@ async def flag_unknown_outcomes(
             await bus.publish(topics.REFERRAL_FLAGS, event)
             flagged += 1
     return flagged
+
+
+async def fire_due_escalations(
+    *, store: ReferralStore, bus: EventPublisher, policy: Policy, now: datetime, limit: int = 1000
+) -> int:
+    """Fire every rung that has fallen due; returns how many rungs became fired since this sweep
+    looked (a replica sweeping at the same time may count the same ones).
+
+    Reads only referrals whose next rung is due (an index on it), so its cost follows the due count.
+    Never twice: each rung has a derived id and the event log takes an id once; never not at all:
+    a rung stays due until its event is stored, and stored escalations are published by the same
+    remember-what-was-said step as every other message.
+    """
+    fired = 0
+    for referral_id in await store.escalations_due(now, limit):
+        view = await store.view(referral_id)
+        if view is None:
+            continue
+        after = view
+        for rung in due_now(view, policy, now):
+            after = await apply_event(escalation_event(view, rung, now), store=store, bus=bus) or after
+        fired += len(after.escalations) - len(view.escalations)
+    return fired
