@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -105,8 +106,11 @@ def smtp_sink(infra_dir: Path) -> Iterator[SmtpSink]:
 def running_services(
     infra_dir: Path, kafka_bootstrap_servers: str, mongodb_url: str, smtp_sink: SmtpSink
 ) -> Iterator[dict[str, str]]:
-    """The four services as processes, wired to the fixtures above: {name: base URL}."""
-    directory, policy = demo_file("hsds"), demo_file("policy.yaml")
+    """The four services as processes, wired to the fixtures above: {name: base URL}.
+
+    The demo partnership, with one change so a deadline can pass during a test: crisis follow-up
+    must be contacted within a minute (SHORT_CLOCK_TIER); the watcher looks every second."""
+    directory, policy = demo_file("hsds"), _short_clock_policy(infra_dir)
     for path in (directory, policy):
         if not path.exists():  # the directory is an HSDS folder
             pytest.fail(f"the services need {path}, which does not exist")
@@ -119,11 +123,25 @@ def running_services(
         smtp_port=smtp_sink.port,
         log_level=os.environ.get("LOG_LEVEL", "INFO"),
     )
-    services = start_services(infra_dir / "services", settings)
+    services = start_services(infra_dir / "services", settings, extra_env={"SWEEP_SECONDS": "1"})
     try:
         yield services.urls
     finally:
         services.stop()
+
+
+SHORT_CLOCK_TIER = "crisis_follow_up"
+
+
+def _short_clock_policy(infra_dir: Path) -> Path:
+    # Edited as text: re-dumping the YAML would lose the quoting the policy loader relies on.
+    text = demo_file("policy.yaml").read_text()
+    head, tier, rest = text.partition(f"  {SHORT_CLOCK_TIER}:\n")
+    standard = re.compile(r"standard: \{[^}]*\}")
+    assert tier and standard.search(rest), f"the demo policy has no standard for {SHORT_CLOCK_TIER}"
+    path = infra_dir / "short-clock-policy.yaml"
+    path.write_text(head + tier + standard.sub("standard: {minutes: 1}", rest, count=1))
+    return path
 
 
 @contextmanager

@@ -143,28 +143,32 @@ class BusinessCalendar(PolicyModel):
 
 
 class TimeStandard(PolicyModel):
-    """How long the accountable agency has for first contact: wall-clock hours OR business days."""
+    """How long the accountable agency has for first contact: wall-clock hours (or minutes, for
+    short test policies) OR business days."""
 
     hours: int | None = Field(default=None, gt=0)
+    minutes: int | None = Field(default=None, gt=0)
     business_days: int | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
     def _exactly_one_unit(self) -> TimeStandard:
-        if (self.hours is None) == (self.business_days is None):
-            raise ValueError("a time standard has exactly one of hours or business_days")
+        if sum(unit is not None for unit in (self.hours, self.minutes, self.business_days)) != 1:
+            raise ValueError("a time standard has exactly one of hours, minutes or business_days")
         return self
 
     def describe(self) -> str:
         if self.hours is not None:
             return f"within {self.hours} hours (wall clock)"
+        if self.minutes is not None:
+            return f"within {self.minutes} minutes (wall clock)"
         return f"within {self.business_days} business days (by close of working hours)"
 
 
 def deadline(start: datetime, standard: TimeStandard, calendar: BusinessCalendar) -> datetime:
     """The moment first contact is due, in UTC, for a clock started at `start` (an aware datetime)."""
     _require_aware(start)
-    if standard.hours is not None:
-        return start.astimezone(timezone.utc) + timedelta(hours=standard.hours)
+    if standard.hours is not None or standard.minutes is not None:
+        return start.astimezone(timezone.utc) + timedelta(hours=standard.hours or 0, minutes=standard.minutes or 0)
     assert standard.business_days is not None  # TimeStandard guarantees exactly one unit
     due_day = nth_working_day_after(clock_start_day(start, calendar), standard.business_days, calendar)
     return end_of_working_day(due_day, calendar)

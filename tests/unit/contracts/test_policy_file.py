@@ -84,7 +84,7 @@ def test_an_error_names_the_file_and_each_bad_key(tmp_path: Path, doc: dict[str,
         load_policy(path)
     message = str(caught.value)
     assert str(path) in message
-    assert "tiers.urgent.standard: a time standard has exactly one of hours or business_days" in message
+    assert "tiers.urgent.standard: a time standard has exactly one of hours, minutes or business_days" in message
     assert "escalation.reminder_at_fraction: Input should be less than 1" in message
 
 
@@ -100,7 +100,7 @@ def test_a_file_that_is_not_a_policy_document_is_refused(tmp_path: Path, text: s
 @pytest.mark.parametrize(
     ("path", "value", "message"),
     [
-        ("tiers.urgent.standard", {}, "exactly one of hours or business_days"),
+        ("tiers.urgent.standard", {}, "exactly one of hours, minutes or business_days"),
         ("tiers.priority.standard", {"business_days": 0}, "greater than 0"),
         ("tiers.priority.clock_starts_at", "referred", "'submitted' or 'triaged'"),
         ("tiers.priority.clock_starts_at", _DELETE, "Field required"),

@@ -1,0 +1,41 @@
+"""A missed first-contact deadline, through the running services, with the short test clock
+(tests/infra.py: crisis follow-up must be contacted within one minute)."""
+
+from __future__ import annotations
+
+import time
+from uuid import uuid4
+
+import httpx
+import pytest
+
+from factories import referral_payload
+from polling import eventually, referral_in
+
+pytestmark = pytest.mark.e2e
+OPERATIONAL_LEAD = "priya.shah@cmh-east.example"  # cmh-east's named operational lead (deploy/demo/hsds)
+
+
+def test_a_missed_deadline_emails_the_named_operational_lead_once(running_services, smtp_sink) -> None:
+    intake, tracking = running_services["intake"], running_services["tracking"]
+    reference = f"ESC-{uuid4().hex[:8]}"
+    person = {**referral_payload()["person"], "identifier": f"P-{uuid4().hex[:10]}"}
+    response = httpx.post(f"{intake}/v1/referrals", json=referral_payload(
+        client_reference=reference, person=person, risk_flags=["recent_discharge"]))
+    referral_id = response.json()["referral_id"]
+    assigned = eventually(referral_in(tracking, referral_id, "assigned"), "triage to assign a lead")
+    assert assigned["tier"] == "crisis_follow_up"
+
+    def breach_emails():
+        return [m for m in smtp_sink.messages() if reference in m["Subject"] and "Deadline missed" in m["Subject"]]
+
+    [breach] = eventually(breach_emails, "the breach escalation", timeout=120)
+    assert breach["To"] == OPERATIONAL_LEAD
+    reminders = [m for m in smtp_sink.messages() if reference in m["Subject"] and "Reminder" in m["Subject"]]
+    assert [m["To"] for m in reminders] == ["referrals@cmh-east.example"]
+
+    view = httpx.get(f"{tracking}/v1/referrals/{referral_id}").json()
+    breach_record = next(e for e in view["escalations"] if e["step"] == "breach")
+    assert breach_record["overdue_seconds"] >= 0 and breach_record["agency_id"] == "cmh-east"
+    time.sleep(3)  # several more sweeps (one a second): a fired rung must not fire again
+    assert len(breach_emails()) == 1
