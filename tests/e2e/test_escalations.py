@@ -13,10 +13,11 @@ from factories import referral_payload
 from polling import eventually, referral_in
 
 pytestmark = pytest.mark.e2e
-OPERATIONAL_LEAD = "priya.shah@cmh-east.example"  # cmh-east's named operational lead (deploy/demo/hsds)
+OPERATIONAL_LEAD = "priya.shah@cmh-east.example"  # cmh-east's named leads (deploy/demo/hsds)
+SAFEGUARDING_LEAD = "daniel.osei@cmh-east.example"
 
 
-def test_a_missed_deadline_emails_the_named_operational_lead_once(running_services, smtp_sink) -> None:
+def test_a_risk_alert_at_triage_then_a_missed_deadline_emails_the_named_leads_once(running_services, smtp_sink) -> None:
     intake, tracking = running_services["intake"], running_services["tracking"]
     reference = f"ESC-{uuid4().hex[:8]}"
     person = {**referral_payload()["person"], "identifier": f"P-{uuid4().hex[:10]}"}
@@ -25,6 +26,11 @@ def test_a_missed_deadline_emails_the_named_operational_lead_once(running_servic
     referral_id = response.json()["referral_id"]
     assigned = eventually(referral_in(tracking, referral_id, "assigned"), "triage to assign a lead")
     assert assigned["tier"] == "crisis_follow_up"
+    [alert] = eventually(lambda: [m for m in smtp_sink.messages()
+                                  if reference in m["Subject"] and "Risk-flagged" in m["Subject"]],
+                         "the risk alert to the safeguarding lead")
+    assert alert["To"] == SAFEGUARDING_LEAD
+    assert "Deadline missed" not in " ".join(m["Subject"] for m in smtp_sink.messages() if reference in m["Subject"])
 
     def breach_emails():
         return [m for m in smtp_sink.messages() if reference in m["Subject"] and "Deadline missed" in m["Subject"]]

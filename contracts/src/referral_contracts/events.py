@@ -111,6 +111,7 @@ class UnknownOutcome(Contract):
 
 
 class EscalationStep(StrEnum):
+    RISK_ALERT = "risk_alert"  # risk flags: the lead's safeguarding / clinical lead, at once
     REMINDER = "reminder"  # to the lead before the deadline
     BREACH = "breach"  # the deadline passed without first contact
     PARTNERSHIP = "partnership"  # still no contact a set time after the breach

@@ -67,3 +67,17 @@ def test_the_next_rung_is_never_before_the_clock_started(hours: int) -> None:
     start = utc(2026, 3, 2, 10)
     _, events = assigned(AcuityTier.URGENT, start, start + timedelta(hours=hours))
     assert next_due_at(fold(events), POLICY) > start
+
+
+def test_a_risk_flagged_referral_alerts_at_once_even_at_night() -> None:
+    first = submitted(risk_flags=["safeguarding_concern"])
+    night = utc(2026, 3, 6, 23)
+    decision = triaged(first, tier=AcuityTier.PRIORITY)
+    data = decision.data.model_copy(update={"clock_started_at": night, "contact_deadline": night + timedelta(days=7)})
+    view = fold([first, decision.model_copy(update={"data": data})])
+    alert = ladder(view, POLICY)[0]
+    assert alert.step is EscalationStep.RISK_ALERT and alert.at == night
+    assert alert.role is POLICY.escalation.risk_flags_notify_immediately
+    assert [r.step for r in due_now(view, POLICY, night)] == [EscalationStep.RISK_ALERT]
+    assert ladder(fold(assigned(AcuityTier.PRIORITY, night, night + timedelta(days=7))[1]), POLICY)[0].step \
+        is EscalationStep.REMINDER

@@ -8,6 +8,8 @@ from referral_contracts import EscalationRaised, EscalationStep
 from .messages import _TEMPLATES, ClosureNotice, _one_line, _utc_text
 
 _HEADLINES = {
+    EscalationStep.RISK_ALERT: ("Risk-flagged referral assigned to your agency",
+                                "make sure the safeguarding / clinical lead has reviewed it today"),
     EscalationStep.REMINDER: ("Reminder: first contact due soon", "make the first contact attempt before the deadline"),
     EscalationStep.BREACH: ("Deadline missed: first contact overdue", "make contact now, or record why not"),
     EscalationStep.PARTNERSHIP: ("Still overdue after escalation", "agree a corrective action with the lead agency"),

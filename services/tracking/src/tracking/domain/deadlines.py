@@ -1,6 +1,7 @@
 """The escalation ladder of a referral's first-contact clock. Pure: the policy and `now` come in.
 
-Rungs: a reminder at a share of the window, the breach at the deadline, the partnership lead a set
+Rungs: for a referral with risk flags, an alert to the lead agency's safeguarding / clinical lead
+at once; a reminder at a share of the window, the breach at the deadline, the partnership lead a set
 time after it. First contact attempted stops the clock. Routine work waits for working hours;
 urgent and crisis follow-up do not wait.
 """
@@ -51,6 +52,9 @@ def ladder(view: ReferralView, policy: Policy) -> list[Rung]:
     ]
     if view.tier not in DOES_NOT_WAIT:
         rungs = [Rung(r.step, within_working_hours(r.at, policy.calendar), r.agency_id, r.role) for r in rungs]
+    if view.risk_flagged:  # never held for working hours: risk does not keep office hours
+        rungs.insert(0, Rung(EscalationStep.RISK_ALERT, start, view.lead_agency_id,
+                             rules.risk_flags_notify_immediately))
     fired = {(e.step, e.contact_deadline) for e in view.escalations}
     return [r for r in rungs if (r.step, due) not in fired]
 

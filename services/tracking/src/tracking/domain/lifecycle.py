@@ -88,6 +88,7 @@ def _opened(event: ReferralSubmitted) -> ReferralView:
         referral_id=event.referral_id, correlation_id=event.correlation_id, state=State.SUBMITTED,
         source_agency_id=request.source_agency_id, client_reference=request.client_reference,
         service_type=request.service_type, submitted_at=event.occurred_at, consent=request.consent,
+        risk_flagged=bool(request.risk_flags),
         latest_submission=event.event_id,
         accountable=[], accountability=[], timeline=[entry], last_activity_at=event.occurred_at,
         events_applied=1,

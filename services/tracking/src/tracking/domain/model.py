@@ -119,6 +119,7 @@ class ReferralView(ViewModel):
     pending_lead_agency_id: str | None = None
     previous_leads: list[str] = Field(default_factory=list)
     warm_handoff: bool = False
+    risk_flagged: bool = Field(default=False, description="The package carries risk flags (which stay in it).")
     clock_started_at: datetime | None = None
     contact_deadline: datetime | None = None
     interim_safety_actions: list[str] = Field(default_factory=list)

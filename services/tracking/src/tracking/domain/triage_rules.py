@@ -17,6 +17,7 @@ def revise(view: ReferralView, event: ReferralSubmitted) -> ReferralView:
         raise Refused(f"referral is {view.state.value}; a revision cannot reopen it")
     changed = view.model_copy(update={
         "revision": view.revision + 1, "latest_submission": event.event_id, "consent": event.data.consent,
+        "risk_flagged": bool(event.data.risk_flags),
     })
     if view.state is State.AWAITING_CLARIFICATION:
         # Back to triage with the new information; the sender holds it until triage decides.
