@@ -6,5 +6,6 @@ from infra import (  # noqa: F401 - imported so pytest registers the fixtures fo
     kafka_bootstrap_servers,
     mongodb_url,
     running_services,
+    sms_sink,
     smtp_sink,
 )

@@ -24,6 +24,7 @@ from devstack.kafka import ensure_topics, new_cluster_id, start_kafka
 from devstack.paths import demo_file
 from devstack.ports import free_port
 from devstack.services import ServiceSettings, start_services
+from devstack.sms_sink import SmsSink, start_sms_sink
 from devstack.smtp_sink import SmtpSink, start_smtp_sink
 from devstack.store import start_store
 from pymongo import MongoClient
@@ -103,8 +104,18 @@ def smtp_sink(infra_dir: Path) -> Iterator[SmtpSink]:
 
 
 @pytest.fixture(scope="session")
+def sms_sink(infra_dir: Path) -> Iterator[SmsSink]:
+    """The local SMS provider stand-in: .messages() reads what arrived, .set_outage(True) fails it."""
+    sink = start_sms_sink(infra_dir / "sms")
+    try:
+        yield sink
+    finally:
+        sink.stop()
+
+
+@pytest.fixture(scope="session")
 def running_services(
-    infra_dir: Path, kafka_bootstrap_servers: str, mongodb_url: str, smtp_sink: SmtpSink
+    infra_dir: Path, kafka_bootstrap_servers: str, mongodb_url: str, smtp_sink: SmtpSink, sms_sink: SmsSink
 ) -> Iterator[dict[str, str]]:
     """The four services as processes, wired to the fixtures above: {name: base URL}.
 
@@ -121,6 +132,7 @@ def running_services(
         policy_path=policy,
         smtp_host=smtp_sink.host,
         smtp_port=smtp_sink.port,
+        sms_api_url=sms_sink.url,
         log_level=os.environ.get("LOG_LEVEL", "INFO"),
     )
     services = start_services(infra_dir / "services", settings, extra_env={"SWEEP_SECONDS": "1"})

@@ -129,6 +129,17 @@ class Escalation(Contract):
     client_reference: str = Field(max_length=100)
 
 
+class DeliveryFailure(Contract):
+    """A notification that could not be delivered on a channel; names roles and ids, no people."""
+
+    channel: str
+    purpose: str = Field(description="e.g. escalation breach, closure notice")
+    agency_id: str
+    role: LeadRole
+    reason: str = Field(max_length=500)
+    fallback: str | None = Field(default=None, description="The channel used instead, if any.")
+
+
 class CapacityChange(Contract):
     agency_id: str
     capacity: Capacity
@@ -186,6 +197,12 @@ class EscalationRaised(Event):
     data: Escalation
 
 
+class NotificationFailed(Event):
+    event_type: Literal["notification.failed"] = "notification.failed"
+    schema_version: Literal[1] = 1
+    data: DeliveryFailure
+
+
 class CapacityChanged(DirectoryEvent):
     event_type: Literal["directory.capacity_changed"] = "directory.capacity_changed"
     schema_version: Literal[1] = 1
@@ -201,6 +218,7 @@ RELEASED_EVENTS: tuple[type[EventBase], ...] = (
     ReferralLinked,
     OutcomeUnknown,
     EscalationRaised,
+    NotificationFailed,
     CapacityChanged,
 )
 

@@ -16,6 +16,7 @@ REFERRAL_MILESTONES = "referral.milestones.v1"  # intake -> tracking
 REFERRAL_CLOSED = "referral.closed.v1"  # tracking -> notifier (closure message to the sender)
 REFERRAL_REROUTES = "referral.reroutes.v1"  # tracking -> triage (no wrong door: route it on)
 REFERRAL_ESCALATIONS = "referral.escalations.v1"  # tracking -> notifier (named leads)
+NOTIFICATION_OUTCOMES = "notification.outcomes.v1"  # notifier -> tracking (failed deliveries)
 REFERRAL_FLAGS = "referral.flags.v1"  # tracking -> oversight, notifier (duplicates, unknown outcomes)
 DIRECTORY_CAPACITY = "directory.capacity.v1"  # agencies / triage -> triage (keyed by service id)
 
@@ -36,6 +37,7 @@ SOURCE_TOPICS = (
     REFERRAL_REROUTES,
     REFERRAL_ESCALATIONS,
     REFERRAL_FLAGS,
+    NOTIFICATION_OUTCOMES,
     DIRECTORY_CAPACITY,
 )
 ALL_TOPICS = SOURCE_TOPICS + tuple(dead_letter_topic(t) for t in SOURCE_TOPICS)

@@ -85,6 +85,8 @@ def _banner(stack: LocalStack) -> str:
             ("SMTP sink", f"{stack.smtp.host}:{stack.smtp.port}"),
             ("Sent e-mail (.eml files)", str(_shown(stack.smtp.maildir))),
         ]
+    if stack.sms:
+        rows += [("SMS provider (local sink)", stack.sms.url), ("Sent SMS (JSON lines)", str(_shown(stack.sms.outbox)))]
     what = "referral platform" if urls else "infrastructure (no services)"
     lines = ["", f"The local {what} is up.", ""]
     lines += [f"  {label:<26} {value}" for label, value in rows]

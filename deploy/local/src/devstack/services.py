@@ -29,6 +29,7 @@ class ServiceSettings:
     policy_path: Path
     smtp_host: str
     smtp_port: int
+    sms_api_url: str = ""
     log_level: str = "INFO"
 
     def environment(self, http_port: int) -> dict[str, str]:
@@ -41,6 +42,7 @@ class ServiceSettings:
             "POLICY_PATH": str(self.policy_path),
             "SMTP_HOST": self.smtp_host,
             "SMTP_PORT": str(self.smtp_port),
+            "SMS_API_URL": self.sms_api_url,
             "LOG_LEVEL": self.log_level,
         }
 

@@ -16,6 +16,7 @@ from .kafka import LocalKafka, ensure_topics, start_kafka
 from .paths import demo_file, new_run_dir
 from .processes import ManagedProcess
 from .services import RunningServices, ServiceSettings, start_services
+from .sms_sink import SmsSink, start_sms_sink
 from .smtp_sink import SmtpSink, start_smtp_sink
 from .store import LocalStore, start_store
 
@@ -50,6 +51,7 @@ class LocalStack:
         self.kafka: LocalKafka | None = None
         self.store: LocalStore | None = None
         self.smtp: SmtpSink | None = None
+        self.sms: SmsSink | None = None
         self.services: RunningServices | None = None
         self._resources = ExitStack()
         self._previous_handlers: dict[int, Any] = {}
@@ -95,6 +97,8 @@ class LocalStack:
             self.mongodb_url = self.store.url
         self.smtp = start_smtp_sink(run_dir / "smtp")
         self._resources.callback(self.smtp.stop)
+        self.sms = start_sms_sink(run_dir / "sms")
+        self._resources.callback(self.sms.stop)
         if self.with_services:
             for path in (self.directory_path, self.policy_path):
                 if not path.exists():  # the directory may be an HSDS folder
@@ -106,6 +110,7 @@ class LocalStack:
                 policy_path=self.policy_path,
                 smtp_host=self.smtp.host,
                 smtp_port=self.smtp.port,
+                sms_api_url=self.sms.url,
                 log_level=self.log_level,
             )
             self.services = start_services(run_dir / "services", settings)
@@ -113,7 +118,7 @@ class LocalStack:
 
     def processes(self) -> list[ManagedProcess]:
         """Every process this stack started, in start order."""
-        found = [r.process for r in (self.kafka, self.store, self.smtp) if r is not None]
+        found = [r.process for r in (self.kafka, self.store, self.smtp, self.sms) if r is not None]
         if self.services:
             found += [s.process for s in self.services.services.values()]
         return found

@@ -2,8 +2,9 @@
 
 from .clarification import clarification_request
 from .escalation import escalation_notice
+from .sms import SMS, SMS_STEPS, escalation_sms
 from .messages import EMAIL, ClosureNotice, closure_notice, compose_email, message_id
-from .recipients import NoReferralContact, Undeliverable, UnknownAgency, closure_recipients, lead_recipients
+from .recipients import NoReferralContact, Undeliverable, UnknownAgency, closure_recipients, lead_phones, lead_recipients
 
 __all__ = [
     "EMAIL",
@@ -12,7 +13,11 @@ __all__ = [
     "Undeliverable",
     "UnknownAgency",
     "clarification_request",
+    "SMS",
+    "SMS_STEPS",
     "escalation_notice",
+    "escalation_sms",
+    "lead_phones",
     "lead_recipients",
     "closure_notice",
     "closure_recipients",

@@ -47,3 +47,11 @@ def lead_recipients(directory: Directory, agency_id: str, role: LeadRole) -> lis
 def closure_recipients(directory: Directory, agency_id: str) -> list[str]:
     """The agency's referral contacts: who hears how its referrals closed, or what triage needs."""
     return lead_recipients(directory, agency_id, LeadRole.REFERRAL_CONTACT)
+
+
+def lead_phones(directory: Directory, agency_id: str, role: LeadRole) -> list[str]:
+    """The phone numbers of the agency's named leads in `role`; empty when none has one."""
+    agency = directory.agency(agency_id)
+    if agency is None:
+        raise UnknownAgency(agency_id)
+    return list(dict.fromkeys(lead.phone.strip() for lead in agency.leads_in(role) if lead.phone))

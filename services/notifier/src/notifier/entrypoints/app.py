@@ -10,6 +10,7 @@ from service_kit.messaging import KafkaEventBus, new_broker
 
 from ..adapters.delivery_ledger import MongoDeliveryLedger, connect
 from ..adapters.email_sender import SmtpEmailSender
+from ..adapters.sms_sender import ProviderSmsSender
 from ..config import Settings
 from .event_topics import register_closure_subscriber
 
@@ -26,6 +27,10 @@ def create_app(settings: Settings) -> FastAPI:
         ledger=MongoDeliveryLedger(mongo[settings.mongodb_database]),
         sender=SmtpEmailSender(settings.smtp_host, settings.smtp_port, settings.smtp_timeout_seconds),
         from_address=settings.smtp_from,
+        sms=ProviderSmsSender(settings.sms_api_url, account_sid=settings.sms_account_sid,
+                              auth_token=settings.sms_auth_token, sender=settings.sms_from)
+        if settings.sms_api_url else None,
+        sms_retry=(settings.send_attempts, settings.retry_base_seconds),
     )
 
     async def mongo_answers() -> bool:

@@ -13,8 +13,10 @@ from service_kit.messaging import KafkaEventBus, subscribe
 
 from ..adapters.delivery_ledger import DeliveryLedger
 from ..adapters.email_sender import EmailSender
+from ..adapters.sms_sender import SmsSender
 from ..domain import Undeliverable
 from ..service_layer.notify import escalate, notify_closure, request_clarification
+from ..service_layer.sms import text_escalation
 
 GROUP = "notifier"
 log = logging.getLogger(__name__)
@@ -28,6 +30,8 @@ def register_closure_subscriber(
     ledger: DeliveryLedger,
     sender: EmailSender,
     from_address: str,
+    sms: SmsSender | None = None,
+    sms_retry: tuple[int, float] = (3, 0.5),
 ) -> None:
     async def on_closed(event: ReferralClosed, message: KafkaMessage) -> None:
         try:
@@ -49,6 +53,9 @@ def register_closure_subscriber(
     async def on_escalation(event: EscalationRaised, message: KafkaMessage) -> None:
         try:
             await escalate(event, directory=directory, ledger=ledger, sender=sender, from_address=from_address)
+            if sms is not None:
+                await text_escalation(event, directory=directory, ledger=ledger, sms=sms, bus=bus,
+                                      attempts=sms_retry[0], base_seconds=sms_retry[1])
         except Undeliverable as undeliverable:
             log.error("escalation for referral %s undeliverable: %s", event.referral_id, undeliverable.reason)
             await bus.dead_letter(message, undeliverable.reason)

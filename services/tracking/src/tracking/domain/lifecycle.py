@@ -15,6 +15,7 @@ from referral_contracts import (
     LinkRelation,
     MilestoneKind,
     MilestoneRecorded,
+    NotificationFailed,
     OutcomeUnknown,
     ReferralLinked,
     ReferralSubmitted,
@@ -27,7 +28,7 @@ from .deadlines import CLOCK_RUNNING
 from .model import AccountabilityPeriod, EscalationRecord, ReferralView, State, TimelineEntry
 from .refusal import Refused
 
-_RANK = {ReferralSubmitted: 0, ReferralTriaged: 1, MilestoneRecorded: 2, ReferralLinked: 3, OutcomeUnknown: 4, EscalationRaised: 5}
+_RANK = {ReferralSubmitted: 0, ReferralTriaged: 1, MilestoneRecorded: 2, ReferralLinked: 3, OutcomeUnknown: 4, EscalationRaised: 5, NotificationFailed: 6}
 
 
 def in_order(events: Iterable[Event]) -> list[Event]:
@@ -53,7 +54,7 @@ def apply(view: ReferralView, event: Event) -> ReferralView:
         changed, what = _transition(view, event)
     except Refused as refused:
         return _noted(view, event, _describe(event), str(refused))
-    if isinstance(event, (OutcomeUnknown, EscalationRaised)):  # the platform's own alarms are not activity
+    if isinstance(event, (OutcomeUnknown, EscalationRaised, NotificationFailed)):  # the platform's own alarms are not activity
         return _noted(changed, event, what, None, activity=False)
     return _noted(changed.model_copy(update={"outcome_unknown_since": None}), event, what, None)
 
@@ -74,6 +75,8 @@ def _transition(view: ReferralView, event: Event) -> tuple[ReferralView, str]:
         return _linked(view, event), _describe(event)
     if isinstance(event, EscalationRaised):
         return _escalated(view, event), _describe(event)
+    if isinstance(event, NotificationFailed):  # the audit says who was not told, and how instead
+        return view, _describe(event)
     if isinstance(event, OutcomeUnknown):
         if not view.is_open or event.data.last_activity_at != view.last_activity_at:
             raise Refused("stale flag: there was activity since, or the referral is no longer open")
@@ -132,6 +135,10 @@ def _describe(event: Event) -> str:
     if isinstance(event, ReferralLinked):
         relation = "duplicate of" if event.data.relation is LinkRelation.DUPLICATE_OF else "re-referred as"
         return f"{relation} {event.data.other_referral_id} (from {event.data.other_source_agency_id})"
+    if isinstance(event, NotificationFailed):
+        f = event.data
+        instead = f"; sent by {f.fallback} instead" if f.fallback else ""
+        return f"{f.purpose} by {f.channel} to the {f.role.value} lead of {f.agency_id} failed: {f.reason}{instead}"
     if isinstance(event, EscalationRaised):
         e = event.data
         late = f", {e.overdue_seconds // 60} min overdue" if e.overdue_seconds else ""

@@ -9,6 +9,7 @@ from referral_contracts import (
     Event,
     MilestoneRecorded,
     MilestoneReport,
+    NotificationFailed,
     ReferralSubmitted,
     ReferralTriaged,
     topics,
@@ -26,6 +27,7 @@ SUBSCRIPTIONS: dict[str, type[Event]] = {
     topics.REFERRAL_SUBMITTED: ReferralSubmitted,
     topics.REFERRAL_TRIAGED: ReferralTriaged,
     topics.REFERRAL_MILESTONES: MilestoneRecorded,
+    topics.NOTIFICATION_OUTCOMES: NotificationFailed,
 }
 
 

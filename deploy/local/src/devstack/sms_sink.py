@@ -1,0 +1,110 @@
+"""A local stand-in for an SMS provider's HTTP API (Twilio-shaped), so nothing real is ever sent.
+
+`python -m devstack.sms_sink --port P --outbox FILE` accepts
+`POST /2010-04-01/Accounts/{sid}/Messages.json` (form fields To, From, Body; basic auth) and
+appends each message as a JSON line to FILE. `POST /control/outage` with `{"down": true}` makes
+it answer 503 until turned off again: how tests show a provider outage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from uuid import uuid4
+
+import httpx
+import uvicorn
+from fastapi import FastAPI, Form, HTTPException, Request
+
+from .ports import LOOPBACK, free_port
+from .processes import ManagedProcess
+
+
+def sink_app(outbox: Path) -> FastAPI:
+    app = FastAPI(title="SMS sink")
+    state = {"down": False}
+
+    @app.post("/2010-04-01/Accounts/{account_sid}/Messages.json", status_code=201)
+    async def send(account_sid: str, request: Request, To: str = Form(), From: str = Form(),  # noqa: N803
+                   Body: str = Form()) -> dict[str, str]:  # noqa: N803
+        if state["down"]:
+            raise HTTPException(503, "provider outage (simulated)")
+        if not request.headers.get("authorization", "").startswith("Basic "):
+            raise HTTPException(401, "basic auth required")
+        sid = f"SM{uuid4().hex}"
+        with outbox.open("a", encoding="utf-8") as file:
+            file.write(json.dumps({"sid": sid, "account": account_sid, "to": To, "from": From, "body": Body}) + "\n")
+        return {"sid": sid, "status": "queued"}
+
+    @app.post("/control/outage")
+    async def outage(body: dict[str, bool]) -> dict[str, bool]:
+        state["down"] = bool(body.get("down"))
+        return state
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "alive"}
+
+    return app
+
+
+def read_sms(outbox: Path) -> list[dict[str, str]]:
+    if not outbox.exists():
+        return []
+    return [json.loads(line) for line in outbox.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@dataclass
+class SmsSink:
+    url: str
+    outbox: Path
+    process: ManagedProcess
+
+    def messages(self) -> list[dict[str, str]]:
+        return read_sms(self.outbox)
+
+    def set_outage(self, down: bool) -> None:
+        httpx.post(f"{self.url}/control/outage", json={"down": down}, timeout=5).raise_for_status()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.process.stop(timeout=timeout)
+
+
+def start_sms_sink(workdir: Path, *, timeout: float = 20.0) -> SmsSink:
+    workdir.mkdir(parents=True, exist_ok=True)
+    port, outbox = free_port(), workdir / "sms.jsonl"
+    process = ManagedProcess(
+        "sms-sink", [sys.executable, "-m", "devstack.sms_sink", "--port", str(port), "--outbox", str(outbox)],
+        log_path=workdir / "sms-sink.log",
+    ).start()
+    sink = SmsSink(f"http://{LOOPBACK}:{port}", outbox, process)
+    try:
+        process.wait_until(lambda: _answers(sink.url), timeout, "the SMS sink to answer")
+    except Exception:
+        sink.stop()
+        raise
+    return sink
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/health", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--outbox", type=Path, required=True)
+    args = parser.parse_args(argv)
+    args.outbox.parent.mkdir(parents=True, exist_ok=True)
+    print(f"SMS sink on {LOOPBACK}:{args.port}, writing to {args.outbox}", flush=True)
+    uvicorn.run(sink_app(args.outbox), host=LOOPBACK, port=args.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()
