@@ -135,7 +135,9 @@ def test_a_duplicate_referral_is_linked_and_a_replayed_milestone_changes_nothing
                      referrer={"name": "Dr Lee Park", "role": "ED consultant"})
     linked = duplicate.wait_for("linked")
     assert linked["linked_to"] == original.id
-    assert original.wait_for("assigned")["linked_referrals"] == [duplicate.id]
+    # The duplicate is linked first, then the original learns of it: wait for both sides.
+    eventually(lambda: httpx.get(f"{original.tracking}/v1/referrals/{original.id}").json()["linked_referrals"]
+               == [duplicate.id], "the original to list its re-referral")
 
     milestone_id = str(uuid4())
     first = original.record("acknowledged", milestone_id=milestone_id)
