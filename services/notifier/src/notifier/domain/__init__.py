@@ -3,12 +3,12 @@
 from .clarification import clarification_request
 from .escalation import escalation_notice
 from .sms import SMS, SMS_STEPS, escalation_sms
-from .messages import EMAIL, ClosureNotice, closure_notice, compose_email, message_id
+from .messages import EMAIL, Notice, closure_notice, compose_email, message_id
 from .recipients import NoReferralContact, Undeliverable, UnknownAgency, closure_recipients, lead_phones, lead_recipients
 
 __all__ = [
     "EMAIL",
-    "ClosureNotice",
+    "Notice",
     "NoReferralContact",
     "Undeliverable",
     "UnknownAgency",

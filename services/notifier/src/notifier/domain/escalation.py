@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from referral_contracts import EscalationRaised, EscalationStep
 
-from .messages import _TEMPLATES, ClosureNotice, _one_line, _utc_text
+from .messages import TEMPLATES, Notice, one_line, utc_text
 
 _HEADLINES = {
     EscalationStep.RISK_ALERT: ("Risk-flagged referral assigned to your agency",
@@ -16,17 +16,17 @@ _HEADLINES = {
 }
 
 
-def escalation_notice(event: EscalationRaised) -> ClosureNotice:
+def escalation_notice(event: EscalationRaised) -> Notice:
     e = event.data
     headline, action = _HEADLINES[e.step]
     hours, minutes = divmod(e.overdue_seconds // 60, 60)
     context = {
         "headline": headline, "action": action, "referral_id": str(event.referral_id),
-        "client_reference": e.client_reference, "tier": e.tier.value, "deadline": _utc_text(e.contact_deadline),
+        "client_reference": e.client_reference, "tier": e.tier.value, "deadline": utc_text(e.contact_deadline),
         "overdue": f"{hours} h {minutes} min" if e.overdue_seconds else "",
     }
-    return ClosureNotice(
-        subject=_one_line(f"[{e.tier.value}] {headline}: referral {e.client_reference}"),
-        text=_TEMPLATES.get_template("escalation.txt").render(context),
-        html=_TEMPLATES.get_template("escalation.html").render(context),
+    return Notice(
+        subject=one_line(f"[{e.tier.value}] {headline}: referral {e.client_reference}"),
+        text=TEMPLATES.get_template("escalation.txt").render(context),
+        html=TEMPLATES.get_template("escalation.html").render(context),
     )

@@ -34,7 +34,7 @@ OUTCOME_MEANINGS: dict[ClosureOutcome, str] = {
 WITHHELD = "the outcome is not shared: the person's consent does not allow it"
 
 # Autoescape everywhere except the plain-text part, where HTML entities would be noise.
-_TEMPLATES = Environment(
+TEMPLATES = Environment(
     loader=PackageLoader("notifier", "templates"),
     autoescape=select_autoescape(enabled_extensions=("html",), disabled_extensions=("txt",), default=True),
     undefined=StrictUndefined,  # a misspelt variable fails the test suite, not a real notice
@@ -43,13 +43,15 @@ _TEMPLATES = Environment(
 
 
 @dataclass(frozen=True)
-class ClosureNotice:
+class Notice:
+    """An e-mail's content: closure notices, clarification requests and escalations alike."""
+
     subject: str
     text: str
     html: str
 
 
-def closure_notice(event: ReferralClosed, directory: Directory) -> ClosureNotice:
+def closure_notice(event: ReferralClosed, directory: Directory) -> Notice:
     closure = event.data
     closing_agency = directory.agency(closure.closing_agency_id)
     # A closing agency missing from the directory must not hold back the notice: its id still
@@ -64,12 +66,12 @@ def closure_notice(event: ReferralClosed, directory: Directory) -> ClosureNotice
         "outcome": outcome,
         "outcome_meaning": OUTCOME_MEANINGS[closure.outcome] if shared else WITHHELD,
         "closing_agency_name": closing_agency_name,
-        "closed_at": _utc_text(closure.closed_at),
+        "closed_at": utc_text(closure.closed_at),
     }
-    return ClosureNotice(
-        subject=_one_line(f"Referral closed ({outcome}): your reference {closure.client_reference}"),
-        text=_TEMPLATES.get_template("closure_notice.txt").render(context),
-        html=_TEMPLATES.get_template("closure_notice.html").render(context),
+    return Notice(
+        subject=one_line(f"Referral closed ({outcome}): your reference {closure.client_reference}"),
+        text=TEMPLATES.get_template("closure_notice.txt").render(context),
+        html=TEMPLATES.get_template("closure_notice.html").render(context),
     )
 
 
@@ -81,7 +83,7 @@ def message_id(event_id: UUID, channel: str, recipient: str) -> str:
 
 
 def compose_email(
-    notice: ClosureNotice, *, sender: str, recipient: str, message_id: str, sent_at: datetime
+    notice: Notice, *, sender: str, recipient: str, message_id: str, sent_at: datetime
 ) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
@@ -95,12 +97,12 @@ def compose_email(
     return message
 
 
-def _utc_text(moment: datetime) -> str:
+def utc_text(moment: datetime) -> str:
     # The contract's closed_at may be naive; the platform's clocks are UTC, so read it as UTC.
     aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
     return aware.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
     # A header must not contain line breaks; a reference with one would otherwise fail forever.
     return " ".join(text.split())

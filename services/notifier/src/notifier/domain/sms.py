@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from referral_contracts import EscalationRaised, EscalationStep
 
-from .messages import _utc_text
+from .messages import utc_text
 
 SMS_STEPS = frozenset({EscalationStep.RISK_ALERT, EscalationStep.BREACH})
 SMS = "sms"
@@ -18,4 +18,4 @@ _ACTIONS = {
 
 def escalation_sms(event: EscalationRaised) -> str:
     e = event.data
-    return f"[{e.tier.value}] Ref {e.client_reference}: {_ACTIONS[e.step]}. Due {_utc_text(e.contact_deadline)}."[:320]
+    return f"[{e.tier.value}] Ref {e.client_reference}: {_ACTIONS[e.step]}. Due {utc_text(e.contact_deadline)}."[:320]

@@ -19,7 +19,7 @@ from ..adapters.delivery_ledger import DeliveryLedger
 from ..adapters.email_sender import EmailSender
 from ..domain import (
     EMAIL,
-    ClosureNotice,
+    Notice,
     clarification_request,
     closure_notice,
     closure_recipients,
@@ -63,7 +63,7 @@ async def escalate(
 
 
 async def _deliver(
-    notice: ClosureNotice, *, event: Event, recipients: list[str], ledger: DeliveryLedger, sender: EmailSender,
+    notice: Notice, *, event: Event, recipients: list[str], ledger: DeliveryLedger, sender: EmailSender,
     from_address: str, what: str,
 ) -> list[str]:
     emailed: list[str] = []

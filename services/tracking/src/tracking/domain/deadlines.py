@@ -27,7 +27,7 @@ from .model import ReferralView, State
 
 CLOCK_RUNNING = frozenset({State.ASSIGNED, State.ACKNOWLEDGED, State.ACCEPTED})
 DOES_NOT_WAIT = frozenset({AcuityTier.URGENT, AcuityTier.CRISIS_FOLLOW_UP})
-TRACKING = Actor(agency_id="platform-tracking")
+TRACKING = Actor(agency_id="platform-tracking")  # the actor of events tracking itself raises
 
 
 @dataclass(frozen=True)

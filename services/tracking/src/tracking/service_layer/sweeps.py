@@ -9,8 +9,8 @@ from referral_contracts.policy import Policy
 from service_kit.messaging import EventPublisher
 
 from ..adapters.referral_store import ReferralStore
-from ..domain.deadlines import due_now, escalation_event
-from .tracking import TRACKING, apply_event
+from ..domain.deadlines import TRACKING, due_now, escalation_event
+from .tracking import apply_event
 
 
 async def flag_unknown_outcomes(

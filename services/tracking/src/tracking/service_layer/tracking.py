@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from referral_contracts import (
-    Actor,
     Event,
     Link,
     LinkRelation,
@@ -18,12 +17,12 @@ from service_kit.messaging import EventPublisher
 
 from ..adapters.referral_store import ReferralStore
 from ..domain.closure import outgoing
+from ..domain.deadlines import TRACKING
 from ..domain.duplicates import person_service_key
 from ..domain.lifecycle import fold
 from ..domain.model import ReferralView
 
 log = logging.getLogger(__name__)
-TRACKING = Actor(agency_id="platform-tracking")
 
 
 async def apply_event(event: Event, *, store: ReferralStore, bus: EventPublisher) -> ReferralView | None:
