@@ -8,7 +8,7 @@ import pytest
 from faststream.kafka import TestKafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
-from notifier.entrypoints.event_topics import register_closure_subscriber
+from notifier.entrypoints.event_topics import register_subscribers
 from referral_contracts import topics
 from referral_contracts.codec import HEADER_DLQ_REASON, HEADER_DLQ_SOURCE_TOPIC, encode, event_headers, event_key
 from service_kit.messaging import KafkaEventBus, new_broker
@@ -23,7 +23,7 @@ def notifier(demo_directory, ledger, sender):
     """The subscription wired to the fakes; records what reaches the dead-letter topic."""
     broker = new_broker("127.0.0.1:9092", client_id="notifier-test")
     bus = KafkaEventBus(broker, consumer_name="notifier")
-    register_closure_subscriber(broker, bus, directory=demo_directory, ledger=ledger, sender=sender,
+    register_subscribers(broker, bus, directory=demo_directory, ledger=ledger, sender=sender,
                                 from_address="closed-loop-referrals@platform.example")
     dead: list = []
 

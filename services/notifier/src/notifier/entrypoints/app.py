@@ -12,7 +12,7 @@ from ..adapters.delivery_ledger import MongoDeliveryLedger, connect
 from ..adapters.email_sender import SmtpEmailSender
 from ..adapters.sms_sender import ProviderSmsSender
 from ..config import Settings
-from .event_topics import register_closure_subscriber
+from .event_topics import register_subscribers
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -21,7 +21,7 @@ def create_app(settings: Settings) -> FastAPI:
     broker = new_broker(settings.kafka_bootstrap_servers, client_id="notifier")
     bus = KafkaEventBus(broker, consumer_name="notifier")
     mongo = connect(settings.mongodb_url)
-    register_closure_subscriber(
+    register_subscribers(
         broker, bus,
         directory=directory,
         ledger=MongoDeliveryLedger(mongo[settings.mongodb_database]),

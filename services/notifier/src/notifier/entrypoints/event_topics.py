@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from faststream.kafka import KafkaBroker
 from faststream.kafka.message import KafkaMessage
 
-from referral_contracts import EscalationRaised, ReferralClosed, ReferralTriaged, topics
+from referral_contracts import Event, EscalationRaised, ReferralClosed, ReferralTriaged, topics
 from referral_contracts.directory import Directory
 from service_kit.messaging import KafkaEventBus, subscribe
 
@@ -22,7 +23,7 @@ GROUP = "notifier"
 log = logging.getLogger(__name__)
 
 
-def register_closure_subscriber(
+def register_subscribers(
     broker: KafkaBroker,
     bus: KafkaEventBus,
     *,
@@ -33,32 +34,30 @@ def register_closure_subscriber(
     sms: SmsSender | None = None,
     sms_retry: tuple[int, float] = (3, 0.5),
 ) -> None:
-    async def on_closed(event: ReferralClosed, message: KafkaMessage) -> None:
-        try:
-            await notify_closure(event, directory=directory, ledger=ledger, sender=sender, from_address=from_address)
-        except Undeliverable as undeliverable:
-            # Retrying cannot help until the directory changes, and retrying forever would block
-            # every later closure on this partition: dead-letter it, visibly, for a replay.
-            log.error("closure of referral %s undeliverable: %s", event.referral_id, undeliverable.reason)
-            await bus.dead_letter(message, undeliverable.reason)
+    def dead_lettered_if_undeliverable(what: str, deliver: Callable[[Event], Awaitable[object]]):
+        """Retrying cannot help an undeliverable notice until the directory changes, and retrying
+        forever would block every later record on the partition: dead-letter it, visibly."""
 
-    async def on_triaged(event: ReferralTriaged, message: KafkaMessage) -> None:
-        try:
-            await request_clarification(event, directory=directory, ledger=ledger, sender=sender,
-                                        from_address=from_address)
-        except Undeliverable as undeliverable:
-            log.error("clarification for referral %s undeliverable: %s", event.referral_id, undeliverable.reason)
-            await bus.dead_letter(message, undeliverable.reason)
+        async def handle(event: Event, message: KafkaMessage) -> None:
+            try:
+                await deliver(event)
+            except Undeliverable as undeliverable:
+                log.error("%s for referral %s undeliverable: %s", what, event.referral_id, undeliverable.reason)
+                await bus.dead_letter(message, undeliverable.reason)
 
-    async def on_escalation(event: EscalationRaised, message: KafkaMessage) -> None:
-        try:
-            await escalate(event, directory=directory, ledger=ledger, sender=sender, from_address=from_address)
-            if sms is not None:
-                await text_escalation(event, directory=directory, ledger=ledger, sms=sms, bus=bus,
-                                      attempts=sms_retry[0], base_seconds=sms_retry[1])
-        except Undeliverable as undeliverable:
-            log.error("escalation for referral %s undeliverable: %s", event.referral_id, undeliverable.reason)
-            await bus.dead_letter(message, undeliverable.reason)
+        return handle
+
+    emails = {"directory": directory, "ledger": ledger, "sender": sender, "from_address": from_address}
+
+    async def escalate_by_email_and_sms(event: EscalationRaised) -> None:
+        await escalate(event, **emails)
+        if sms is not None:
+            await text_escalation(event, directory=directory, ledger=ledger, sms=sms, bus=bus,
+                                  attempts=sms_retry[0], base_seconds=sms_retry[1])
+
+    on_escalation = dead_lettered_if_undeliverable("escalation", escalate_by_email_and_sms)
+    on_closed = dead_lettered_if_undeliverable("closure notice", lambda e: notify_closure(e, **emails))
+    on_triaged = dead_lettered_if_undeliverable("clarification request", lambda e: request_clarification(e, **emails))
 
     subscribe(broker, bus, topic=topics.REFERRAL_ESCALATIONS, model=EscalationRaised, group_id=GROUP,
               handle=on_escalation)

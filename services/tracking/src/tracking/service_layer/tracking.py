@@ -39,8 +39,9 @@ async def apply_event(event: Event, *, store: ReferralStore, bus: EventPublisher
         log.info("referral %s: %s held until its submission arrives", event.referral_id, event.event_type)
         return None
     await store.save_view(view)
-    already = await store.published(view.referral_id)
-    for topic, message in outgoing(view, events):
+    messages = outgoing(view, events)
+    already = await store.published(view.referral_id) if messages else set()  # most events call for none
+    for topic, message in messages:
         if message.event_id not in already:
             await bus.publish(topic, message)
             await store.mark_published(view.referral_id, message.event_id)
