@@ -14,7 +14,7 @@ def escalation(step: EscalationStep, *, overdue_seconds: int = 0, agency: str = 
                role: LeadRole = LeadRole.OPERATIONAL) -> EscalationRaised:
     return EscalationRaised.create(
         referral_id=uuid4(), correlation_id=uuid4(), actor=Actor(agency_id="platform-tracking"),
-        occurred_at=at(60), data=Escalation(step=step, agency_id=agency, role=role, contact_deadline=at(0),
+        occurred_at=at(60), data=Escalation(step=step, agency_id=agency, role=role, deadline=at(0),
                                             overdue_seconds=overdue_seconds, tier=AcuityTier.ROUTINE,
                                             client_reference="GPN-2026-0001"),
     )

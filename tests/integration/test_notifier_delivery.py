@@ -10,20 +10,16 @@ from devstack.smtp_sink import read_messages
 from notifier.adapters.delivery_ledger import MongoDeliveryLedger, connect
 from notifier.adapters.email_sender import SmtpEmailSender
 from notifier.domain import EMAIL
+from notifier.service_layer.deliveries import Channels
 from notifier.service_layer.notify import notify_closure
 
 from event_factories import closed
 from factories import agency_payload, directory
+from recording_bus import RecordingBus
 
 pytestmark = pytest.mark.integration
 
 FROM = "closed-loop-referrals@platform.example"
-PARTNERS = directory(
-    agency_payload("gp-north", name="North Street Medical Practice", leads=[
-        {"role": "referral_contact", "name": "Practice referrals team", "email": "referrals@gp-north.example"},
-    ]),
-    agency_payload("cmh-east", name="East Community Mental Health Team"),
-)
 
 
 @pytest.fixture
@@ -44,8 +40,11 @@ async def test_a_closure_arrives_once_with_the_right_headers(ledger: MongoDelive
     event = closed(client_reference="GPN-2026-0099")
     sender = SmtpEmailSender(smtp_sink.host, smtp_sink.port, timeout=10)
 
+    bus = RecordingBus()
+    channels = Channels(directory=PARTNERS, ledger=ledger, email=sender, from_address=FROM, bus=bus)
+
     async def notify() -> list[str]:
-        return await notify_closure(event, directory=PARTNERS, ledger=ledger, sender=sender, from_address=FROM)
+        return await notify_closure(event, channels)
 
     assert await notify() == ["referrals@gp-north.example"]
     assert await notify() == []  # the redelivery: nothing more is sent
@@ -55,6 +54,9 @@ async def test_a_closure_arrives_once_with_the_right_headers(ledger: MongoDelive
     assert message["Subject"] == "Referral closed (engaged): your reference GPN-2026-0099"
     assert message["Message-ID"].startswith(f"<{event.event_id}.email.")
     assert "East Community Mental Health Team" in message.get_body(("html",)).get_content()
+    told = {e.event_id: e.data for _, e in bus.published}  # the redelivery says "sent" again, same id
+    [(channel, recipient)] = [(d.channel, d.recipient) for d in told.values()]
+    assert (channel, recipient) == (EMAIL, "referrals@gp-north.example")
 
 
 async def test_a_claim_is_granted_again_until_the_delivery_is_marked_sent(ledger: MongoDeliveryLedger) -> None:

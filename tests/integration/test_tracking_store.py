@@ -13,18 +13,9 @@ from tracking.service_layer.sweeps import flag_unknown_outcomes
 from tracking.service_layer.tracking import apply_event
 
 from event_factories import at, closed_loop, milestone, submitted, triaged
+from recording_bus import RecordingBus
 
 pytestmark = pytest.mark.integration
-
-
-class RecordingBus:
-    """Stands in for Kafka here: this test is about the store; the e2e test uses the broker."""
-
-    def __init__(self) -> None:
-        self.published: list = []
-
-    async def publish(self, topic: str, event) -> None:
-        self.published.append((topic, event))
 
 
 @pytest.fixture

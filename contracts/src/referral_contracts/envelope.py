@@ -13,6 +13,8 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from . import clock
+
 # Deterministic ids let a redelivered input produce the very same output event, so consumers
 # downstream can drop the repeat by id.
 ID_NAMESPACE = uuid5(NAMESPACE_URL, "urn:closed-loop-referrals")
@@ -24,7 +26,8 @@ def derived_id(*parts: object) -> UUID:
 
 
 def utc_now() -> datetime:
-    return to_stored_precision(datetime.now(timezone.utc))
+    """The platform's time (see clock: tests may shift it), to the stored precision."""
+    return to_stored_precision(clock.now())
 
 
 def to_stored_precision(moment: datetime) -> datetime:

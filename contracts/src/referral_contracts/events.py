@@ -7,10 +7,10 @@ snapshot in `contracts/schemas/`.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, RootModel
 
 from .directory import Capacity, LeadRole
 from .envelope import Contract, DirectoryEvent, Event, EventBase
@@ -38,6 +38,8 @@ class TriageDecision(Contract):
     service_id: str | None = None
     clock_started_at: AwareDatetime
     contact_deadline: AwareDatetime
+    review_deadline: AwareDatetime | None = Field(
+        default=None, description="Post-crisis review due by then (tiers whose policy sets review_within).")
     warm_handoff: bool = Field(
         description="High risk: the sender stays accountable with the lead until first engagement."
     )
@@ -115,18 +117,33 @@ class EscalationStep(StrEnum):
     REMINDER = "reminder"  # to the lead before the deadline
     BREACH = "breach"  # the deadline passed without first contact
     PARTNERSHIP = "partnership"  # still no contact a set time after the breach
+    FAILED_CONTACT = "failed_contact"  # after the nth failed contact attempt: the policy's next step
+    REVIEW_OVERDUE = "review_overdue"  # the post-crisis review was not held in time
+
+
+class FailedContactAction(StrEnum):
+    """What the partnership does after repeated failed contact attempts; a named lead signs it off."""
+
+    ALTERNATE_CONTACT = "alternate_contact"  # the alternate contact the person consented to, another channel
+    WELFARE_CHECK = "welfare_check"  # a welfare check, where the policy's criteria are met
+    REROUTE = "reroute"  # route the referral on (no wrong door)
 
 
 class Escalation(Contract):
-    """A rung of the escalation ladder, fired once, for the named lead of an agency."""
+    """A rung of an escalation ladder, fired once, for the named lead of an agency."""
 
     step: EscalationStep
     agency_id: str
-    role: LeadRole
-    contact_deadline: AwareDatetime
+    role: LeadRole = Field(description="The lead told, who signs off the action needed.")
+    deadline: AwareDatetime | None = Field(
+        default=None, description="The deadline this rung belongs to: first contact, or the post-crisis review.")
     overdue_seconds: int = Field(ge=0, description="By how much the deadline was missed (0 before it).")
     tier: AcuityTier
     client_reference: str = Field(max_length=100)
+    failed_attempts: int | None = Field(default=None, ge=1, description="failed_contact: attempts so far.")
+    action: FailedContactAction | None = Field(default=None, description="failed_contact: the next step.")
+    guidance: str | None = Field(default=None, max_length=1000,
+                                 description="The policy's words for the action, e.g. welfare-check criteria.")
 
 
 class DeliveryFailure(Contract):
@@ -138,6 +155,17 @@ class DeliveryFailure(Contract):
     role: LeadRole
     reason: str = Field(max_length=500)
     fallback: str | None = Field(default=None, description="The channel used instead, if any.")
+
+
+class Delivery(Contract):
+    """A notification the mail system or SMS provider accepted: who was told, when and how."""
+
+    channel: str
+    purpose: str = Field(description="e.g. escalation breach, closure notice")
+    agency_id: str
+    role: LeadRole
+    recipient: str = Field(max_length=320, description="The staff address or number in the directory.")
+    notified_event_id: UUID = Field(description="The event the notification was about.")
 
 
 class CapacityChange(Contract):
@@ -203,6 +231,16 @@ class NotificationFailed(Event):
     data: DeliveryFailure
 
 
+class NotificationSent(Event):
+    event_type: Literal["notification.sent"] = "notification.sent"
+    schema_version: Literal[1] = 1
+    data: Delivery
+
+
+class NotificationOutcome(RootModel[Annotated[NotificationSent | NotificationFailed, Field(discriminator="event_type")]]):
+    """What `notification.outcomes.v1` carries: either outcome, told apart by event_type."""
+
+
 class CapacityChanged(DirectoryEvent):
     event_type: Literal["directory.capacity_changed"] = "directory.capacity_changed"
     schema_version: Literal[1] = 1
@@ -219,6 +257,7 @@ RELEASED_EVENTS: tuple[type[EventBase], ...] = (
     OutcomeUnknown,
     EscalationRaised,
     NotificationFailed,
+    NotificationSent,
     CapacityChanged,
 )
 

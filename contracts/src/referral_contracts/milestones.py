@@ -30,6 +30,7 @@ class MilestoneKind(StrEnum):
     ESCALATED = "escalated"  # closes: handed to a crisis / safeguarding pathway with a named owner
     WITHDRAWN = "withdrawn"  # closes: cancelled by the sender, with a reason
     CONSENT_CHANGED = "consent_changed"  # granted / limited / refused / withdrawn, effective at once
+    BREACH_EXPLAINED = "breach_explained"  # the accountable agency's reason for a missed deadline
 
 
 CLOSING_KINDS = frozenset({MilestoneKind.ENGAGED, MilestoneKind.DECLINED, MilestoneKind.ESCALATED,
@@ -82,6 +83,7 @@ _REQUIRED: dict[MilestoneKind, tuple[str, ...]] = {
     MilestoneKind.ESCALATED: ("escalation_pathway", "owner", "escalated_to_agency_id", "reason_text"),
     MilestoneKind.WITHDRAWN: ("withdrawal_reason", "reason_text"),
     MilestoneKind.CONSENT_CHANGED: ("consent",),
+    MilestoneKind.BREACH_EXPLAINED: ("explains_escalation_id", "reason_text"),
 }
 
 
@@ -108,6 +110,8 @@ class Milestone(Contract):
     escalation_pathway: EscalationPathway | None = None
     escalated_to_agency_id: str | None = Field(default=None, max_length=64)
     consent: Consent | None = None
+    explains_escalation_id: UUID | None = Field(
+        default=None, description="breach_explained: the escalation (its event id) the reason is for.")
     reason_text: str | None = Field(default=None, min_length=1, max_length=2000)
     note: str | None = Field(default=None, max_length=2000)
 

@@ -28,7 +28,7 @@ from pydantic import (
 
 from .calendar import BusinessCalendar, PolicyModel, TimeStandard
 from .directory import Capacity, LeadRole
-from .events import AcuityTier
+from .events import AcuityTier, FailedContactAction
 from .referral import ReferralRequest, RiskFlag
 
 Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -52,6 +52,9 @@ class TierPolicy(PolicyModel):
     interim_safety_actions: list[str] = Field(default_factory=list)
     accepted_capacity: list[Capacity] = Field(
         min_length=1, description="Capacity statuses that may still receive a referral of this tier."
+    )
+    review_within: TimeStandard | None = Field(
+        default=None, description="Post-crisis review: held within this long of the clock's start, or escalated."
     )
 
 
@@ -77,13 +80,34 @@ class RequiredField(PolicyModel):
         return self.tiers is None or tier in self.tiers
 
 
+class FailedContactStep(PolicyModel):
+    """What happens after a number of failed contact attempts, and which lead signs it off."""
+
+    after: int = Field(ge=1, le=20, description="Failed contact attempts (in a row, by the current lead).")
+    action: FailedContactAction
+    signs_off: LeadRole = Field(description="Lead of the accountable agency who is told and signs it off.")
+    guidance: str | None = Field(default=None, max_length=1000, description="e.g. the welfare-check criteria.")
+
+
 class EscalationPolicy(PolicyModel):
-    """The escalation ladder (used by tracking from the next issue on; validated already)."""
+    """The escalation ladders tracking runs."""
 
     reminder_at_fraction: float = Field(gt=0, lt=1, description="Remind the owner at this share of the window.")
     breach_notifies: LeadRole = Field(description="Lead of the accountable agency told of a breach.")
     partnership_lead_after_hours: int = Field(gt=0, description="Still open this long after a breach: partnership lead.")
     risk_flags_notify_immediately: LeadRole = Field(description="Lead told at once of a referral with risk flags.")
+    review_overdue_notifies: LeadRole = Field(
+        default=LeadRole.CLINICAL, description="Lead told when a post-crisis review was not held in time.")
+    failed_contact_attempts: list[FailedContactStep] = Field(
+        default_factory=list, description="The failed-attempt ladder, in order of attempts.")
+
+    @field_validator("failed_contact_attempts")
+    @classmethod
+    def _in_order(cls, steps: list[FailedContactStep]) -> list[FailedContactStep]:
+        counts = [step.after for step in steps]
+        if counts != sorted(set(counts)):
+            raise ValueError(f"steps must name strictly increasing attempt counts, got {counts}")
+        return steps
 
 
 class Policy(PolicyModel):

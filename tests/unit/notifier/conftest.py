@@ -9,9 +9,12 @@ from uuid import UUID
 import pytest
 
 from devstack.paths import demo_file
+from notifier.adapters.delivery_errors import TransientDeliveryError
+from notifier.service_layer.deliveries import Channels, Retry
 from referral_contracts.directory import Directory
 
 from factories import agency_payload, directory
+from recording_bus import RecordingBus
 
 
 class InMemoryLedger:
@@ -41,7 +44,7 @@ class RecordingSender:
     async def send(self, message: EmailMessage) -> None:
         if self.failures:
             self.failures -= 1
-            raise ConnectionRefusedError("the SMTP relay is down")
+            raise TransientDeliveryError("the SMTP relay is down")
         self.messages.append(message)
 
     def recipients(self) -> list[str]:
@@ -75,3 +78,32 @@ def ledger() -> InMemoryLedger:
 @pytest.fixture
 def sender() -> RecordingSender:
     return RecordingSender()
+
+
+class FlakySms:
+    """An SMS provider that fails with each of `failures` in turn, then takes every message."""
+
+    def __init__(self, failures: list[Exception] | None = None) -> None:
+        self.failures, self.sent = list(failures or []), []
+
+    async def send(self, *, to: str, body: str, idempotency_key: str) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append((to, body))
+
+
+@pytest.fixture
+def sms() -> FlakySms:
+    return FlakySms()
+
+
+@pytest.fixture
+def bus() -> RecordingBus:
+    return RecordingBus()
+
+
+@pytest.fixture
+def channels(demo_directory, ledger, sender, sms, bus) -> Channels:
+    """The notifier's channels, with no waiting between retries."""
+    return Channels(directory=demo_directory, ledger=ledger, email=sender,
+                    from_address="closed-loop-referrals@platform.example", bus=bus, sms=sms, retry=Retry(3, 0))

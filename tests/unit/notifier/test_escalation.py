@@ -1,7 +1,7 @@
 from pathlib import Path
 
-from referral_contracts import EscalationStep
-from referral_contracts.directory import Directory
+from referral_contracts import EscalationStep, FailedContactAction
+from referral_contracts.directory import Directory, LeadRole
 from notifier.domain import escalation_notice
 from notifier.service_layer.notify import escalate
 from tracking_free_events import escalation
@@ -17,8 +17,23 @@ def test_a_breach_notice_says_what_is_overdue_and_by_how_much_but_not_who() -> N
         assert personal not in notice.text + notice.html + notice.subject
 
 
-async def test_the_named_operational_lead_is_emailed_once(ledger, sender) -> None:
+async def test_the_named_operational_lead_is_emailed_once(channels, sender) -> None:
     event = escalation(EscalationStep.BREACH, overdue_seconds=60)
     for _ in range(2):  # redelivered
-        await escalate(event, directory=DIRECTORY, ledger=ledger, sender=sender, from_address="p@platform.example")
+        await escalate(event, channels)
     assert sender.recipients() == ["priya.shah@cmh-east.example"]
+
+
+def test_a_failed_contact_notice_names_the_next_step_who_signs_it_off_and_the_guidance() -> None:
+    event = escalation(EscalationStep.FAILED_CONTACT, role=LeadRole.SAFEGUARDING)
+    data = event.data.model_copy(update={"failed_attempts": 2, "action": FailedContactAction.WELFARE_CHECK,
+                                         "guidance": "Request a welfare check if the tier is urgent."})
+    notice = escalation_notice(event.model_copy(update={"data": data}))
+    assert "2 failed contact attempts" in notice.subject
+    assert "welfare check" in notice.text and "safeguarding lead signs off" in notice.text
+    assert "Request a welfare check if the tier is urgent." in notice.text + notice.html
+
+
+def test_a_review_overdue_notice_says_when_the_review_was_due() -> None:
+    notice = escalation_notice(escalation(EscalationStep.REVIEW_OVERDUE, overdue_seconds=3600))
+    assert "Post-crisis review overdue" in notice.subject and "Review due by: 2026-03-02 09:00 UTC" in notice.text

@@ -19,12 +19,11 @@ DEAD_LETTERS = "referral.closed.v1.dlq"
 
 
 @pytest.fixture
-def notifier(demo_directory, ledger, sender):
+def notifier(channels):
     """The subscription wired to the fakes; records what reaches the dead-letter topic."""
     broker = new_broker("127.0.0.1:9092", client_id="notifier-test")
     bus = KafkaEventBus(broker, consumer_name="notifier")
-    register_subscribers(broker, bus, directory=demo_directory, ledger=ledger, sender=sender,
-                                from_address="closed-loop-referrals@platform.example")
+    register_subscribers(broker, bus, channels)
     dead: list = []
 
     @broker.subscriber(DEAD_LETTERS, group_id="test-observer")

@@ -5,10 +5,13 @@ from __future__ import annotations
 import pytest
 
 from notifier.domain import EMAIL, UnknownAgency
+from notifier.adapters.delivery_errors import TransientDeliveryError
+from notifier.service_layer.deliveries import Channels, Retry
 from notifier.service_layer.notify import notify_closure
 
 from event_factories import closed
 from factories import agency_payload, directory
+from recording_bus import RecordingBus
 
 FROM = "closed-loop-referrals@platform.example"
 TWO_CONTACTS = directory(
@@ -19,7 +22,9 @@ TWO_CONTACTS = directory(
 
 
 async def notify(event, ledger, sender, partners=TWO_CONTACTS) -> list[str]:
-    return await notify_closure(event, directory=partners, ledger=ledger, sender=sender, from_address=FROM)
+    channels = Channels(directory=partners, ledger=ledger, email=sender, from_address=FROM, bus=RecordingBus(),
+                        retry=Retry(attempts=1, base_seconds=0))
+    return await notify_closure(event, channels)
 
 
 async def test_each_contact_is_emailed_once_however_often_the_event_comes(ledger, sender) -> None:
@@ -33,7 +38,7 @@ async def test_each_contact_is_emailed_once_however_often_the_event_comes(ledger
 async def test_an_smtp_failure_propagates_and_the_retry_sends_what_was_not_sent(ledger, sender) -> None:
     event = closed()
     sender.failures = 1
-    with pytest.raises(ConnectionRefusedError):
+    with pytest.raises(TransientDeliveryError):
         await notify(event, ledger, sender)
     assert await notify(event, ledger, sender) == ["a@gp.example", "b@gp.example"]
     assert await notify(event, ledger, sender) == []

@@ -1,32 +1,11 @@
-from pathlib import Path
-
-from referral_contracts import EscalationStep, NotificationFailed
-from referral_contracts.directory import Directory
-from notifier.adapters.sms_sender import PermanentDeliveryError, TransientDeliveryError
+from referral_contracts import EscalationStep, NotificationFailed, NotificationSent
+from notifier.adapters.delivery_errors import PermanentDeliveryError, TransientDeliveryError
 from notifier.domain import escalation_sms
-from notifier.service_layer.sms import text_escalation
+from notifier.service_layer.notify import escalate
 
 from tracking_free_events import escalation
 
-DIRECTORY = Directory.load(Path(__file__).resolve().parents[3] / "deploy" / "demo" / "hsds")
-
-
-class FlakySms:
-    def __init__(self, failures: list[Exception]) -> None:
-        self.failures, self.sent = list(failures), []
-
-    async def send(self, *, to: str, body: str) -> None:
-        if self.failures:
-            raise self.failures.pop(0)
-        self.sent.append((to, body))
-
-
-class Bus:
-    def __init__(self) -> None:
-        self.published = []
-
-    async def publish(self, topic, event) -> None:
-        self.published.append((topic, event))
+OPERATIONAL_PHONE = "+44 7700 900222"
 
 
 def test_an_sms_carries_the_reference_action_and_deadline_and_nothing_personal() -> None:
@@ -36,26 +15,33 @@ def test_an_sms_carries_the_reference_action_and_deadline_and_nothing_personal()
         assert personal not in text
 
 
-async def test_transient_failures_are_retried_and_the_text_sent_once(ledger) -> None:
-    sms, bus = FlakySms([TransientDeliveryError("503"), TransientDeliveryError("503")]), Bus()
+async def test_transient_failures_are_retried_and_the_text_sent_once(channels, sms, bus) -> None:
+    sms.failures = [TransientDeliveryError("503"), TransientDeliveryError("503")]
     event = escalation(EscalationStep.BREACH, overdue_seconds=60)
     for _ in range(2):  # redelivered
-        await text_escalation(event, directory=DIRECTORY, ledger=ledger, sms=sms, bus=bus, attempts=3, base_seconds=0)
-    assert len(sms.sent) == 1 and bus.published == []
+        await escalate(event, channels)
+    assert sms.sent == [(OPERATIONAL_PHONE, escalation_sms(event))]
+    assert bus.of_type(NotificationFailed) == []
+    told = {(e.data.channel, e.data.recipient) for e in bus.of_type(NotificationSent)}
+    assert told == {("sms", OPERATIONAL_PHONE), ("email", "priya.shah@cmh-east.example")}
 
 
-async def test_a_provider_that_keeps_failing_is_recorded_with_email_as_fallback(ledger) -> None:
-    sms, bus = FlakySms([PermanentDeliveryError("provider refused the message (400)")]), Bus()
+async def test_a_provider_that_refuses_is_recorded_with_email_as_fallback(channels, sms, bus, sender) -> None:
+    sms.failures = [PermanentDeliveryError("provider refused the message (400)")]
     event = escalation(EscalationStep.RISK_ALERT)
-    assert await text_escalation(event, directory=DIRECTORY, ledger=ledger, sms=sms, bus=bus,
-                                 attempts=3, base_seconds=0) == []
-    [(topic, failed)] = bus.published
-    assert topic == "notification.outcomes.v1" and isinstance(failed, NotificationFailed)
-    assert failed.data.fallback == "email" and failed.causation_id == event.event_id
+    assert await escalate(event, channels) == ["priya.shah@cmh-east.example"]  # e-mail still went
+    [failed] = bus.of_type(NotificationFailed)
+    assert failed.data.channel == "sms" and failed.data.fallback == "email" and failed.causation_id == event.event_id
+    assert sms.sent == [] and sender.recipients() == ["priya.shah@cmh-east.example"]
 
 
-async def test_reminders_go_by_email_only(ledger) -> None:
-    sms = FlakySms([])
-    await text_escalation(escalation(EscalationStep.REMINDER), directory=DIRECTORY, ledger=ledger, sms=sms,
-                          bus=Bus(), attempts=1, base_seconds=0)
+async def test_a_provider_down_through_every_retry_is_recorded_too(channels, sms, bus) -> None:
+    sms.failures = [TransientDeliveryError("503")] * 3
+    await escalate(escalation(EscalationStep.BREACH, overdue_seconds=60), channels)
+    [failed] = bus.of_type(NotificationFailed)
+    assert failed.data.reason == "503" and sms.sent == []
+
+
+async def test_reminders_go_by_email_only(channels, sms) -> None:
+    await escalate(escalation(EscalationStep.REMINDER), channels)
     assert sms.sent == []

@@ -2,13 +2,17 @@
 
 `python -m devstack.sms_sink --port P --outbox FILE` accepts
 `POST /2010-04-01/Accounts/{sid}/Messages.json` (form fields To, From, Body; basic auth) and
-appends each message as a JSON line to FILE. `POST /control/outage` with `{"down": true}` makes
-it answer 503 until turned off again: how tests show a provider outage.
+appends each message as a JSON line to FILE. Like providers with idempotent sends, a request whose
+`Idempotency-Key` was seen before is answered with the first message and sends nothing new.
+Test controls: `POST /control/outage` with `{"down": true}` makes it answer 503 until turned off
+again (a provider outage); `POST /control/delay` with `{"seconds": 5}` makes it answer that much
+later, after the message was taken (a response lost to a crash of the caller).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from dataclasses import dataclass
@@ -25,7 +29,8 @@ from .processes import ManagedProcess
 
 def sink_app(outbox: Path) -> FastAPI:
     app = FastAPI(title="SMS sink")
-    state = {"down": False}
+    state: dict[str, float] = {"down": False, "delay": 0.0}
+    sent_by_key: dict[str, str] = {}
 
     @app.post("/2010-04-01/Accounts/{account_sid}/Messages.json", status_code=201)
     async def send(account_sid: str, request: Request, To: str = Form(), From: str = Form(),  # noqa: N803
@@ -34,14 +39,25 @@ def sink_app(outbox: Path) -> FastAPI:
             raise HTTPException(503, "provider outage (simulated)")
         if not request.headers.get("authorization", "").startswith("Basic "):
             raise HTTPException(401, "basic auth required")
+        key = request.headers.get("idempotency-key")
+        if key and key in sent_by_key:
+            return {"sid": sent_by_key[key], "status": "queued"}
         sid = f"SM{uuid4().hex}"
+        if key:
+            sent_by_key[key] = sid
         with outbox.open("a", encoding="utf-8") as file:
             file.write(json.dumps({"sid": sid, "account": account_sid, "to": To, "from": From, "body": Body}) + "\n")
+        await asyncio.sleep(state["delay"])
         return {"sid": sid, "status": "queued"}
 
     @app.post("/control/outage")
-    async def outage(body: dict[str, bool]) -> dict[str, bool]:
+    async def outage(body: dict[str, bool]) -> dict[str, float]:
         state["down"] = bool(body.get("down"))
+        return state
+
+    @app.post("/control/delay")
+    async def delay(body: dict[str, float]) -> dict[str, float]:
+        state["delay"] = float(body.get("seconds", 0))
         return state
 
     @app.get("/health")
@@ -68,6 +84,9 @@ class SmsSink:
 
     def set_outage(self, down: bool) -> None:
         httpx.post(f"{self.url}/control/outage", json={"down": down}, timeout=5).raise_for_status()
+
+    def set_delay(self, seconds: float) -> None:
+        httpx.post(f"{self.url}/control/delay", json={"seconds": seconds}, timeout=5).raise_for_status()
 
     def stop(self, timeout: float = 10.0) -> None:
         self.process.stop(timeout=timeout)

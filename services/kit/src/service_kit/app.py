@@ -11,18 +11,22 @@ from fastapi import APIRouter, FastAPI
 from faststream.kafka import KafkaBroker
 from pydantic_settings import BaseSettings
 
+from referral_contracts import clock
+
 from .health import ReadinessCheck, health_routes
 
 Hook = Callable[[], Awaitable[None]]
 
 
 class ServiceSettings(BaseSettings):
-    """Read from the environment: KAFKA_BOOTSTRAP_SERVERS, HTTP_HOST, HTTP_PORT, LOG_LEVEL."""
+    """Read from the environment: KAFKA_BOOTSTRAP_SERVERS, HTTP_HOST, HTTP_PORT, LOG_LEVEL and
+    CLOCK_OFFSET_FILE (tests and demos only: shift this process's clock, see referral_contracts.clock)."""
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     log_level: str = "INFO"
+    clock_offset_file: str = ""
 
 
 def service_app(
@@ -57,6 +61,8 @@ def service_app(
 
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    if settings.clock_offset_file:
+        clock.follow_offset_file(settings.clock_offset_file)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # aiokafka narrates every rebalance at INFO; its warnings and errors still show.
     logging.getLogger("aiokafka").setLevel(max(logging.WARNING, logging.getLogger().level))

@@ -7,10 +7,12 @@ from typing import Protocol
 
 import aiosmtplib
 
+from .delivery_errors import PermanentDeliveryError, TransientDeliveryError
+
 
 class EmailSender(Protocol):
     async def send(self, message: EmailMessage) -> None:
-        """Hand the message to the mail system; raise if it was not accepted."""
+        """Hand the message to the mail system; raise a delivery error if it was not accepted."""
         ...
 
 
@@ -24,6 +26,17 @@ class SmtpEmailSender:
         self._timeout = timeout
 
     async def send(self, message: EmailMessage) -> None:
-        # aiosmtplib raises SMTPException (or OSError) for anything but acceptance; the caller lets
-        # it propagate so the Kafka record is retried.
-        await aiosmtplib.send(message, hostname=self._host, port=self._port, timeout=self._timeout)
+        try:
+            await aiosmtplib.send(message, hostname=self._host, port=self._port, timeout=self._timeout)
+        except aiosmtplib.SMTPRecipientsRefused as refused:
+            raise PermanentDeliveryError(f"relay refused the recipient ({_codes(refused)})") from None
+        except aiosmtplib.SMTPResponseException as error:
+            # RFC 5321: 4xx is a temporary condition, 5xx a permanent one.
+            kind = PermanentDeliveryError if 500 <= error.code < 600 else TransientDeliveryError
+            raise kind(f"relay answered {error.code}") from None
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+            raise TransientDeliveryError(f"relay unreachable: {type(error).__name__}") from None
+
+
+def _codes(refused: aiosmtplib.SMTPRecipientsRefused) -> str:
+    return ", ".join(str(r.code) for r in refused.recipients) or "no code"

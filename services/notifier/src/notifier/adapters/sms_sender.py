@@ -1,6 +1,9 @@
 """SMS through a provider's HTTP API (Twilio-shaped: form POST to .../Messages.json, basic auth).
 
 A small port: the provider is a setting, and the local stack points it at devstack's SMS sink.
+Each message carries an `Idempotency-Key` header derived from the delivery: a provider that honours
+it (as the local sink does) sends a message resent after a crash only once; one that ignores it
+may send it twice in that rare window (the ledger prevents every other repeat).
 """
 
 from __future__ import annotations
@@ -9,17 +12,11 @@ from typing import Protocol
 
 import httpx
 
-
-class TransientDeliveryError(Exception):
-    """Worth retrying: the provider is down, slow or overloaded."""
-
-
-class PermanentDeliveryError(Exception):
-    """Retrying cannot help: the provider refused the message (bad number, bad credentials)."""
+from .delivery_errors import PermanentDeliveryError, TransientDeliveryError
 
 
 class SmsSender(Protocol):
-    async def send(self, *, to: str, body: str) -> None: ...
+    async def send(self, *, to: str, body: str, idempotency_key: str) -> None: ...
 
 
 class ProviderSmsSender:
@@ -29,10 +26,11 @@ class ProviderSmsSender:
         self._sender = sender
         self._timeout = timeout
 
-    async def send(self, *, to: str, body: str) -> None:
+    async def send(self, *, to: str, body: str, idempotency_key: str) -> None:
         try:
             async with httpx.AsyncClient(timeout=self._timeout) as client:
                 response = await client.post(self._url, auth=self._auth,
+                                             headers={"Idempotency-Key": idempotency_key},
                                              data={"To": to, "From": self._sender, "Body": body})
         except httpx.TransportError as error:
             raise TransientDeliveryError(f"provider unreachable: {type(error).__name__}") from None

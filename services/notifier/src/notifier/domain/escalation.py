@@ -1,9 +1,9 @@
-"""The escalation notice to a named lead: which referral, what is overdue, what to do. Never who
-the person is or why they were referred (an email may be read over a shoulder)."""
+"""The escalation notice to a named lead: which referral, what is due, what to do and who signs
+it off. Never who the person is or why they were referred (an email may be read over a shoulder)."""
 
 from __future__ import annotations
 
-from referral_contracts import EscalationRaised, EscalationStep
+from referral_contracts import EscalationRaised, EscalationStep, FailedContactAction
 
 from .messages import TEMPLATES, Notice, one_line, utc_text
 
@@ -13,16 +13,30 @@ _HEADLINES = {
     EscalationStep.REMINDER: ("Reminder: first contact due soon", "make the first contact attempt before the deadline"),
     EscalationStep.BREACH: ("Deadline missed: first contact overdue", "make contact now, or record why not"),
     EscalationStep.PARTNERSHIP: ("Still overdue after escalation", "agree a corrective action with the lead agency"),
+    EscalationStep.REVIEW_OVERDUE: ("Post-crisis review overdue",
+                                    "hold the review now, or record the engagement or closure"),
 }
+_FAILED_CONTACT = {
+    FailedContactAction.ALTERNATE_CONTACT: "try the alternate contact and another channel",
+    FailedContactAction.WELFARE_CHECK: "decide on a welfare check and record the decision",
+    FailedContactAction.REROUTE: "redirect the referral or escalate it to a pathway",
+}
+_DEADLINE_LABELS = {EscalationStep.REVIEW_OVERDUE: "Review due by"}
 
 
 def escalation_notice(event: EscalationRaised) -> Notice:
     e = event.data
-    headline, action = _HEADLINES[e.step]
+    if e.step is EscalationStep.FAILED_CONTACT and e.action is not None:
+        headline = f"{e.failed_attempts} failed contact attempts: sign-off needed"
+        action = f"{_FAILED_CONTACT[e.action]} ({e.role.value} lead signs off)"
+    else:
+        headline, action = _HEADLINES[e.step]
     hours, minutes = divmod(e.overdue_seconds // 60, 60)
     context = {
-        "headline": headline, "action": action, "referral_id": str(event.referral_id),
-        "client_reference": e.client_reference, "tier": e.tier.value, "deadline": utc_text(e.contact_deadline),
+        "headline": headline, "action": action, "guidance": e.guidance or "",
+        "referral_id": str(event.referral_id), "client_reference": e.client_reference, "tier": e.tier.value,
+        "deadline_label": _DEADLINE_LABELS.get(e.step, "First contact due by"),
+        "deadline": utc_text(e.deadline) if e.deadline else "",
         "overdue": f"{hours} h {minutes} min" if e.overdue_seconds else "",
     }
     return Notice(

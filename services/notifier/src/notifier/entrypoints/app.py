@@ -1,4 +1,5 @@
-"""Wires the notifier: the directory file, the delivery ledger, the SMTP relay and the subscription."""
+"""Wires the notifier: the directory file, the delivery ledger, the SMTP relay, the SMS provider
+and the subscriptions."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from ..adapters.delivery_ledger import MongoDeliveryLedger, connect
 from ..adapters.email_sender import SmtpEmailSender
 from ..adapters.sms_sender import ProviderSmsSender
 from ..config import Settings
+from ..service_layer.deliveries import Channels, Retry
 from .event_topics import register_subscribers
 
 
@@ -21,17 +23,17 @@ def create_app(settings: Settings) -> FastAPI:
     broker = new_broker(settings.kafka_bootstrap_servers, client_id="notifier")
     bus = KafkaEventBus(broker, consumer_name="notifier")
     mongo = connect(settings.mongodb_url)
-    register_subscribers(
-        broker, bus,
+    register_subscribers(broker, bus, Channels(
         directory=directory,
         ledger=MongoDeliveryLedger(mongo[settings.mongodb_database]),
-        sender=SmtpEmailSender(settings.smtp_host, settings.smtp_port, settings.smtp_timeout_seconds),
+        email=SmtpEmailSender(settings.smtp_host, settings.smtp_port, settings.smtp_timeout_seconds),
         from_address=settings.smtp_from,
+        bus=bus,
         sms=ProviderSmsSender(settings.sms_api_url, account_sid=settings.sms_account_sid,
                               auth_token=settings.sms_auth_token, sender=settings.sms_from)
         if settings.sms_api_url else None,
-        sms_retry=(settings.send_attempts, settings.retry_base_seconds),
-    )
+        retry=Retry(settings.send_attempts, settings.retry_base_seconds),
+    ))
 
     async def mongo_answers() -> bool:
         return bool((await mongo.admin.command("ping")).get("ok"))

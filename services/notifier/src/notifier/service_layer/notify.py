@@ -1,82 +1,74 @@
-"""Tell the sending agency what it needs to know: its loop closed, or triage needs more from it.
+"""What the notifier tells whom: the sender that its loop closed or that triage needs more from
+it, and the named leads of an agency that a referral needs them (escalations, by e-mail and SMS).
 
-Exactly once in effect: each delivery goes through the ledger, so a redelivered event sends
-nothing already sent. Failures are never swallowed:
-- a transient one (SMTP or store down) propagates, and the subscription retries the record;
-- an `Undeliverable` one (no such agency, no contact) propagates too, for the entrypoint to
-  dead-letter the record where people see it.
-Logs name ids only: never a person's name or an email address.
+Each goes through `deliver` (once in effect, retried, reported to tracking). A notice nobody can
+receive raises `Undeliverable`, for the entrypoint to dead-letter the record where people see it.
 """
 
 from __future__ import annotations
 
-import logging
+from referral_contracts import EscalationRaised, ReferralClosed, ReferralTriaged, utc_now
+from referral_contracts.directory import LeadRole
 
-from referral_contracts import Event, EscalationRaised, ReferralClosed, ReferralTriaged, utc_now
-from referral_contracts.directory import Directory
-
-from ..adapters.delivery_ledger import DeliveryLedger
-from ..adapters.email_sender import EmailSender
 from ..domain import (
     EMAIL,
+    SMS,
+    SMS_STEPS,
     Notice,
     clarification_request,
     closure_notice,
-    closure_recipients,
     compose_email,
     escalation_notice,
+    escalation_sms,
+    lead_phones,
     lead_recipients,
     message_id,
 )
-
-log = logging.getLogger(__name__)
-
-
-async def notify_closure(
-    event: ReferralClosed, *, directory: Directory, ledger: DeliveryLedger, sender: EmailSender, from_address: str,
-) -> list[str]:
-    """The recipients emailed by this call (those already emailed before are left out)."""
-    recipients = closure_recipients(directory, event.data.source_agency_id)
-    return await _deliver(closure_notice(event, directory), event=event, recipients=recipients,
-                          ledger=ledger, sender=sender, from_address=from_address, what="closure notice")
+from ..adapters.delivery_ledger import delivery_key
+from .deliveries import Audience, Channels, deliver
 
 
-async def request_clarification(
-    event: ReferralTriaged, *, directory: Directory, ledger: DeliveryLedger, sender: EmailSender, from_address: str,
-) -> list[str]:
+async def notify_closure(event: ReferralClosed, channels: Channels) -> list[str]:
+    """The referral contacts emailed by this call (those already emailed before are left out)."""
+    sender = event.data.source_agency_id
+    audience = Audience(sender, LeadRole.REFERRAL_CONTACT,
+                        lead_recipients(channels.directory, sender, LeadRole.REFERRAL_CONTACT))
+    return await _email(channels, closure_notice(event, channels.directory), event, audience, "closure notice")
+
+
+async def request_clarification(event: ReferralTriaged, channels: Channels) -> list[str]:
     """Ask the sender, the same day, for the information triage found missing."""
     notice = clarification_request(event)
     if notice is None:
         return []
-    recipients = closure_recipients(directory, event.data.source_agency_id or "")
-    return await _deliver(notice, event=event, recipients=recipients, ledger=ledger, sender=sender,
-                          from_address=from_address, what="clarification request")
+    sender = event.data.source_agency_id or ""
+    audience = Audience(sender, LeadRole.REFERRAL_CONTACT,
+                        lead_recipients(channels.directory, sender, LeadRole.REFERRAL_CONTACT))
+    return await _email(channels, notice, event, audience, "clarification request")
 
 
-async def escalate(
-    event: EscalationRaised, *, directory: Directory, ledger: DeliveryLedger, sender: EmailSender, from_address: str,
-) -> list[str]:
-    """Tell the named lead of the accountable agency that a deadline is near or missed."""
-    recipients = lead_recipients(directory, event.data.agency_id, event.data.role)
-    return await _deliver(escalation_notice(event), event=event, recipients=recipients, ledger=ledger,
-                          sender=sender, from_address=from_address, what=f"escalation {event.data.step.value}")
+async def escalate(event: EscalationRaised, channels: Channels) -> list[str]:
+    """Tell the named lead of the accountable agency what needs doing: always by e-mail, and by
+    SMS too for the rungs that cannot wait. Returns every address and number reached by this call."""
+    e, purpose = event.data, f"escalation {event.data.step.value}"
+    audience = Audience(e.agency_id, e.role, lead_recipients(channels.directory, e.agency_id, e.role))
+    reached = await _email(channels, escalation_notice(event), event, audience, purpose)
+    if channels.sms is None or e.step not in SMS_STEPS:
+        return reached
+    sms, body = channels.sms, escalation_sms(event)
+
+    async def text(phone: str) -> None:
+        await sms.send(to=phone, body=body, idempotency_key=delivery_key(event.event_id, SMS, phone))
+
+    phones = Audience(e.agency_id, e.role, lead_phones(channels.directory, e.agency_id, e.role))
+    return reached + await deliver(channels, event=event, channel=SMS, audience=phones, purpose=purpose,
+                                   send=text, fallback=EMAIL)
 
 
-async def _deliver(
-    notice: Notice, *, event: Event, recipients: list[str], ledger: DeliveryLedger, sender: EmailSender,
-    from_address: str, what: str,
-) -> list[str]:
-    emailed: list[str] = []
-    for recipient in recipients:
-        if not await ledger.claim(event.event_id, EMAIL, recipient):
-            continue
-        email = compose_email(
-            notice, sender=from_address, recipient=recipient,
-            message_id=message_id(event.event_id, EMAIL, recipient), sent_at=utc_now(),
-        )
-        await sender.send(email)
-        await ledger.mark_sent(event.event_id, EMAIL, recipient)
-        emailed.append(recipient)
-    log.info("%s for referral %s (event %s): %d sent, %d already sent before",
-             what, event.referral_id, event.event_id, len(emailed), len(recipients) - len(emailed))
-    return emailed
+async def _email(channels: Channels, notice: Notice, event, audience: Audience, purpose: str) -> list[str]:
+    async def send(recipient: str) -> None:
+        await channels.email.send(compose_email(
+            notice, sender=channels.from_address, recipient=recipient,
+            message_id=message_id(event.event_id, EMAIL, recipient), sent_at=utc_now()))
+
+    return await deliver(channels, event=event, channel=EMAIL, audience=audience, purpose=purpose, send=send)

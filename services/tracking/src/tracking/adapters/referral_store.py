@@ -8,7 +8,7 @@ referral can never leave the older view behind.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import UUID
 
@@ -21,7 +21,7 @@ from referral_contracts.events import event_model
 
 from ..domain.model import OPEN_STATES, ReferralView
 
-_INTERNAL = ("_id", "published", "next_escalation_at")
+_INTERNAL = ("_id", "published", "next_escalation_at", "sweep_lease_until")
 
 
 class ReferralStore(Protocol):
@@ -35,6 +35,8 @@ class ReferralStore(Protocol):
     async def release_person_service(self, key: str, referral_id: UUID) -> None: ...
     async def quiet_open_referrals(self, before: datetime, limit: int) -> list[UUID]: ...
     async def escalations_due(self, now: datetime, limit: int) -> list[UUID]: ...
+    async def lease_due(self, referral_id: UUID, now: datetime, seconds: float) -> bool: ...
+    async def release_lease(self, referral_id: UUID) -> None: ...
 
 
 def connect(url: str) -> AsyncMongoClient:
@@ -128,3 +130,16 @@ class MongoReferralStore:
     async def escalations_due(self, now: datetime, limit: int = 1000) -> list[UUID]:
         cursor = self._referrals.find({"next_escalation_at": {"$lte": now}}, {"_id": 1}).limit(limit)
         return [document["_id"] async for document in cursor]
+
+    async def lease_due(self, referral_id: UUID, now: datetime, seconds: float) -> bool:
+        """Take the referral's escalations for `seconds`, if they are due and no other replica holds
+        them: one atomic update, so of replicas sweeping at once exactly one fires the rungs."""
+        result = await self._referrals.update_one(
+            {"_id": referral_id, "next_escalation_at": {"$lte": now},
+             "$or": [{"sweep_lease_until": None}, {"sweep_lease_until": {"$lte": now}}]},
+            {"$set": {"sweep_lease_until": now + timedelta(seconds=seconds)}},
+        )
+        return result.modified_count == 1
+
+    async def release_lease(self, referral_id: UUID) -> None:
+        await self._referrals.update_one({"_id": referral_id}, {"$set": {"sweep_lease_until": None}})

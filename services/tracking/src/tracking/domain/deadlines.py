@@ -1,15 +1,24 @@
-"""The escalation ladder of a referral's first-contact clock. Pure: the policy and `now` come in.
+"""The escalation ladders of a referral. Pure: the policy and `now` come in.
 
-Rungs: for a referral with risk flags, an alert to the lead agency's safeguarding / clinical lead
-at once; a reminder at a share of the window, the breach at the deadline, the partnership lead a set
-time after it. First contact attempted stops the clock. Routine work waits for working hours;
-urgent and crisis follow-up do not wait.
+Three clocks, each a list of rungs that fire once:
+- first contact: for a referral with risk flags, an alert to the lead agency's safeguarding /
+  clinical lead at once; a reminder at a share of the window, the breach at the deadline, the
+  partnership lead a set time after it. First contact attempted stops this clock.
+- failed contact: after the policy's numbers of failed attempts in a row, its next step (alternate
+  contact, welfare check, re-route) goes to the lead who signs it off.
+- post-crisis review: still open at the review deadline, the review is overdue.
+Routine and priority work waits for working hours; urgent, crisis follow-up and risk alerts do not.
+
+A rung's identity is its event id, derived from the referral and what makes the rung one of a
+kind (its step and deadline, or the lead and the attempt count): replicas firing at once write
+one event, and a fired rung is recognised in the view by that id.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from uuid import UUID
 
 from referral_contracts import (
     AcuityTier,
@@ -17,15 +26,19 @@ from referral_contracts import (
     Escalation,
     EscalationRaised,
     EscalationStep,
+    FailedContactAction,
     derived_id,
 )
 from referral_contracts.calendar import within_working_hours
 from referral_contracts.directory import LeadRole
 from referral_contracts.policy import Policy
 
-from .model import ReferralView, State
+from .model import WITH_LEAD, ReferralView, State
 
 CLOCK_RUNNING = frozenset({State.ASSIGNED, State.ACKNOWLEDGED, State.ACCEPTED})
+FIRST_CONTACT_STEPS = frozenset({EscalationStep.RISK_ALERT, EscalationStep.REMINDER, EscalationStep.BREACH,
+                                 EscalationStep.PARTNERSHIP})
+MISSED_DEADLINE_STEPS = frozenset({EscalationStep.BREACH, EscalationStep.PARTNERSHIP, EscalationStep.REVIEW_OVERDUE})
 DOES_NOT_WAIT = frozenset({AcuityTier.URGENT, AcuityTier.CRISIS_FOLLOW_UP})
 TRACKING = Actor(agency_id="platform-tracking")  # the actor of events tracking itself raises
 
@@ -36,27 +49,76 @@ class Rung:
     at: datetime
     agency_id: str
     role: LeadRole
+    deadline: datetime | None
+    identity: tuple[object, ...]  # what makes it one of a kind; its event id derives from it
+    failed_attempts: int | None = None
+    action: FailedContactAction | None = None
+    guidance: str | None = None
 
 
 def ladder(view: ReferralView, policy: Policy) -> list[Rung]:
-    """The rungs not yet fired for the current deadline, in order."""
+    """The rungs not yet fired, in the order they fall due."""
+    rungs = [*_failed_contact(view, policy), *_post_crisis_review(view, policy)]
+    rungs += _first_contact(view, policy)
+    if view.tier not in DOES_NOT_WAIT:
+        rungs = [replace(r, at=within_working_hours(r.at, policy.calendar))
+                 if r.step is not EscalationStep.RISK_ALERT else r for r in rungs]
+    fired = {record.event_id for record in view.escalations}
+    return sorted((r for r in rungs if rung_id(view, r) not in fired), key=lambda r: r.at)
+
+
+def _first_contact(view: ReferralView, policy: Policy) -> list[Rung]:
     if view.state not in CLOCK_RUNNING or not (view.contact_deadline and view.clock_started_at and view.lead_agency_id):
         return []
-    start, due, rules = view.clock_started_at, view.contact_deadline, policy.escalation
+    start, due, rules, agency = view.clock_started_at, view.contact_deadline, policy.escalation, view.lead_agency_id
+
+    def rung(step: EscalationStep, at: datetime, role: LeadRole) -> Rung:
+        return Rung(step, at, agency, role, due, (step.value, due.isoformat()))
+
     rungs = [
-        Rung(EscalationStep.REMINDER, start + (due - start) * rules.reminder_at_fraction, view.lead_agency_id,
-             LeadRole.REFERRAL_CONTACT),
-        Rung(EscalationStep.BREACH, due, view.lead_agency_id, rules.breach_notifies),
-        Rung(EscalationStep.PARTNERSHIP, due + timedelta(hours=rules.partnership_lead_after_hours),
-             view.lead_agency_id, LeadRole.PARTNERSHIP),
+        rung(EscalationStep.REMINDER, start + (due - start) * rules.reminder_at_fraction, LeadRole.REFERRAL_CONTACT),
+        rung(EscalationStep.BREACH, due, rules.breach_notifies),
+        rung(EscalationStep.PARTNERSHIP, due + timedelta(hours=rules.partnership_lead_after_hours),
+             LeadRole.PARTNERSHIP),
     ]
-    if view.tier not in DOES_NOT_WAIT:
-        rungs = [Rung(r.step, within_working_hours(r.at, policy.calendar), r.agency_id, r.role) for r in rungs]
     if view.risk_flagged:  # never held for working hours: risk does not keep office hours
-        rungs.insert(0, Rung(EscalationStep.RISK_ALERT, start, view.lead_agency_id,
-                             rules.risk_flags_notify_immediately))
-    fired = {(e.step, e.contact_deadline) for e in view.escalations}
-    return [r for r in rungs if (r.step, due) not in fired]
+        rungs.append(rung(EscalationStep.RISK_ALERT, start, rules.risk_flags_notify_immediately))
+    return rungs
+
+
+def _failed_contact(view: ReferralView, policy: Policy) -> list[Rung]:
+    """The step for the failed attempts so far (the highest one reached; earlier ones are past)."""
+    reached = [s for s in policy.escalation.failed_contact_attempts if s.after <= view.failed_contact_attempts]
+    if not reached or view.state not in WITH_LEAD or not view.lead_agency_id or not view.last_failed_contact_at:
+        return []
+    step = reached[-1]
+    return [Rung(EscalationStep.FAILED_CONTACT, view.last_failed_contact_at, view.lead_agency_id, step.signs_off,
+                 view.contact_deadline, (EscalationStep.FAILED_CONTACT.value, view.lead_agency_id, step.after),
+                 failed_attempts=view.failed_contact_attempts, action=step.action, guidance=step.guidance)]
+
+
+def _post_crisis_review(view: ReferralView, policy: Policy) -> list[Rung]:
+    """Engagement (the review held) or any other closure stops this clock."""
+    holder = view.lead_agency_id or next((a.agency_id for a in view.accountable), None)
+    if not view.is_open or view.review_deadline is None or holder is None:
+        return []
+    due = view.review_deadline
+    return [Rung(EscalationStep.REVIEW_OVERDUE, due, holder, policy.escalation.review_overdue_notifies, due,
+                 (EscalationStep.REVIEW_OVERDUE.value, due.isoformat()))]
+
+
+def still_applies(view: ReferralView, escalation: Escalation) -> str | None:
+    """Why a fired rung no longer belongs to the referral (its clock stopped), or None."""
+    step = escalation.step
+    if step in FIRST_CONTACT_STEPS and (view.state not in CLOCK_RUNNING or view.contact_deadline != escalation.deadline):
+        return f"stale escalation: the clock it belongs to no longer runs (state {view.state.value})"
+    if step is EscalationStep.FAILED_CONTACT and (
+            view.state not in WITH_LEAD or view.lead_agency_id != escalation.agency_id
+            or view.failed_contact_attempts < (escalation.failed_attempts or 1)):
+        return f"stale escalation: contact was made or the lead changed (state {view.state.value})"
+    if step is EscalationStep.REVIEW_OVERDUE and (not view.is_open or view.review_deadline != escalation.deadline):
+        return f"stale escalation: no post-crisis review is pending (state {view.state.value})"
+    return None
 
 
 def due_now(view: ReferralView, policy: Policy, now: datetime) -> list[Rung]:
@@ -68,13 +130,17 @@ def next_due_at(view: ReferralView, policy: Policy) -> datetime | None:
     return min((r.at for r in ladder(view, policy)), default=None)
 
 
+def rung_id(view: ReferralView, rung: Rung) -> UUID:
+    return derived_id(view.referral_id, "escalation", *rung.identity)
+
+
 def escalation_event(view: ReferralView, rung: Rung, now: datetime) -> EscalationRaised:
-    """One id per referral, rung and deadline: replicas firing at once write one event."""
-    due = view.contact_deadline
+    late = rung.deadline is not None and rung.step in MISSED_DEADLINE_STEPS  # others are not about lateness
+    overdue = max(0, int((now - rung.deadline).total_seconds())) if late else 0
     return EscalationRaised.create(
-        event_id=derived_id(view.referral_id, "escalation", rung.step.value, due.isoformat()),
-        referral_id=view.referral_id, correlation_id=view.correlation_id, actor=TRACKING, occurred_at=now,
-        data=Escalation(step=rung.step, agency_id=rung.agency_id, role=rung.role, contact_deadline=due,
-                        overdue_seconds=max(0, int((now - due).total_seconds())), tier=view.tier,
-                        client_reference=view.client_reference),
+        event_id=rung_id(view, rung), referral_id=view.referral_id, correlation_id=view.correlation_id,
+        actor=TRACKING, occurred_at=now,
+        data=Escalation(step=rung.step, agency_id=rung.agency_id, role=rung.role, deadline=rung.deadline,
+                        overdue_seconds=overdue, tier=view.tier, client_reference=view.client_reference,
+                        failed_attempts=rung.failed_attempts, action=rung.action, guidance=rung.guidance),
     )

@@ -16,6 +16,7 @@ from referral_contracts import (
     MilestoneKind,
     MilestoneRecorded,
     NotificationFailed,
+    NotificationSent,
     OutcomeUnknown,
     ReferralLinked,
     ReferralSubmitted,
@@ -24,11 +25,13 @@ from referral_contracts import (
 
 from . import milestone_rules, triage_rules
 from .accountability import hand_over, sender
-from .deadlines import CLOCK_RUNNING
-from .model import AccountabilityPeriod, EscalationRecord, ReferralView, State, TimelineEntry
+from .deadlines import still_applies
+from .model import AccountabilityPeriod, EscalationRecord, Notified, ReferralView, State, TimelineEntry
 from .refusal import Refused
 
-_RANK = {ReferralSubmitted: 0, ReferralTriaged: 1, MilestoneRecorded: 2, ReferralLinked: 3, OutcomeUnknown: 4, EscalationRaised: 5, NotificationFailed: 6}
+_RANK = {ReferralSubmitted: 0, ReferralTriaged: 1, MilestoneRecorded: 2, ReferralLinked: 3, OutcomeUnknown: 4,
+         EscalationRaised: 5, NotificationSent: 6, NotificationFailed: 6}
+PLATFORM_ALARMS = (OutcomeUnknown, EscalationRaised, NotificationSent, NotificationFailed)  # not activity
 
 
 def in_order(events: Iterable[Event]) -> list[Event]:
@@ -54,7 +57,7 @@ def apply(view: ReferralView, event: Event) -> ReferralView:
         changed, what = _transition(view, event)
     except Refused as refused:
         return _noted(view, event, _describe(event), str(refused))
-    if isinstance(event, (OutcomeUnknown, EscalationRaised, NotificationFailed)):  # the platform's own alarms are not activity
+    if isinstance(event, PLATFORM_ALARMS):
         return _noted(changed, event, what, None, activity=False)
     return _noted(changed.model_copy(update={"outcome_unknown_since": None}), event, what, None)
 
@@ -77,6 +80,8 @@ def _transition(view: ReferralView, event: Event) -> tuple[ReferralView, str]:
         return _escalated(view, event), _describe(event)
     if isinstance(event, NotificationFailed):  # the audit says who was not told, and how instead
         return view, _describe(event)
+    if isinstance(event, NotificationSent):
+        return _notified(view, event), _describe(event)
     if isinstance(event, OutcomeUnknown):
         if not view.is_open or event.data.last_activity_at != view.last_activity_at:
             raise Refused("stale flag: there was activity since, or the referral is no longer open")
@@ -113,12 +118,22 @@ def _linked(view: ReferralView, event: ReferralLinked) -> ReferralView:
 
 
 def _escalated(view: ReferralView, event: EscalationRaised) -> ReferralView:
-    if view.state not in CLOCK_RUNNING or view.contact_deadline != event.data.contact_deadline:
-        raise Refused(f"stale escalation: the clock it belongs to no longer runs (state {view.state.value})")
     e = event.data
+    if (stale := still_applies(view, e)) is not None:
+        raise Refused(stale)
     record = EscalationRecord(event_id=event.event_id, step=e.step, at=event.occurred_at, agency_id=e.agency_id,
-                              role=e.role, contact_deadline=e.contact_deadline, overdue_seconds=e.overdue_seconds)
+                              role=e.role, deadline=e.deadline, overdue_seconds=e.overdue_seconds,
+                              failed_attempts=e.failed_attempts, action=e.action)
     return view.model_copy(update={"escalations": [*view.escalations, record]})
+
+
+def _notified(view: ReferralView, event: NotificationSent) -> ReferralView:
+    """An escalation's record says who was told, when and how (other notices: the timeline)."""
+    d = event.data
+    told = Notified(channel=d.channel, recipient=d.recipient, at=event.occurred_at)
+    escalations = [e.model_copy(update={"notified": [*e.notified, told]}) if e.event_id == d.notified_event_id else e
+                   for e in view.escalations]
+    return view.model_copy(update={"escalations": escalations})
 
 
 def _noted(view: ReferralView, event: Event, what: str, refusal: str | None, activity: bool = True) -> ReferralView:
@@ -139,10 +154,14 @@ def _describe(event: Event) -> str:
         f = event.data
         instead = f"; sent by {f.fallback} instead" if f.fallback else ""
         return f"{f.purpose} by {f.channel} to the {f.role.value} lead of {f.agency_id} failed: {f.reason}{instead}"
+    if isinstance(event, NotificationSent):
+        d = event.data
+        return f"{d.purpose} sent by {d.channel} to the {d.role.value} lead of {d.agency_id} ({d.recipient})"
     if isinstance(event, EscalationRaised):
         e = event.data
         late = f", {e.overdue_seconds // 60} min overdue" if e.overdue_seconds else ""
-        return f"escalation {e.step.value} to the {e.role.value} lead of {e.agency_id}{late}"
+        action = f": {e.action.value.replace('_', ' ')} after {e.failed_attempts} failed attempts" if e.action else ""
+        return f"escalation {e.step.value} to the {e.role.value} lead of {e.agency_id}{late}{action}"
     if isinstance(event, OutcomeUnknown):
         return f"outcome unknown: no activity for {event.data.threshold_days} days"
     return event.event_type

@@ -7,18 +7,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from referral_contracts import ClosureOutcome, MilestoneKind, MilestoneRecorded, derived_id
+from referral_contracts import ClosureOutcome, ContactOutcome, EscalationStep, MilestoneKind, MilestoneRecorded, derived_id
 
 from .accountability import hand_over, lead, with_warm_handoff
-from .model import OWNED, WITH_LEAD, LoopClosure, PendingReroute, ReferralView, Role, State
+from .model import OWNED, WITH_LEAD, BreachExplanation, LoopClosure, PendingReroute, ReferralView, Role, State
 from .refusal import Refused
 
 Rule = Callable[[ReferralView, MilestoneRecorded], ReferralView]
+AFTER_CLOSURE = frozenset({MilestoneKind.CONSENT_CHANGED, MilestoneKind.BREACH_EXPLAINED})
 
 
 def apply(view: ReferralView, event: MilestoneRecorded) -> ReferralView:
     kind = event.data.kind
-    if not view.is_open and kind is not MilestoneKind.CONSENT_CHANGED:
+    if not view.is_open and kind not in AFTER_CLOSURE:
         why = f" ({view.closure.outcome.value})" if view.closure else ""
         raise Refused(f"referral is {view.state.value}{why}; nothing more can be recorded")
     return _RULES[kind](view, event)
@@ -46,6 +47,7 @@ def _accepted(view: ReferralView, event: MilestoneRecorded) -> ReferralView:
         changed = view.model_copy(update={
             "state": State.ACCEPTED, "lead_agency_id": agency, "owner": owner, "pending_lead_agency_id": None,
             "pending_reroute": None, "previous_leads": [*view.previous_leads, view.lead_agency_id or ""],
+            "failed_contact_attempts": 0, "last_failed_contact_at": None,  # the new lead starts afresh
         })
         return hand_over(changed, with_warm_handoff(changed, [lead(agency, owner)]), at)
     if view.state in OWNED:
@@ -68,6 +70,11 @@ def _owned_step(next_state: State, states: frozenset[State] = OWNED) -> Rule:
         changes: dict = {"state": next_state}
         if event.data.kind is MilestoneKind.CONTACT_ATTEMPTED:
             changes["contact_attempts"] = view.contact_attempts + 1
+            if event.data.outcome is ContactOutcome.REACHED:
+                changes["failed_contact_attempts"] = 0
+            else:
+                changes["failed_contact_attempts"] = view.failed_contact_attempts + 1
+                changes["last_failed_contact_at"] = event.occurred_at
             if view.state is State.APPOINTMENT_SCHEDULED:
                 changes.pop("state")  # a call about the booked appointment does not unbook it
         if event.data.kind is MilestoneKind.APPOINTMENT_MISSED:
@@ -113,6 +120,21 @@ def _redirect_requested(view: ReferralView, event: MilestoneRecorded) -> Referra
                                    "pending_lead_agency_id": None})
 
 
+def _breach_explained(view: ReferralView, event: MilestoneRecorded) -> ReferralView:
+    """Recorded even after closure: the reason is often given at the next review."""
+    m, agency = event.data, event.actor.agency_id
+    record = next((e for e in view.escalations if e.event_id == m.explains_escalation_id), None)
+    if record is None or record.step not in (EscalationStep.BREACH, EscalationStep.REVIEW_OVERDUE):
+        raise Refused(f"no missed deadline {m.explains_escalation_id} on this referral to explain")
+    if agency != record.agency_id:
+        raise Refused(f"the breach is {record.agency_id}'s to explain, not {agency}'s")
+    if record.explanation is not None:
+        raise Refused(f"already explained by {record.explanation.person or record.explanation.agency_id}")
+    explained = record.model_copy(update={"explanation": BreachExplanation(
+        reason_text=m.reason_text or "", agency_id=agency, person=event.actor.person, at=event.occurred_at)})
+    return view.model_copy(update={"escalations": [explained if e is record else e for e in view.escalations]})
+
+
 def _consent_changed(view: ReferralView, event: MilestoneRecorded) -> ReferralView:
     if event.actor.agency_id not in view.involved_agencies():
         raise Refused(f"{event.actor.agency_id} has no part in this referral (state {view.state.value})")
@@ -132,6 +154,7 @@ _RULES: dict[MilestoneKind, Rule] = {
     MilestoneKind.WITHDRAWN: _closing(ClosureOutcome.WITHDRAWN, "withdrawal_reason", "sender"),
     MilestoneKind.REDIRECT_REQUESTED: _redirect_requested,
     MilestoneKind.CONSENT_CHANGED: _consent_changed,
+    MilestoneKind.BREACH_EXPLAINED: _breach_explained,
 }
 
 
@@ -147,6 +170,7 @@ def describe(event: MilestoneRecorded) -> str:
                                  f"owner {m.owner} at {m.escalated_to_agency_id}",
         MilestoneKind.WITHDRAWN: m.withdrawal_reason.value if m.withdrawal_reason else "",
         MilestoneKind.CONSENT_CHANGED: f"consent {m.consent.status.value}" if m.consent else "",
+        MilestoneKind.BREACH_EXPLAINED: f"for escalation {m.explains_escalation_id}: {m.reason_text}",
     }.get(m.kind, "")
     label = m.kind.value.replace("_", " ")
     return f"{label} ({details})" if details else label

@@ -12,7 +12,14 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from referral_contracts import AcuityTier, ClosureOutcome, Consent, EscalationStep, RedirectReason
+from referral_contracts import (
+    AcuityTier,
+    ClosureOutcome,
+    Consent,
+    EscalationStep,
+    FailedContactAction,
+    RedirectReason,
+)
 from referral_contracts.directory import LeadRole
 
 
@@ -78,16 +85,37 @@ class LoopClosure(ViewModel):
     reason_code: str | None = None
 
 
+class Notified(ViewModel):
+    """A notification the mail system or SMS provider accepted."""
+
+    channel: str
+    recipient: str
+    at: datetime
+
+
+class BreachExplanation(ViewModel):
+    """The accountable agency's reason for a missed deadline, given after the breach."""
+
+    reason_text: str
+    agency_id: str
+    person: str | None
+    at: datetime
+
+
 class EscalationRecord(ViewModel):
-    """A rung fired: when, to whom, and by how much the deadline was missed."""
+    """A rung fired: when, to whom, by how much the deadline was missed, who was told, and why."""
 
     event_id: UUID
     step: EscalationStep
     at: datetime
     agency_id: str
     role: LeadRole
-    contact_deadline: datetime
+    deadline: datetime | None
     overdue_seconds: int
+    failed_attempts: int | None = None
+    action: FailedContactAction | None = None
+    notified: list[Notified] = Field(default_factory=list)
+    explanation: BreachExplanation | None = None
 
 
 class PendingReroute(ViewModel):
@@ -122,10 +150,13 @@ class ReferralView(ViewModel):
     risk_flagged: bool = Field(default=False, description="The package carries risk flags (which stay in it).")
     clock_started_at: datetime | None = None
     contact_deadline: datetime | None = None
+    review_deadline: datetime | None = Field(default=None, description="Post-crisis review due by then.")
     interim_safety_actions: list[str] = Field(default_factory=list)
     missing_information: list[str] = Field(default_factory=list)
     clarification_due: datetime | None = None
     contact_attempts: int = 0
+    failed_contact_attempts: int = Field(default=0, description="Failed attempts in a row by the current lead.")
+    last_failed_contact_at: datetime | None = None
     appointments_missed: int = 0
     pending_reroute: PendingReroute | None = None
     accountable: list[Accountable]

@@ -61,7 +61,7 @@ def create_app(settings: Settings) -> FastAPI:
     return service_app(
         title="Referral tracking",
         broker=broker,
-        routers=[http_routes(store, bus)],
+        routers=[http_routes(store, bus, policy)],
         on_start=[store.ensure_indexes, start_sweeper],
         on_stop=[stop_sweeper, mongo.close],
         readiness={"mongodb": mongo_answers},

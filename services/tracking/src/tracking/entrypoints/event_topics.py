@@ -9,7 +9,7 @@ from referral_contracts import (
     Event,
     MilestoneRecorded,
     MilestoneReport,
-    NotificationFailed,
+    NotificationOutcome,
     ReferralSubmitted,
     ReferralTriaged,
     topics,
@@ -27,7 +27,6 @@ SUBSCRIPTIONS: dict[str, type[Event]] = {
     topics.REFERRAL_SUBMITTED: ReferralSubmitted,
     topics.REFERRAL_TRIAGED: ReferralTriaged,
     topics.REFERRAL_MILESTONES: MilestoneRecorded,
-    topics.NOTIFICATION_OUTCOMES: NotificationFailed,
 }
 
 
@@ -43,7 +42,12 @@ def register_event_subscribers(broker: KafkaBroker, bus: KafkaEventBus, store: R
         except (Refused, UnknownReferral) as refused:
             await bus.dead_letter(message, f"refused: {refused}")
 
+    async def on_notification_outcome(outcome: NotificationOutcome, _: KafkaMessage) -> None:
+        await apply_event(outcome.root, store=store, bus=bus)  # sent or failed: the audit says which
+
     for topic, model in SUBSCRIPTIONS.items():
         subscribe(broker, bus, topic=topic, model=model, group_id=GROUP, handle=on_event)
+    subscribe(broker, bus, topic=topics.NOTIFICATION_OUTCOMES, model=NotificationOutcome, group_id=GROUP,
+              handle=on_notification_outcome)
     subscribe(broker, bus, topic=topics.MILESTONES_INBOUND, model=MilestoneReport, group_id=GROUP,
               handle=on_inbound_milestone)

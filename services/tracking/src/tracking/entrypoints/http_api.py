@@ -1,4 +1,5 @@
-"""Tracking's HTTP API: read a referral, record what happened to it, ask who held it when."""
+"""Tracking's HTTP API: read a referral, record what happened to it, ask who held it when, and
+see its escalations."""
 
 from __future__ import annotations
 
@@ -7,14 +8,17 @@ from typing import Annotated
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Header, HTTPException, Query, Response, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from referral_contracts import Milestone, ReferralRequest, utc_now
+from referral_contracts import EscalationStep, FailedContactAction, Milestone, ReferralRequest, utc_now
+from referral_contracts.directory import LeadRole
+from referral_contracts.policy import Policy
 from service_kit.messaging import EventPublisher
 
 from ..adapters.referral_store import ReferralStore
 from ..domain.accountability import accountable_at
-from ..domain.model import Accountable, ReferralView
+from ..domain.deadlines import ladder
+from ..domain.model import Accountable, EscalationRecord, ReferralView
 from ..domain.refusal import Refused
 from ..service_layer.commands import UnknownReferral, record_milestone
 from ..service_layer.reads import NotAllowed, handoff_package
@@ -30,7 +34,21 @@ class AccountableAt(BaseModel):
     accountable: list[Accountable]
 
 
-def http_routes(store: ReferralStore, bus: EventPublisher) -> APIRouter:
+class PendingRung(BaseModel):
+    step: EscalationStep
+    due_at: datetime = Field(description="When it fires; routine work is held for working hours.")
+    agency_id: str
+    role: LeadRole
+    action: FailedContactAction | None = None
+
+
+class Escalations(BaseModel):
+    referral_id: UUID
+    fired: list[EscalationRecord] = Field(description="When, to whom, how late, who was told, and why.")
+    pending: list[PendingRung] = Field(description="The rungs still to come while their clocks run.")
+
+
+def http_routes(store: ReferralStore, bus: EventPublisher, policy: Policy) -> APIRouter:
     router = APIRouter(prefix="/v1/referrals")
 
     async def known(referral_id: UUID) -> ReferralView:
@@ -67,6 +85,15 @@ def http_routes(store: ReferralStore, bus: EventPublisher) -> APIRouter:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "at: give a time zone, e.g. ...Z")
         view = await known(referral_id)
         return AccountableAt(referral_id=referral_id, at=at, accountable=accountable_at(view, at))
+
+    @router.get("/{referral_id}/escalations", response_model=Escalations)
+    async def get_escalations(referral_id: UUID) -> Escalations:
+        """The escalation ladders: rungs fired (with deliveries and the owner's reason for a breach)
+        and rungs still to come."""
+        view = await known(referral_id)
+        pending = [PendingRung(step=r.step, due_at=r.at, agency_id=r.agency_id, role=r.role, action=r.action)
+                   for r in ladder(view, policy)]
+        return Escalations(referral_id=referral_id, fired=view.escalations, pending=pending)
 
     @router.get("/{referral_id}/handoff-package", response_model=ReferralRequest,
                 responses={403: {"description": "no part in the referral, or consent does not allow it"}})

@@ -40,23 +40,29 @@ async def flag_unknown_outcomes(
 
 
 async def fire_due_escalations(
-    *, store: ReferralStore, bus: EventPublisher, policy: Policy, now: datetime, limit: int = 1000
+    *, store: ReferralStore, bus: EventPublisher, policy: Policy, now: datetime, limit: int = 1000,
+    lease_seconds: float = 30.0,
 ) -> int:
-    """Fire every rung that has fallen due; returns how many rungs became fired since this sweep
-    looked (a replica sweeping at the same time may count the same ones).
+    """Fire every rung that has fallen due; returns how many rungs this call fired.
 
     Reads only referrals whose next rung is due (an index on it), so its cost follows the due count.
-    Never twice: each rung has a derived id and the event log takes an id once; never not at all:
-    a rung stays due until its event is stored, and stored escalations are published by the same
-    remember-what-was-said step as every other message.
+    Once: a replica fires a referral's rungs only under a lease taken atomically, and each rung has
+    a derived id the event log takes once (a lease that expired mid-work cannot double it). Never
+    not at all: a rung stays due until its event is stored; a crash leaves a lease that expires,
+    and stored escalations are published by the remember-what-was-said step of every event.
     """
     fired = 0
     for referral_id in await store.escalations_due(now, limit):
-        view = await store.view(referral_id)
-        if view is None:
-            continue
-        after = view
-        for rung in due_now(view, policy, now):
-            after = await apply_event(escalation_event(view, rung, now), store=store, bus=bus) or after
-        fired += len(after.escalations) - len(view.escalations)
+        if not await store.lease_due(referral_id, now, lease_seconds):
+            continue  # another replica is on it
+        try:
+            view = await store.view(referral_id)
+            if view is None:
+                continue
+            after = view
+            for rung in due_now(view, policy, now):
+                after = await apply_event(escalation_event(view, rung, now), store=store, bus=bus) or after
+            fired += len(after.escalations) - len(view.escalations)
+        finally:
+            await store.release_lease(referral_id)
     return fired

@@ -126,6 +126,8 @@ def _decide(
         service_id=service.id if service else None,
         clock_started_at=clock_start.astimezone(timezone.utc),
         contact_deadline=due,
+        review_deadline=(deadline(clock_start, tier_policy.review_within, policy.calendar)
+                         if tier_policy.review_within else None),
         warm_handoff=bool(handoff_flags),
         interim_safety_actions=list(tier_policy.interim_safety_actions),
         reasons=reasons,
