@@ -5,7 +5,11 @@ from infra import (  # noqa: F401 - imported so pytest registers the fixtures fo
     infra_dir,
     kafka_bootstrap_servers,
     mongodb_url,
+    platform_clock,
     running_services,
+    service_environment,
+    service_settings,
     sms_sink,
     smtp_sink,
+    stack,
 )

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +22,8 @@ import pytest
 from devstack.kafka import ensure_topics, new_cluster_id, start_kafka
 from devstack.paths import demo_file
 from devstack.ports import free_port
-from devstack.services import ServiceSettings, start_services
+from devstack.clock import PlatformClock
+from devstack.services import RunningServices, ServiceSettings, start_services
 from devstack.sms_sink import SmsSink, start_sms_sink
 from devstack.smtp_sink import SmtpSink, start_smtp_sink
 from devstack.store import start_store
@@ -37,7 +37,11 @@ __all__ = [
     "infra_dir",
     "kafka_bootstrap_servers",
     "mongodb_url",
+    "platform_clock",
     "running_services",
+    "service_environment",
+    "service_settings",
+    "stack",
     "smtp_sink",
 ]
 
@@ -114,18 +118,22 @@ def sms_sink(infra_dir: Path) -> Iterator[SmsSink]:
 
 
 @pytest.fixture(scope="session")
-def running_services(
-    infra_dir: Path, kafka_bootstrap_servers: str, mongodb_url: str, smtp_sink: SmtpSink, sms_sink: SmsSink
-) -> Iterator[dict[str, str]]:
-    """The four services as processes, wired to the fixtures above: {name: base URL}.
+def platform_clock(infra_dir: Path) -> PlatformClock:
+    """The time every service sees; `.advance_to(moment)` moves the whole platform forward, so
+    tests reach a deadline without sleeping through it. Only forwards: later tests see later times."""
+    return PlatformClock(infra_dir / "clock-offset")
 
-    The demo partnership, with one change so a deadline can pass during a test: crisis follow-up
-    must be contacted within a minute (SHORT_CLOCK_TIER); the watcher looks every second."""
-    directory, policy = demo_file("hsds"), _short_clock_policy(infra_dir)
+
+@pytest.fixture(scope="session")
+def service_settings(
+    kafka_bootstrap_servers: str, mongodb_url: str, smtp_sink: SmtpSink, sms_sink: SmsSink
+) -> ServiceSettings:
+    """The demo partnership (directory and policy) wired to the fixtures above."""
+    directory, policy = demo_file("hsds"), demo_file("policy.yaml")
     for path in (directory, policy):
         if not path.exists():  # the directory is an HSDS folder
             pytest.fail(f"the services need {path}, which does not exist")
-    settings = ServiceSettings(
+    return ServiceSettings(
         kafka_bootstrap_servers=kafka_bootstrap_servers,
         mongodb_url=mongodb_url,
         directory_path=directory,
@@ -135,25 +143,30 @@ def running_services(
         sms_api_url=sms_sink.url,
         log_level=os.environ.get("LOG_LEVEL", "INFO"),
     )
-    services = start_services(infra_dir / "services", settings, extra_env={"SWEEP_SECONDS": "1"})
+
+
+@pytest.fixture(scope="session")
+def service_environment(platform_clock: PlatformClock) -> dict[str, str]:
+    """What test runs add to each service's environment: the driven clock, and a watcher that
+    looks every second."""
+    return {"CLOCK_OFFSET_FILE": str(platform_clock.path), "SWEEP_SECONDS": "1"}
+
+
+@pytest.fixture(scope="session")
+def stack(infra_dir: Path, service_settings: ServiceSettings,
+          service_environment: dict[str, str]) -> Iterator[RunningServices]:
+    """The four services as processes (`stack["notifier"].crash_and_restart()` kills one)."""
+    services = start_services(infra_dir / "services", service_settings, extra_env=service_environment)
     try:
-        yield services.urls
+        yield services
     finally:
         services.stop()
 
 
-SHORT_CLOCK_TIER = "crisis_follow_up"
-
-
-def _short_clock_policy(infra_dir: Path) -> Path:
-    # Edited as text: re-dumping the YAML would lose the quoting the policy loader relies on.
-    text = demo_file("policy.yaml").read_text()
-    head, tier, rest = text.partition(f"  {SHORT_CLOCK_TIER}:\n")
-    standard = re.compile(r"standard: \{[^}]*\}")
-    assert tier and standard.search(rest), f"the demo policy has no standard for {SHORT_CLOCK_TIER}"
-    path = infra_dir / "short-clock-policy.yaml"
-    path.write_text(head + tier + standard.sub("standard: {minutes: 1}", rest, count=1))
-    return path
+@pytest.fixture(scope="session")
+def running_services(stack: RunningServices) -> dict[str, str]:
+    """Base URL per service name, e.g. running_services["intake"]."""
+    return stack.urls
 
 
 @contextmanager

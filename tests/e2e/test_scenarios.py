@@ -9,38 +9,9 @@ import pytest
 
 from factories import referral_payload
 from polling import eventually, referral_in
+from referral_driver import Loop, actor
 
 pytestmark = pytest.mark.e2e
-
-
-def actor(agency: str, person: str = "Sam Lee") -> dict:
-    return {"agency_id": agency, "person": person}
-
-
-class Loop:
-    """One referral driven through intake and tracking, as agencies would."""
-
-    def __init__(self, services: dict[str, str], **changes) -> None:
-        self.intake, self.tracking = services["intake"], services["tracking"]
-        self.reference = changes.pop("client_reference", f"E2E-{uuid4().hex[:8]}")
-        # A person of its own, unless given: the same person twice is a duplicate, by design.
-        person = changes.pop("person", {**referral_payload()["person"], "identifier": f"P-{uuid4().hex[:10]}"})
-        self.payload = referral_payload(client_reference=self.reference, person=person, **changes)
-        response = httpx.post(f"{self.intake}/v1/referrals", json=self.payload)
-        assert response.status_code == 202, response.text
-        self.id = response.json()["referral_id"]
-
-    def wait_for(self, state: str) -> dict:
-        return eventually(referral_in(self.tracking, self.id, state), f"referral {self.id} to be {state}")
-
-    def record(self, kind: str, agency: str = "cmh-east", expect: int = 201, **details) -> httpx.Response:
-        body = {"kind": kind, "actor": actor(agency, details.pop("person", "Sam Lee")), **details}
-        response = httpx.post(f"{self.tracking}/v1/referrals/{self.id}/milestones", json=body)
-        assert response.status_code == expect, response.text
-        return response
-
-    def accept(self, agency: str = "cmh-east", person: str = "Sam Lee") -> None:
-        self.record("accepted", agency, owner=person, person=person)
 
 
 def test_declined_and_escalated_close_with_their_reasons(running_services) -> None:

@@ -20,6 +20,12 @@ from recording_bus import RecordingBus
 pytestmark = pytest.mark.integration
 
 FROM = "closed-loop-referrals@platform.example"
+PARTNERS = directory(
+    agency_payload("gp-north", name="North Street Medical Practice", leads=[
+        {"role": "referral_contact", "name": "Practice referrals team", "email": "referrals@gp-north.example"},
+    ]),
+    agency_payload("cmh-east", name="East Community Mental Health Team"),
+)
 
 
 @pytest.fixture

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
+from pathlib import Path
 from uuid import uuid4
 
 import pytest
 
+from referral_contracts.policy import load_policy
 from tracking.adapters.referral_store import MongoReferralStore, connect
+from tracking.domain.deadlines import next_due_at
 from tracking.domain.lifecycle import fold
 from tracking.domain.model import State
-from tracking.service_layer.sweeps import flag_unknown_outcomes
+from tracking.service_layer.sweeps import fire_due_escalations, flag_unknown_outcomes
 from tracking.service_layer.tracking import apply_event
 
 from event_factories import at, closed_loop, milestone, submitted, triaged
 from recording_bus import RecordingBus
 
 pytestmark = pytest.mark.integration
+POLICY = load_policy(Path(__file__).resolve().parents[2] / "deploy" / "demo" / "policy.yaml")
 
 
 @pytest.fixture
@@ -95,32 +101,36 @@ def closed_loop_after(first):
     return [triaged(first), milestone(rid, "accepted", 10), milestone(rid, "engaged", 30)]
 
 
-async def test_two_watchers_sweeping_at_once_fire_each_rung_once(mongodb_url: str) -> None:
-    import asyncio
-    from pathlib import Path
-
-    from referral_contracts.policy import load_policy
-    from tracking.domain.deadlines import next_due_at
-    from tracking.service_layer.sweeps import fire_due_escalations
-
-    policy = load_policy(Path(__file__).resolve().parents[2] / "deploy" / "demo" / "policy.yaml")
+async def test_two_watchers_sweeping_at_once_fire_and_publish_each_rung_once(mongodb_url: str) -> None:
     client = connect(mongodb_url)
     database = client[f"tracking_test_{uuid4().hex[:8]}"]
-    replicas = [MongoReferralStore(database, next_due=lambda v: next_due_at(v, policy)) for _ in range(2)]
+    replicas = [MongoReferralStore(database, next_due=lambda v: next_due_at(v, POLICY)) for _ in range(2)]
     await replicas[0].ensure_indexes()
     bus = RecordingBus()
     first = submitted()
     for event in (first, triaged(first)):
         await apply_event(event, store=replicas[0], bus=bus)
     breach_time = at(60 * 24 * 15)  # past the deadline (14 days) and the partnership rung
-    await asyncio.gather(*(fire_due_escalations(store=s, bus=bus, policy=policy, now=breach_time)
+    counts = await asyncio.gather(*(fire_due_escalations(store=s, bus=bus, policy=POLICY, now=breach_time)
                                     for s in replicas))
     view = await replicas[1].view(first.referral_id)
     assert sorted(e.step.value for e in view.escalations) == ["breach", "partnership", "reminder"]
+    assert sorted(counts) == [0, 3]  # one replica held the lease and fired all three
     sent = [e.event_id for topic, e in bus.published if topic == "referral.escalations.v1"]
-    # Stored once each; two replicas may both publish a rung, always under the same id, which the
-    # notifier's delivery ledger turns into one message.
-    assert len(set(sent)) == 3
-    assert await fire_due_escalations(store=replicas[0], bus=bus, policy=policy, now=breach_time) == 0
+    assert len(sent) == 3 == len(set(sent))
+    assert await fire_due_escalations(store=replicas[0], bus=bus, policy=POLICY, now=breach_time) == 0
     await client.drop_database(database.name)
     await client.close()
+
+
+async def test_a_lease_left_by_a_crashed_replica_expires(store: MongoReferralStore) -> None:
+    first = submitted()
+    for event in (first, triaged(first)):
+        await apply_event(event, store=store, bus=RecordingBus())
+    due = at(60 * 24 * 15)
+    await store._referrals.update_one({"_id": first.referral_id}, {"$set": {"next_escalation_at": due}})
+    assert await store.lease_due(first.referral_id, due, seconds=30)  # then the replica dies
+    assert not await store.lease_due(first.referral_id, due + timedelta(seconds=29), seconds=30)
+    assert await store.lease_due(first.referral_id, due + timedelta(seconds=30), seconds=30)
+    await store.release_lease(first.referral_id)
+    assert await store.lease_due(first.referral_id, due + timedelta(seconds=31), seconds=30)

@@ -9,7 +9,7 @@ import pytest
 
 from referral_contracts import AcuityTier, EscalationStep
 from referral_contracts.policy import load_policy
-from tracking.domain.deadlines import due_now, escalation_event, ladder, next_due_at
+from tracking.domain.deadlines import due_now, escalation_event, held_until, ladder, next_due_at
 from tracking.domain.lifecycle import apply, fold
 
 from event_factories import milestone, submitted, triaged
@@ -47,7 +47,7 @@ def test_routine_escalations_wait_for_working_hours_and_urgent_ones_do_not() -> 
 
 
 def test_a_fired_rung_does_not_fire_again_and_first_contact_stops_the_clock() -> None:
-    first, events = assigned(AcuityTier.ROUTINE, utc(2026, 3, 2, 9), utc(2026, 3, 2, 17))
+    first, events = assigned(AcuityTier.URGENT, utc(2026, 3, 2, 9), utc(2026, 3, 2, 17))
     view = fold(events)
     now = utc(2026, 3, 2, 17, 30)
     due = due_now(view, POLICY, now)
@@ -81,3 +81,16 @@ def test_a_risk_flagged_referral_alerts_at_once_even_at_night() -> None:
     assert [r.step for r in due_now(view, POLICY, night)] == [EscalationStep.RISK_ALERT]
     assert ladder(fold(assigned(AcuityTier.PRIORITY, night, night + timedelta(days=7))[1]), POLICY)[0].step \
         is EscalationStep.REMINDER
+
+
+def test_a_routine_rung_the_watcher_finds_overdue_at_night_waits_for_the_morning() -> None:
+    # Due at 17:00 Monday; the watcher was down until 23:00: routine waits for Tuesday 09:00.
+    deadline, night = utc(2026, 3, 2, 17), utc(2026, 3, 2, 23)
+    routine = fold(assigned(AcuityTier.ROUTINE, utc(2026, 3, 2, 9), deadline)[1])
+    assert due_now(routine, POLICY, night) == []
+    assert held_until(routine, POLICY, night) == utc(2026, 3, 3, 9)
+    assert [r.step for r in due_now(routine, POLICY, utc(2026, 3, 3, 9))] == [EscalationStep.REMINDER,
+                                                                              EscalationStep.BREACH]
+    urgent = fold(assigned(AcuityTier.URGENT, utc(2026, 3, 2, 9), deadline)[1])
+    assert [r.step for r in due_now(urgent, POLICY, night)] == [EscalationStep.REMINDER, EscalationStep.BREACH]
+    assert held_until(urgent, POLICY, night) is None

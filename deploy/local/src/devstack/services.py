@@ -57,6 +57,12 @@ class RunningService:
         """/ready answers 200 once the service's broker connection is up."""
         return httpx.get(f"{self.base_url}/ready", timeout=2).status_code == 200
 
+    def crash_and_restart(self, timeout: float = 60.0) -> None:
+        """kill -9, then start it again as it was started (same port, same environment)."""
+        self.process.kill()
+        self.process.start()
+        self.process.wait_until(self.is_ready, timeout, f"{self.name} /ready after a restart")
+
 
 @dataclass
 class RunningServices:

@@ -5,8 +5,9 @@
 appends each message as a JSON line to FILE. Like providers with idempotent sends, a request whose
 `Idempotency-Key` was seen before is answered with the first message and sends nothing new.
 Test controls: `POST /control/outage` with `{"down": true}` makes it answer 503 until turned off
-again (a provider outage); `POST /control/delay` with `{"seconds": 5}` makes it answer that much
-later, after the message was taken (a response lost to a crash of the caller).
+again (a provider outage); `POST /control/delay` with `{"seconds": 5, "matching": "REF-1"}` makes
+it answer messages containing that text that much later, after taking them (so a test can crash
+the caller before it hears back).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from .processes import ManagedProcess
 
 def sink_app(outbox: Path) -> FastAPI:
     app = FastAPI(title="SMS sink")
-    state: dict[str, float] = {"down": False, "delay": 0.0}
+    state: dict = {"down": False, "delay": 0.0, "matching": ""}
     sent_by_key: dict[str, str] = {}
 
     @app.post("/2010-04-01/Accounts/{account_sid}/Messages.json", status_code=201)
@@ -47,17 +48,18 @@ def sink_app(outbox: Path) -> FastAPI:
             sent_by_key[key] = sid
         with outbox.open("a", encoding="utf-8") as file:
             file.write(json.dumps({"sid": sid, "account": account_sid, "to": To, "from": From, "body": Body}) + "\n")
-        await asyncio.sleep(state["delay"])
+        if state["matching"] in Body:
+            await asyncio.sleep(state["delay"])
         return {"sid": sid, "status": "queued"}
 
     @app.post("/control/outage")
-    async def outage(body: dict[str, bool]) -> dict[str, float]:
+    async def outage(body: dict[str, bool]) -> dict:
         state["down"] = bool(body.get("down"))
         return state
 
     @app.post("/control/delay")
-    async def delay(body: dict[str, float]) -> dict[str, float]:
-        state["delay"] = float(body.get("seconds", 0))
+    async def delay(body: dict[str, float | str]) -> dict:
+        state["delay"], state["matching"] = float(body.get("seconds", 0)), str(body.get("matching", ""))
         return state
 
     @app.get("/health")
@@ -85,8 +87,10 @@ class SmsSink:
     def set_outage(self, down: bool) -> None:
         httpx.post(f"{self.url}/control/outage", json={"down": down}, timeout=5).raise_for_status()
 
-    def set_delay(self, seconds: float) -> None:
-        httpx.post(f"{self.url}/control/delay", json={"seconds": seconds}, timeout=5).raise_for_status()
+    def set_delay(self, seconds: float, matching: str = "") -> None:
+        """Answer messages whose body contains `matching` `seconds` late (0: answer at once again)."""
+        body = {"seconds": seconds, "matching": matching}
+        httpx.post(f"{self.url}/control/delay", json=body, timeout=5).raise_for_status()
 
     def stop(self, timeout: float = 10.0) -> None:
         self.process.stop(timeout=timeout)

@@ -37,6 +37,7 @@ class ReferralStore(Protocol):
     async def escalations_due(self, now: datetime, limit: int) -> list[UUID]: ...
     async def lease_due(self, referral_id: UUID, now: datetime, seconds: float) -> bool: ...
     async def release_lease(self, referral_id: UUID) -> None: ...
+    async def defer_escalations(self, view: ReferralView, until: datetime) -> None: ...
 
 
 def connect(url: str) -> AsyncMongoClient:
@@ -143,3 +144,9 @@ class MongoReferralStore:
 
     async def release_lease(self, referral_id: UUID) -> None:
         await self._referrals.update_one({"_id": referral_id}, {"$set": {"sweep_lease_until": None}})
+
+    async def defer_escalations(self, view: ReferralView, until: datetime) -> None:
+        """Rungs due but held for working hours: look again at `until`, not at every sweep. Only
+        while the stored view is still `view`: a newer one has computed its own next time."""
+        await self._referrals.update_one({"_id": view.referral_id, "events_applied": view.events_applied},
+                                         {"$set": {"next_escalation_at": until}})

@@ -51,6 +51,7 @@ class Rung:
     role: LeadRole
     deadline: datetime | None
     identity: tuple[object, ...]  # what makes it one of a kind; its event id derives from it
+    office_hours: bool = False  # routine work: fires only within working hours
     failed_attempts: int | None = None
     action: FailedContactAction | None = None
     guidance: str | None = None
@@ -61,7 +62,7 @@ def ladder(view: ReferralView, policy: Policy) -> list[Rung]:
     rungs = [*_failed_contact(view, policy), *_post_crisis_review(view, policy)]
     rungs += _first_contact(view, policy)
     if view.tier not in DOES_NOT_WAIT:
-        rungs = [replace(r, at=within_working_hours(r.at, policy.calendar))
+        rungs = [replace(r, at=within_working_hours(r.at, policy.calendar), office_hours=True)
                  if r.step is not EscalationStep.RISK_ALERT else r for r in rungs]
     fired = {record.event_id for record in view.escalations}
     return sorted((r for r in rungs if rung_id(view, r) not in fired), key=lambda r: r.at)
@@ -121,8 +122,21 @@ def still_applies(view: ReferralView, escalation: Escalation) -> str | None:
     return None
 
 
+def fires_at(rung: Rung, policy: Policy, now: datetime) -> datetime:
+    """When the rung fires, seen at `now`: its time, unless it is routine work that fell due while
+    the watcher was not looking (an outage, a restart) and it is now out of hours: then the morning."""
+    if rung.at > now or not rung.office_hours:
+        return rung.at
+    return within_working_hours(now, policy.calendar)
+
+
 def due_now(view: ReferralView, policy: Policy, now: datetime) -> list[Rung]:
-    return [r for r in ladder(view, policy) if r.at <= now]
+    return [r for r in ladder(view, policy) if fires_at(r, policy, now) <= now]
+
+
+def held_until(view: ReferralView, policy: Policy, now: datetime) -> datetime | None:
+    """When the watcher must look again at rungs that are due but held for working hours; None if none."""
+    return min((t for r in ladder(view, policy) if r.at <= now < (t := fires_at(r, policy, now))), default=None)
 
 
 def next_due_at(view: ReferralView, policy: Policy) -> datetime | None:

@@ -17,7 +17,7 @@ from service_kit.messaging import EventPublisher
 
 from ..adapters.referral_store import ReferralStore
 from ..domain.accountability import accountable_at
-from ..domain.deadlines import ladder
+from ..domain.deadlines import fires_at, ladder
 from ..domain.model import Accountable, EscalationRecord, ReferralView
 from ..domain.refusal import Refused
 from ..service_layer.commands import UnknownReferral, record_milestone
@@ -90,9 +90,9 @@ def http_routes(store: ReferralStore, bus: EventPublisher, policy: Policy) -> AP
     async def get_escalations(referral_id: UUID) -> Escalations:
         """The escalation ladders: rungs fired (with deliveries and the owner's reason for a breach)
         and rungs still to come."""
-        view = await known(referral_id)
-        pending = [PendingRung(step=r.step, due_at=r.at, agency_id=r.agency_id, role=r.role, action=r.action)
-                   for r in ladder(view, policy)]
+        view, now = await known(referral_id), utc_now()
+        pending = [PendingRung(step=r.step, due_at=fires_at(r, policy, now), agency_id=r.agency_id, role=r.role,
+                               action=r.action) for r in ladder(view, policy)]
         return Escalations(referral_id=referral_id, fired=view.escalations, pending=pending)
 
     @router.get("/{referral_id}/handoff-package", response_model=ReferralRequest,

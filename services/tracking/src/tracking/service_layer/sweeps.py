@@ -9,7 +9,7 @@ from referral_contracts.policy import Policy
 from service_kit.messaging import EventPublisher
 
 from ..adapters.referral_store import ReferralStore
-from ..domain.deadlines import TRACKING, due_now, escalation_event
+from ..domain.deadlines import TRACKING, due_now, escalation_event, held_until
 from .tracking import apply_event
 
 
@@ -63,6 +63,8 @@ async def fire_due_escalations(
             for rung in due_now(view, policy, now):
                 after = await apply_event(escalation_event(view, rung, now), store=store, bus=bus) or after
             fired += len(after.escalations) - len(view.escalations)
+            if (morning := held_until(after, policy, now)) is not None:
+                await store.defer_escalations(after, morning)  # not looked at again all night
         finally:
             await store.release_lease(referral_id)
     return fired
