@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from factories import referral_payload
-from polling import eventually, referral_in
-from referral_driver import Loop, actor
+from polling import eventually
+from referral_driver import Loop
 
 pytestmark = pytest.mark.e2e
 

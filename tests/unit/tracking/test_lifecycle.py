@@ -47,7 +47,6 @@ def test_accountability_has_no_gaps_and_names_the_owner() -> None:
 
 def test_warm_handoff_keeps_the_sender_accountable_until_engagement() -> None:
     first = submitted()
-    rid = first.referral_id
     view = fold([first, triaged(first, warm_handoff=True)])
     assert {(a.agency_id, a.role) for a in view.accountable} == {("gp-north", Role.SENDER), ("cmh-east", Role.LEAD)}
 
