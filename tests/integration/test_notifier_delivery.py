@@ -73,3 +73,17 @@ async def test_a_claim_is_granted_again_until_the_delivery_is_marked_sent(ledger
     assert await ledger.claim(event_id, EMAIL, "refs@gp.example") is False
     assert await ledger.claim(event_id, EMAIL, "other@gp.example") is True
     assert await ledger.claim(uuid4(), EMAIL, "refs@gp.example") is True
+
+
+async def test_a_relay_nobody_answers_is_a_transient_failure() -> None:
+    from devstack.ports import free_port
+    from notifier.adapters.delivery_errors import TransientDeliveryError
+    from notifier.domain import Notice, compose_email
+
+    from referral_contracts import utc_now
+
+    sender = SmtpEmailSender("127.0.0.1", free_port(), timeout=5)
+    email = compose_email(Notice("s", "t", "<p>h</p>"), sender=FROM, recipient="a@gp.example",
+                          message_id="<x@test>", sent_at=utc_now())
+    with pytest.raises(TransientDeliveryError, match="relay unreachable"):
+        await sender.send(email)

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from referral_contracts import EscalationStep, FailedContactAction
+from referral_contracts import EscalationStep, FailedContactAction, NotificationSent
 from referral_contracts.directory import Directory, LeadRole
 from notifier.domain import escalation_notice
 from notifier.service_layer.notify import escalate
@@ -37,3 +37,15 @@ def test_a_failed_contact_notice_names_the_next_step_who_signs_it_off_and_the_gu
 def test_a_review_overdue_notice_says_when_the_review_was_due() -> None:
     notice = escalation_notice(escalation(EscalationStep.REVIEW_OVERDUE, overdue_seconds=3600))
     assert "Post-crisis review overdue" in notice.subject and "Review due by: 2026-03-02 09:00 UTC" in notice.text
+
+
+async def test_a_relay_that_fails_twice_is_retried_within_the_call_and_the_delivery_reported(
+    channels, sender, bus
+) -> None:
+    sender.failures = 2  # Retry(3, 0): the third attempt goes through
+    event = escalation(EscalationStep.REMINDER)
+    assert await escalate(event, channels) == ["priya.shah@cmh-east.example"]
+    [sent] = bus.of_type(NotificationSent)
+    assert (sent.data.channel, sent.data.recipient, sent.data.notified_event_id) == (
+        "email", "priya.shah@cmh-east.example", event.event_id)
+    assert sent.occurred_at >= event.occurred_at
