@@ -16,23 +16,30 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import yaml
+from devstack.clock import PlatformClock
 from devstack.kafka import ensure_topics, new_cluster_id, start_kafka
+from devstack.keys import LocalKeys, issue_local_keys
 from devstack.paths import demo_file
 from devstack.ports import free_port
-from devstack.clock import PlatformClock
 from devstack.services import RunningServices, ServiceSettings, start_services
 from devstack.sms_sink import SmsSink, start_sms_sink
 from devstack.smtp_sink import SmtpSink, start_smtp_sink
 from devstack.store import start_store
 from pymongo import MongoClient
+from service_kit.auth import KeysFile, new_key, write_keys_file
 
 KAFKA_IMAGE = "apache/kafka:4.1.1"
 MONGO_IMAGE = "mongo:8"
 
+EXPIRED = "gp-north (expired key)"
+
 __all__ = [
+    "api_keys",
     "docker_available",
     "infra_dir",
     "kafka_bootstrap_servers",
@@ -125,8 +132,20 @@ def platform_clock(infra_dir: Path) -> PlatformClock:
 
 
 @pytest.fixture(scope="session")
+def api_keys(infra_dir: Path) -> LocalKeys:
+    """An API key per demo agency and one for oversight; `.headers("gp-north")` authenticates.
+    `.headers(EXPIRED)` sends a key of gp-north's that expired yesterday."""
+    keys = issue_local_keys(infra_dir / "keys", demo_file("hsds"))
+    expired, entry = new_key("gp-north", expires_at=datetime.now(timezone.utc) - timedelta(days=1))
+    entries = KeysFile.model_validate(yaml.safe_load(keys.hashes_path.read_text())).keys
+    write_keys_file(keys.hashes_path, [*entries, entry])
+    keys.keys[EXPIRED] = expired
+    return keys
+
+
+@pytest.fixture(scope="session")
 def service_settings(
-    kafka_bootstrap_servers: str, mongodb_url: str, smtp_sink: SmtpSink, sms_sink: SmsSink
+    kafka_bootstrap_servers: str, mongodb_url: str, smtp_sink: SmtpSink, sms_sink: SmsSink, api_keys: LocalKeys
 ) -> ServiceSettings:
     """The demo partnership (directory and policy) wired to the fixtures above."""
     directory, policy = demo_file("hsds"), demo_file("policy.yaml")
@@ -142,6 +161,7 @@ def service_settings(
         smtp_port=smtp_sink.port,
         sms_api_url=sms_sink.url,
         log_level=os.environ.get("LOG_LEVEL", "INFO"),
+        api_keys_path=api_keys.hashes_path,
     )
 
 

@@ -20,9 +20,11 @@ def eventually(check: Callable[[], Any], what: str, timeout: float = 30.0) -> An
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
-def referral_in(tracking: str, referral_id: str, state: str) -> Callable[[], dict | None]:
+def referral_in(tracking: str, referral_id: str, state: str, headers: dict[str, str]) -> Callable[[], dict | None]:
+    """`headers` authenticate an agency that may read the referral."""
+
     def check() -> dict | None:
-        response = httpx.get(f"{tracking}/v1/referrals/{referral_id}")
+        response = httpx.get(f"{tracking}/v1/referrals/{referral_id}", headers=headers)
         return response.json() if response.status_code == 200 and response.json()["state"] == state else None
 
     return check

@@ -24,21 +24,22 @@ pytestmark = pytest.mark.e2e
 LEAD = {"agency_id": "cmh-east", "person": "Sam Lee"}
 
 
-def test_a_referral_travels_the_whole_loop_and_the_sender_gets_an_email(running_services, smtp_sink) -> None:
+def test_a_referral_travels_the_whole_loop_and_the_sender_gets_an_email(running_services, api_keys, smtp_sink) -> None:
     intake, tracking = running_services["intake"], running_services["tracking"]
     reference = f"E2E-{uuid4().hex[:8]}"
+    sender, lead = api_keys.headers("gp-north"), api_keys.headers("cmh-east")
 
-    accepted = httpx.post(f"{intake}/v1/referrals", json=referral_payload(client_reference=reference))
+    accepted = httpx.post(f"{intake}/v1/referrals", json=referral_payload(client_reference=reference), headers=sender)
     assert accepted.status_code == 202, accepted.text
     referral_id = accepted.json()["referral_id"]
 
-    assigned = eventually(referral_in(tracking, referral_id, "assigned"), "triage to assign a lead")
+    assigned = eventually(referral_in(tracking, referral_id, "assigned", sender), "triage to assign a lead")
     assert assigned["lead_agency_id"] == "cmh-east" and assigned["tier"] == "routine"
     assert assigned["contact_deadline"] > assigned["submitted_at"]
     assert [a["agency_id"] for a in assigned["accountable"]] == ["cmh-east"]
 
     out_of_turn = {"kind": "engaged", "actor": {"agency_id": "gp-north", "person": "Dr Amara Okafor"}}
-    refused = httpx.post(f"{tracking}/v1/referrals/{referral_id}/milestones", json=out_of_turn)
+    refused = httpx.post(f"{tracking}/v1/referrals/{referral_id}/milestones", json=out_of_turn, headers=sender)
     assert refused.status_code == 409 and "state assigned" in refused.json()["detail"]
 
     for milestone in [
@@ -47,10 +48,10 @@ def test_a_referral_travels_the_whole_loop_and_the_sender_gets_an_email(running_
         {"kind": "contact_attempted", "attempt_number": 1, "outcome": "reached", "channel": "phone", "actor": LEAD},
         {"kind": "engaged", "actor": LEAD},
     ]:
-        response = httpx.post(f"{tracking}/v1/referrals/{referral_id}/milestones", json=milestone)
+        response = httpx.post(f"{tracking}/v1/referrals/{referral_id}/milestones", json=milestone, headers=lead)
         assert response.status_code == 201, response.text
 
-    closed = eventually(referral_in(tracking, referral_id, "closed"), "tracking to close the loop")
+    closed = eventually(referral_in(tracking, referral_id, "closed", sender), "tracking to close the loop")
     assert closed["closure"]["outcome"] == "engaged" and closed["owner"] == "Sam Lee"
     assert not [entry for entry in closed["timeline"] if entry["refused"]], "a refused command left a trace"
     periods = closed["accountability"]

@@ -40,12 +40,11 @@ def fired(loop: Loop, step: str) -> dict | None:
     return next((e for e in loop.escalations()["fired"] if e["step"] == step), None)
 
 
-def test_a_risk_alert_at_triage_falls_back_to_email_in_a_provider_outage_and_the_audit_says_so(
-    running_services, smtp_sink, sms_sink
+def test_a_risk_alert_at_triage_falls_back_to_email_in_a_provider_outage_and_the_audit_says_so(running_services, api_keys, smtp_sink, sms_sink
 ) -> None:
     sms_sink.set_outage(True)
     try:
-        loop = Loop(running_services, risk_flags=["recent_discharge"])
+        loop = Loop(running_services, api_keys, risk_flags=["recent_discharge"])
         assert loop.wait_for("assigned")["tier"] == "crisis_follow_up"
         [alert] = eventually(lambda: emails(smtp_sink, loop.reference, "Risk-flagged"), "the risk alert e-mail")
         assert alert["To"] == SAFEGUARDING_LEAD
@@ -59,12 +58,11 @@ def test_a_risk_alert_at_triage_falls_back_to_email_in_a_provider_outage_and_the
     assert texts(sms_sink, loop.reference) == []
 
 
-def test_a_missed_deadline_reaches_the_operational_lead_once_though_the_notifier_crashes_mid_send(
-    running_services, stack, platform_clock, smtp_sink, sms_sink
+def test_a_missed_deadline_reaches_the_operational_lead_once_though_the_notifier_crashes_mid_send(running_services, api_keys, stack, platform_clock, smtp_sink, sms_sink
 ) -> None:
     """The provider takes the SMS but the notifier is killed before it hears back; restarted, it
     sends again under the same idempotency key, and the lead gets one text and one e-mail."""
-    loop = Loop(running_services, **AFTER_DISCHARGE)
+    loop = Loop(running_services, api_keys, **AFTER_DISCHARGE)
     assigned = loop.wait_for("assigned")
     assert assigned["tier"] == "crisis_follow_up" and assigned["lead_agency_id"] == "cmh-east"
     sms_sink.set_delay(30, matching=loop.reference)
@@ -94,8 +92,8 @@ def test_a_missed_deadline_reaches_the_operational_lead_once_though_the_notifier
     assert len(emails(smtp_sink, loop.reference, "Deadline missed")) == 1 and len(texts(sms_sink, loop.reference)) == 1
 
 
-def test_a_routine_breach_at_night_waits_for_working_hours(running_services, platform_clock, smtp_sink) -> None:
-    loop = Loop(running_services)
+def test_a_routine_breach_at_night_waits_for_working_hours(running_services, api_keys, platform_clock, smtp_sink) -> None:
+    loop = Loop(running_services, api_keys)
     assigned = loop.wait_for("assigned")
     assert assigned["tier"] == "routine"
     deadline = parse(assigned["contact_deadline"]).astimezone(LONDON)
@@ -114,10 +112,9 @@ def test_a_routine_breach_at_night_waits_for_working_hours(running_services, pla
     assert breach_email["To"] == OPERATIONAL_LEAD
 
 
-def test_failed_attempts_and_an_overdue_post_crisis_review_reach_the_leads_who_sign_off(
-    running_services, platform_clock, smtp_sink, sms_sink
+def test_failed_attempts_and_an_overdue_post_crisis_review_reach_the_leads_who_sign_off(running_services, api_keys, platform_clock, smtp_sink, sms_sink
 ) -> None:
-    loop = Loop(running_services, **AFTER_DISCHARGE)
+    loop = Loop(running_services, api_keys, **AFTER_DISCHARGE)
     assigned = loop.wait_for("assigned")
     loop.accept()
     steps = []
@@ -139,12 +136,11 @@ def test_failed_attempts_and_an_overdue_post_crisis_review_reach_the_leads_who_s
     assert emails(smtp_sink, loop.reference, "Deadline missed") == []  # first contact was attempted in time
 
 
-def test_two_tracking_replicas_fire_each_rung_once(
-    running_services, service_settings, service_environment, platform_clock, smtp_sink, tmp_path
+def test_two_tracking_replicas_fire_each_rung_once(running_services, api_keys, service_settings, service_environment, platform_clock, smtp_sink, tmp_path
 ) -> None:
     second = start_services(tmp_path / "replica", service_settings, names=["tracking"], extra_env=service_environment)
     try:
-        loop = Loop(running_services, **AFTER_DISCHARGE)
+        loop = Loop(running_services, api_keys, **AFTER_DISCHARGE)
         assigned = loop.wait_for("assigned")
         platform_clock.advance_to(parse(assigned["contact_deadline"]) + timedelta(minutes=1))
         eventually(lambda: emails(smtp_sink, loop.reference, "Deadline missed"), "the breach e-mail")

@@ -14,8 +14,8 @@ from referral_driver import Loop
 pytestmark = pytest.mark.e2e
 
 
-def test_declined_and_escalated_close_with_their_reasons(running_services) -> None:
-    declined, escalated = Loop(running_services), Loop(running_services)
+def test_declined_and_escalated_close_with_their_reasons(running_services, api_keys) -> None:
+    declined, escalated = Loop(running_services, api_keys), Loop(running_services, api_keys)
     for loop in (declined, escalated):
         loop.wait_for("assigned")
         loop.accept()
@@ -28,15 +28,15 @@ def test_declined_and_escalated_close_with_their_reasons(running_services) -> No
 
 def offered_elsewhere(loop: Loop) -> dict:
     def check():
-        view = httpx.get(f"{loop.tracking}/v1/referrals/{loop.id}").json()
+        view = loop.view()
         desk_joined = any(a["role"] == "triage_desk" for a in view["accountable"])
         return view if view["pending_lead_agency_id"] or desk_joined else None
 
     return eventually(check, "triage to answer the redirect")
 
 
-def test_redirected_then_engaged_and_redirected_again_never_leaves_a_gap(running_services) -> None:
-    loop = Loop(running_services)
+def test_redirected_then_engaged_and_redirected_again_never_leaves_a_gap(running_services, api_keys) -> None:
+    loop = Loop(running_services, api_keys)
     loop.wait_for("assigned")
     loop.accept()
     loop.record("redirect_requested", redirect_reason="no_capacity", reason_text="Caseload full")
@@ -52,7 +52,7 @@ def test_redirected_then_engaged_and_redirected_again_never_leaves_a_gap(running
     assert again["pending_lead_agency_id"] is None
     assert {a["agency_id"] for a in again["accountable"]} == {next_lead, "triage-desk"}
 
-    engaged = Loop(running_services)
+    engaged = Loop(running_services, api_keys)
     engaged.wait_for("assigned")
     engaged.accept()
     engaged.record("redirect_requested", redirect_reason="better_fit_elsewhere", reason_text="Needs CBT")
@@ -65,10 +65,10 @@ def test_redirected_then_engaged_and_redirected_again_never_leaves_a_gap(running
         assert all(a["end"] == b["start"] for a, b in zip(periods, periods[1:])), "accountability had a gap"
 
 
-def test_a_clarification_round_trip(running_services, smtp_sink) -> None:
+def test_a_clarification_round_trip(running_services, api_keys, smtp_sink) -> None:
     contact = {"preferred_method": "email", "email": "jordan@example.org"}
     person = {**referral_payload()["person"], "identifier": f"P-{uuid4().hex[:10]}", "contact": contact}
-    loop = Loop(running_services, person=person)
+    loop = Loop(running_services, api_keys, person=person)
     asked = loop.wait_for("awaiting_clarification")
     assert asked["missing_information"] == ["person.contact.phone"]
     [request] = eventually(lambda: [m for m in smtp_sink.messages() if loop.reference in m["Subject"]],
@@ -76,19 +76,21 @@ def test_a_clarification_round_trip(running_services, smtp_sink) -> None:
     assert request["To"] == "referrals@gp-north.example"
     assert "person.contact.phone" in request.get_body(("plain",)).get_content()
     revised = {**loop.payload, "person": {**person, "contact": {**contact, "phone": "+44 7700 900123"}}}
-    assert httpx.post(f"{loop.intake}/v1/referrals", json=revised).json()["referral_id"] == loop.id
+    answer = httpx.post(f"{loop.intake}/v1/referrals", json=revised, headers=api_keys.headers("gp-north"))
+    assert answer.json()["referral_id"] == loop.id
     assigned = loop.wait_for("assigned")
     assert assigned["revision"] == 2 and assigned["missing_information"] == []
 
 
-def test_consent_withdrawn_mid_loop_keeps_the_outcome_and_package_in(running_services, smtp_sink) -> None:
-    loop = Loop(running_services)
+def test_consent_withdrawn_mid_loop_keeps_the_outcome_and_package_in(running_services, api_keys, smtp_sink) -> None:
+    loop = Loop(running_services, api_keys)
     loop.wait_for("assigned")
     package = f"{loop.tracking}/v1/referrals/{loop.id}/handoff-package"
-    assert httpx.get(package, headers={"X-Agency-ID": "cmh-east"}).json()["person"]["family_name"] == "Example"
-    assert httpx.get(package, headers={"X-Agency-ID": "housing-support"}).status_code == 403
+    assert httpx.get(package, headers=api_keys.headers("cmh-east")).json()["person"]["family_name"] == "Example"
+    assert httpx.get(package, headers=api_keys.headers("housing-support")).status_code == 404  # not its referral
+    assert httpx.get(package, headers=loop.oversight).status_code == 403  # oversight never reads the person
     loop.record("consent_changed", "gp-north", consent={"status": "withdrawn"}, person="Dr Amara Okafor")
-    refused = httpx.get(package, headers={"X-Agency-ID": "cmh-east"})
+    refused = httpx.get(package, headers=api_keys.headers("cmh-east"))
     assert refused.status_code == 403 and "Example" not in refused.text
     loop.record("withdrawn", "gp-north", withdrawal_reason="no_longer_needed", reason_text="Support found",
                 person="Dr Amara Okafor")
@@ -99,16 +101,15 @@ def test_consent_withdrawn_mid_loop_keeps_the_outcome_and_package_in(running_ser
     assert "withdrawn" not in (text + email["Subject"]).lower() and "consent does not allow" in text
 
 
-def test_a_duplicate_referral_is_linked_and_a_replayed_milestone_changes_nothing(running_services) -> None:
-    original = Loop(running_services)
+def test_a_duplicate_referral_is_linked_and_a_replayed_milestone_changes_nothing(running_services, api_keys) -> None:
+    original = Loop(running_services, api_keys)
     original.wait_for("assigned")
-    duplicate = Loop(running_services, person=original.payload["person"], source_agency_id="ed-central",
+    duplicate = Loop(running_services, api_keys, person=original.payload["person"], source_agency_id="ed-central",
                      referrer={"name": "Dr Lee Park", "role": "ED consultant"})
     linked = duplicate.wait_for("linked")
     assert linked["linked_to"] == original.id
     # The duplicate is linked first, then the original learns of it: wait for both sides.
-    eventually(lambda: httpx.get(f"{original.tracking}/v1/referrals/{original.id}").json()["linked_referrals"]
-               == [duplicate.id], "the original to list its re-referral")
+    eventually(lambda: original.view()["linked_referrals"] == [duplicate.id], "the original to list its re-referral")
 
     milestone_id = str(uuid4())
     first = original.record("acknowledged", milestone_id=milestone_id)
@@ -116,20 +117,21 @@ def test_a_duplicate_referral_is_linked_and_a_replayed_milestone_changes_nothing
     assert replay.json()["events_applied"] == first.json()["events_applied"]
 
 
-def test_a_warm_handoff_keeps_the_sender_accountable_until_engagement(running_services) -> None:
-    loop = Loop(running_services, risk_flags=["suicidal_ideation"],
+def test_a_warm_handoff_keeps_the_sender_accountable_until_engagement(running_services, api_keys) -> None:
+    loop = Loop(running_services, api_keys, risk_flags=["suicidal_ideation"],
                 immediate_safety_actions=["crisis line number given"])
     assigned = loop.wait_for("assigned")
     assert assigned["tier"] == "urgent" and assigned["warm_handoff"] is True
     assert assigned["interim_safety_actions"], "urgent referrals carry interim safety actions"
     loop.accept()
-    held = httpx.get(f"{loop.tracking}/v1/referrals/{loop.id}").json()
+    held = loop.view()
     assert {(a["agency_id"], a["role"]) for a in held["accountable"]} == {("gp-north", "sender"), ("cmh-east", "lead")}
     loop.record("engaged")
     closed = loop.wait_for("closed")
     during = closed["accountability"][-1]["start"]
-    answer = httpx.get(f"{loop.tracking}/v1/referrals/{loop.id}/accountability", params={"at": during}).json()
+    answer = httpx.get(f"{loop.tracking}/v1/referrals/{loop.id}/accountability", params={"at": during},
+                       headers=api_keys.headers("gp-north")).json()
     assert {a["agency_id"] for a in answer["accountable"]} == {"gp-north", "cmh-east"}
     after = httpx.get(f"{loop.tracking}/v1/referrals/{loop.id}/accountability",
-                      params={"at": closed["closure"]["closed_at"]}).json()
+                      params={"at": closed["closure"]["closed_at"]}, headers=api_keys.headers("cmh-east")).json()
     assert after["accountable"] == []

@@ -21,14 +21,16 @@ from broker_recording import recorder
 
 def client_for(app) -> httpx.AsyncClient:
     # The in-memory broker is started by TestKafkaBroker, so the app's lifespan is not needed.
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake")
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake",
+                             headers=app.state.test_keys.headers("gp-north"))
 
 
 
 @pytest.fixture
-def intake():
+def intake(api_keys):
     """The app with its broker swapped for FastStream's in-memory one; records every publish."""
-    app = create_app(Settings())
+    app = create_app(Settings(api_keys_path=str(api_keys.hashes_path)))
+    app.state.test_keys = api_keys
     broker = app.state.broker
     published: dict[str, list] = {topics.REFERRAL_SUBMITTED: [],
                                   topics.dead_letter_topic(topics.REFERRALS_INBOUND): []}
@@ -91,3 +93,17 @@ async def test_inbound_topic_takes_the_http_payload_and_dead_letters_bad_records
     assert dead.body == b'{"client_reference": "x"}' and dead.raw_message.key == b"k"
     assert dead.headers[HEADER_DLQ_SOURCE_TOPIC] == topics.REFERRALS_INBOUND
     assert "source_agency_id" in dead.headers[HEADER_DLQ_REASON]
+
+
+async def test_an_agency_sends_only_its_own_referrals_and_only_with_a_valid_key(intake) -> None:
+    app, broker, published = intake
+    async with TestKafkaBroker(broker), client_for(app) as client:
+        as_other = await client.post("/v1/referrals", json=referral_payload(),
+                                     headers=app.state.test_keys.headers("ed-central"))
+        without = await client.post("/v1/referrals", json=referral_payload(), headers={"Authorization": ""})
+        forged = await client.post("/v1/referrals", json=referral_payload(),
+                                   headers={"Authorization": "Bearer rk_abcdef012345_not-the-secret"})
+    assert as_other.status_code == 403 and "source_agency_id" in as_other.json()["detail"]
+    assert "Jordan" not in as_other.text
+    assert (without.status_code, forged.status_code) == (401, 401)
+    assert published[topics.REFERRAL_SUBMITTED] == []

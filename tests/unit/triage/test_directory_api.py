@@ -23,12 +23,14 @@ CMH_EAST_FULL = {"agency_id": "cmh-east", "capacity": "no_capacity", "reason_tex
 
 def client_for(app) -> httpx.AsyncClient:
     # The in-memory broker is started by TestKafkaBroker, so the app's lifespan is not needed.
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://triage")
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://triage",
+                             headers=app.state.test_keys.headers("cmh-east"))
 
 
 @pytest.fixture
-def triage_app():
-    app = create_app(Settings())
+def triage_app(api_keys):
+    app = create_app(Settings(api_keys_path=str(api_keys.hashes_path)))
+    app.state.test_keys = api_keys
     published: dict[str, list] = {topics.DIRECTORY_CAPACITY: [], topics.REFERRAL_TRIAGED: []}
     for topic, records in published.items():
         app.state.broker.subscriber(topic, group_id="observer")(recorder(records))
@@ -99,3 +101,28 @@ async def test_a_malformed_change_is_422_naming_the_field(triage_app, change: di
     assert response.status_code == 422
     assert field in [e["loc"][1] for e in response.json()["detail"]]
     assert published[topics.DIRECTORY_CAPACITY] == []
+
+
+@pytest.mark.parametrize(
+    ("agency", "body_changes", "status"),
+    [("gp-north", {}, 403),  # another agency's capacity
+     ("cmh-east", {"actor": {"agency_id": "gp-north", "person": "Ana Silva"}}, 403),  # acting as another
+     ("triage-desk", {"actor": {"agency_id": "triage-desk", "person": "Anna Kowalski"}}, 202)],  # the desk may
+)
+async def test_only_an_agency_itself_or_the_triage_desk_changes_its_capacity(
+    triage_app, agency: str, body_changes: dict, status: int
+) -> None:
+    app, published = triage_app
+    async with TestKafkaBroker(app.state.broker), client_for(app) as client:
+        response = await client.put("/v1/directory/services/cmh-east-adult/capacity", json=CMH_EAST_FULL | body_changes,
+                                    headers=app.state.test_keys.headers(agency))
+    assert response.status_code == status, response.text
+    assert len(published[topics.DIRECTORY_CAPACITY]) == (1 if status == 202 else 0)
+
+
+async def test_without_a_valid_key_nothing_is_answered(triage_app) -> None:
+    app, _ = triage_app
+    async with TestKafkaBroker(app.state.broker), client_for(app) as client:
+        for headers in ({"Authorization": ""}, {"Authorization": "Bearer rk_000000000000_guess"}):
+            response = await client.get("/v1/directory/services", headers=headers)
+            assert response.status_code == 401 and response.headers["www-authenticate"].startswith("Bearer")

@@ -96,19 +96,23 @@ def _banner(stack: LocalStack) -> str:
         f"    export KAFKA_BOOTSTRAP_SERVERS={stack.kafka_bootstrap_servers}",
         f"    export MONGODB_URL={stack.mongodb_url}",
     ]
-    if "intake" in urls and "tracking" in urls:
+    if "intake" in urls and "tracking" in urls and stack.keys:
         referral = _shown(demo_file("referral.json"))
+        json = "-H 'content-type: application/json'"
         lines += [
             "",
-            "  Submit the demo referral, then read it back with the referral_id it answers:",
-            f"    curl -sS -X POST {urls['intake']}/v1/referrals "
-            f"-H 'content-type: application/json' -d @{referral}",
-            f"    curl -sS {urls['tracking']}/v1/referrals/<referral_id>",
+            "  Each agency has an API key, issued for this run (never stored in the repository):",
+            f"    source {_shown(stack.keys.env_path)}",
+            "",
+            "  Submit the demo referral as gp-north, then read it back with the referral_id it answers:",
+            f"    curl -sS -X POST {urls['intake']}/v1/referrals {json} "
+            f"-H \"Authorization: Bearer $GP_NORTH_KEY\" -d @{referral}",
+            f"    curl -sS -H \"Authorization: Bearer $GP_NORTH_KEY\" {urls['tracking']}/v1/referrals/<referral_id>",
             "",
             "  Close the loop as the lead agency (cmh-east), then read it again and look in the maildir:",
-            f"    for m in {_shown(demo_file('milestones'))}/*.json; do curl -sS -X POST "
-            f"{urls['tracking']}/v1/referrals/<referral_id>/milestones "
-            "-H 'content-type: application/json' -d @$m; echo; done",
+            f"    for m in {_shown(demo_file('milestones'))}/*.json; do curl -sS -X POST {json} "
+            f"-H \"Authorization: Bearer $CMH_EAST_KEY\" "
+            f"{urls['tracking']}/v1/referrals/<referral_id>/milestones -d @$m; echo; done",
         ]
     lines += ["", "Press Ctrl-C to stop everything.", ""]
     return "\n".join(lines)

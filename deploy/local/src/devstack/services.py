@@ -31,6 +31,7 @@ class ServiceSettings:
     smtp_port: int
     sms_api_url: str = ""
     log_level: str = "INFO"
+    api_keys_path: Path | None = None  # the agencies' API key hashes (devstack.keys)
 
     def environment(self, http_port: int) -> dict[str, str]:
         return {
@@ -44,6 +45,7 @@ class ServiceSettings:
             "SMTP_PORT": str(self.smtp_port),
             "SMS_API_URL": self.sms_api_url,
             "LOG_LEVEL": self.log_level,
+            "API_KEYS_PATH": str(self.api_keys_path or ""),
         }
 
 

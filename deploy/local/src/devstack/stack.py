@@ -13,6 +13,7 @@ from types import FrameType, TracebackType
 from typing import Any
 
 from .kafka import LocalKafka, ensure_topics, start_kafka
+from .keys import LocalKeys, issue_local_keys
 from .paths import demo_file, new_run_dir
 from .processes import ManagedProcess
 from .services import RunningServices, ServiceSettings, start_services
@@ -53,6 +54,7 @@ class LocalStack:
         self.smtp: SmtpSink | None = None
         self.sms: SmsSink | None = None
         self.services: RunningServices | None = None
+        self.keys: LocalKeys | None = None
         self._resources = ExitStack()
         self._previous_handlers: dict[int, Any] = {}
 
@@ -103,6 +105,7 @@ class LocalStack:
             for path in (self.directory_path, self.policy_path):
                 if not path.exists():  # the directory may be an HSDS folder
                     raise FileNotFoundError(f"services need {path}, which does not exist")
+            self.keys = issue_local_keys(run_dir / "keys", self.directory_path)
             settings = ServiceSettings(
                 kafka_bootstrap_servers=self.kafka_bootstrap_servers,
                 mongodb_url=self.mongodb_url,
@@ -112,6 +115,7 @@ class LocalStack:
                 smtp_port=self.smtp.port,
                 sms_api_url=self.sms.url,
                 log_level=self.log_level,
+                api_keys_path=self.keys.hashes_path,
             )
             self.services = start_services(run_dir / "services", settings)
             self._resources.callback(self.services.stop)

@@ -19,14 +19,15 @@ Hook = Callable[[], Awaitable[None]]
 
 
 class ServiceSettings(BaseSettings):
-    """Read from the environment: KAFKA_BOOTSTRAP_SERVERS, HTTP_HOST, HTTP_PORT, LOG_LEVEL and
-    CLOCK_OFFSET_FILE (tests and demos only: shift this process's clock, see referral_contracts.clock)."""
+    """Read from the environment: KAFKA_BOOTSTRAP_SERVERS, HTTP_HOST, HTTP_PORT, LOG_LEVEL,
+    API_KEYS_PATH and CLOCK_OFFSET_FILE (tests and demos only: shift this process's clock, see referral_contracts.clock)."""
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     log_level: str = "INFO"
     clock_offset_file: str = ""
+    api_keys_path: str = ""  # the agencies' API keys, as argon2 hashes (service_kit.auth); empty: none
 
 
 def service_app(

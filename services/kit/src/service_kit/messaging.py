@@ -8,8 +8,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 from uuid import UUID, uuid4
 
@@ -99,6 +101,18 @@ def correlation_id_of(message: KafkaMessage) -> UUID:
         return uuid4()
 
 
+@dataclass(frozen=True)
+class Backoff:
+    """How long a consumer waits before handling a failed record again: doubling, capped below
+    Kafka's poll interval so a long outage never costs the consumer its partitions."""
+
+    first_seconds: float = 0.5
+    max_seconds: float = 30.0
+
+    def delay(self, failures: int) -> float:
+        return min(self.max_seconds, self.first_seconds * 2 ** (failures - 1))
+
+
 def subscribe(
     broker: KafkaBroker,
     bus: KafkaEventBus,
@@ -107,12 +121,16 @@ def subscribe(
     model: type[M],
     group_id: str | None,
     handle: Callable[[M, KafkaMessage], Awaitable[None]],
+    backoff: Backoff = Backoff(),
 ) -> None:
     """Consume `topic` as `model`: a record that breaks the contract goes to the dead-letter
-    topic with the reason and the consumer goes on; a failure in `handle` is retried.
+    topic with the reason and the consumer goes on; a failure in `handle` (the store down, the
+    broker unreachable) is retried after a growing wait, and the record is never skipped: the
+    partition waits for it, so later records keep their order.
 
     `group_id=None` joins no consumer group: every process reads every partition from the earliest
     offset on each start and commits nothing, so a failure in `handle` is logged, not retried."""
+    failing: dict[tuple[int, int], int] = {}  # (partition, offset) of the record failing now
 
     async def on_record(message: KafkaMessageParam) -> None:
         try:
@@ -121,7 +139,21 @@ def subscribe(
             log.warning("record from %s dead-lettered: %s", topic, rejected.reason)
             await bus.dead_letter(message, rejected.reason)
             return
-        await handle(parsed, message)
+        where = (message.raw_message.partition, message.raw_message.offset)
+        try:
+            await handle(parsed, message)
+        except Exception as error:
+            failures = failing.get(where, 0) + 1
+            failing.clear()
+            failing[where] = failures
+            if group_id is None:
+                raise
+            wait = backoff.delay(failures)
+            log.warning("record %s:%s:%s failed (%s, attempt %d); handled again in %.1f s",
+                        topic, *where, type(error).__name__, failures, wait)
+            await asyncio.sleep(wait)
+            raise
+        failing.pop(where, None)
 
     on_record.__name__ = f"{group_id or 'ungrouped'}_on_{topic.replace('.', '_')}"
     defaults = SUBSCRIBER_DEFAULTS if group_id is not None else GROUPLESS_SUBSCRIBER_DEFAULTS

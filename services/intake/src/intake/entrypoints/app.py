@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from service_kit.app import service_app
+from service_kit.auth import KeyRegistry
 from service_kit.messaging import KafkaEventBus, new_broker
 
 from ..config import Settings
@@ -16,4 +17,4 @@ def create_app(settings: Settings) -> FastAPI:
     broker = new_broker(settings.kafka_bootstrap_servers, client_id="intake")
     bus = KafkaEventBus(broker, consumer_name="intake")
     register_inbound_subscribers(broker, bus)
-    return service_app(title="Referral intake", broker=broker, routers=[http_routes(bus)])
+    return service_app(title="Referral intake", broker=broker, routers=[http_routes(bus, KeyRegistry.load(settings.api_keys_path))])

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Depends, Header, Response, status
 from pydantic import BaseModel
 
 from referral_contracts import ReferralRequest, utc_now
+from service_kit.auth import KeyRegistry, Principal, forbidden, principal_from
 from service_kit.messaging import EventPublisher
 
 from ..service_layer.intake import submit_referral
@@ -23,16 +24,22 @@ class Accepted(BaseModel):
 CorrelationHeader = Annotated[UUID | None, Header(alias="X-Correlation-ID")]
 
 
-def http_routes(bus: EventPublisher) -> APIRouter:
+def http_routes(bus: EventPublisher, keys: KeyRegistry) -> APIRouter:
     router = APIRouter(prefix="/v1")
+    authenticated = principal_from(keys)  # a parameter default, so FastAPI sees it in this scope
 
-    @router.post("/referrals", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted)
+    @router.post("/referrals", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted,
+                 responses={401: {"description": "no valid API key"},
+                            403: {"description": "the key's agency is not the source agency"}})
     async def post_referral(
-        request: ReferralRequest, response: Response, correlation_id: CorrelationHeader = None
+        request: ReferralRequest, response: Response, caller: Principal = Depends(authenticated),
+        correlation_id: CorrelationHeader = None,
     ) -> Accepted:
-        """Accept a referral. 202: it is on its way to triage; read its state from tracking.
-        Sending the same client_reference again with changed content revises the referral (this is
-        how a sender answers a clarification request)."""
+        """Accept a referral from the caller's own agency. 202: it is on its way to triage; read its
+        state from tracking. Sending the same client_reference again with changed content revises
+        the referral (this is how a sender answers a clarification request)."""
+        if request.source_agency_id != caller.agency_id:
+            raise forbidden(f"source_agency_id: a key of {caller.agency_id} sends only its own referrals")
         correlation_id = correlation_id or uuid4()
         event = await submit_referral(request, bus=bus, correlation_id=correlation_id, now=utc_now())
         response.headers["X-Correlation-ID"] = str(correlation_id)

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from referral_contracts import utc_now
 from referral_contracts.policy import load_policy
 from service_kit.app import service_app
+from service_kit.auth import KeyRegistry
 from service_kit.messaging import KafkaEventBus, new_broker
 
 from ..adapters.referral_store import MongoReferralStore, connect
@@ -61,7 +62,7 @@ def create_app(settings: Settings) -> FastAPI:
     return service_app(
         title="Referral tracking",
         broker=broker,
-        routers=[http_routes(store, bus, policy)],
+        routers=[http_routes(store, bus, policy, KeyRegistry.load(settings.api_keys_path))],
         on_start=[store.ensure_indexes, start_sweeper],
         on_stop=[stop_sweeper, mongo.close],
         readiness={"mongodb": mongo_answers},

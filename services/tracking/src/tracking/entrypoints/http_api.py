@@ -7,15 +7,17 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Header, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field
 
 from referral_contracts import EscalationStep, FailedContactAction, Milestone, ReferralRequest, utc_now
 from referral_contracts.directory import LeadRole
 from referral_contracts.policy import Policy
+from service_kit.auth import KeyRegistry, Principal, Role, forbidden, principal_from
 from service_kit.messaging import EventPublisher
 
 from ..adapters.referral_store import ReferralStore
+from ..domain.access import may_read
 from ..domain.accountability import accountable_at
 from ..domain.deadlines import fires_at, ladder
 from ..domain.model import Accountable, EscalationRecord, ReferralView
@@ -24,8 +26,7 @@ from ..service_layer.commands import UnknownReferral, record_milestone
 from ..service_layer.reads import NotAllowed, handoff_package
 
 CorrelationHeader = Annotated[UUID | None, Header(alias="X-Correlation-ID")]
-# Until agencies authenticate (the security issue), the caller names its agency in a header.
-AgencyHeader = Annotated[str, Header(alias="X-Agency-ID", min_length=1, max_length=64)]
+NOT_KNOWN = {404: {"description": "no such referral, or none the caller's agency may see (the same answer)"}}
 
 
 class AccountableAt(BaseModel):
@@ -48,25 +49,35 @@ class Escalations(BaseModel):
     pending: list[PendingRung] = Field(description="The rungs still to come while their clocks run.")
 
 
-def http_routes(store: ReferralStore, bus: EventPublisher, policy: Policy) -> APIRouter:
-    router = APIRouter(prefix="/v1/referrals")
+def http_routes(store: ReferralStore, bus: EventPublisher, policy: Policy, keys: KeyRegistry) -> APIRouter:
+    router = APIRouter(prefix="/v1/referrals", responses={401: {"description": "no valid API key"}, **NOT_KNOWN})
+    authenticated = principal_from(keys)  # a parameter default, so FastAPI sees it in this scope
 
-    async def known(referral_id: UUID) -> ReferralView:
+    async def known(referral_id: UUID, caller: Principal) -> ReferralView:
+        """The referral, if the caller may see it; otherwise the same 404 as for an unknown id, so
+        a guessed id tells nothing."""
         view = await store.view(referral_id)
-        if view is None:
+        if view is None or not may_read(view, caller.agency_id, partnership_wide=_partnership_wide(caller)):
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"referral {referral_id} is not known to tracking")
         return view
 
     @router.get("/{referral_id}", response_model=ReferralView)
-    async def get_referral(referral_id: UUID) -> ReferralView:
-        """State, who is accountable now and since when, deadline, closure and the timeline."""
-        return await known(referral_id)
+    async def get_referral(referral_id: UUID, caller: Principal = Depends(authenticated)) -> ReferralView:
+        """State, who is accountable now and since when, deadline, closure and the timeline: for the
+        agencies with a part in it, the triage desk and oversight."""
+        return await known(referral_id, caller)
 
     @router.post("/{referral_id}/milestones", response_model=ReferralView, status_code=status.HTTP_201_CREATED,
-                 responses={409: {"description": "not allowed in the referral's current state"}})
+                 responses={403: {"description": "the key's agency is not the milestone's actor"},
+                            409: {"description": "not allowed in the referral's current state"}})
     async def post_milestone(referral_id: UUID, milestone: Milestone, response: Response,
+                             caller: Principal = Depends(authenticated),
                              correlation_id: CorrelationHeader = None) -> ReferralView:
-        """Record a milestone or a closure. 409 names the current state when it may not happen now."""
+        """Record a milestone or a closure, as the caller's agency. 409 names the current state when
+        it may not happen now."""
+        if milestone.actor.agency_id != caller.agency_id:
+            raise forbidden(f"actor.agency_id: a key of {caller.agency_id} acts only as {caller.agency_id}")
+        await known(referral_id, caller)
         try:
             view, created = await record_milestone(referral_id, milestone, store=store, bus=bus,
                                                    correlation_id=correlation_id or uuid4(), now=utc_now())
@@ -79,31 +90,38 @@ def http_routes(store: ReferralStore, bus: EventPublisher, policy: Policy) -> AP
         return view
 
     @router.get("/{referral_id}/accountability", response_model=AccountableAt)
-    async def who_was_accountable(referral_id: UUID, at: Annotated[datetime, Query()]) -> AccountableAt:
+    async def who_was_accountable(referral_id: UUID, at: Annotated[datetime, Query()],
+                                  caller: Principal = Depends(authenticated)) -> AccountableAt:
         """Who held responsibility at `at` (ISO 8601 with a time zone)."""
         if at.tzinfo is None:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "at: give a time zone, e.g. ...Z")
-        view = await known(referral_id)
+        view = await known(referral_id, caller)
         return AccountableAt(referral_id=referral_id, at=at, accountable=accountable_at(view, at))
 
     @router.get("/{referral_id}/escalations", response_model=Escalations)
-    async def get_escalations(referral_id: UUID) -> Escalations:
+    async def get_escalations(referral_id: UUID, caller: Principal = Depends(authenticated)) -> Escalations:
         """The escalation ladders: rungs fired (with deliveries and the owner's reason for a breach)
         and rungs still to come."""
-        view, now = await known(referral_id), utc_now()
+        view, now = await known(referral_id, caller), utc_now()
         pending = [PendingRung(step=r.step, due_at=fires_at(r, policy, now), agency_id=r.agency_id, role=r.role,
                                action=r.action) for r in ladder(view, policy)]
         return Escalations(referral_id=referral_id, fired=view.escalations, pending=pending)
 
     @router.get("/{referral_id}/handoff-package", response_model=ReferralRequest,
                 responses={403: {"description": "no part in the referral, or consent does not allow it"}})
-    async def get_handoff_package(referral_id: UUID, agency_id: AgencyHeader) -> ReferralRequest:
-        """The person's details and needs, for agencies with a part in the referral, as consent allows."""
+    async def get_handoff_package(referral_id: UUID, caller: Principal = Depends(authenticated)) -> ReferralRequest:
+        """The person's details and needs, for agencies with a part in the referral, as consent
+        allows (oversight reads the referral, never the person's details)."""
+        await known(referral_id, caller)
         try:
-            return await handoff_package(referral_id, agency_id=agency_id, store=store)
+            return await handoff_package(referral_id, agency_id=caller.agency_id, store=store)
         except UnknownReferral as unknown:
             raise HTTPException(status.HTTP_404_NOT_FOUND, str(unknown)) from None
         except NotAllowed as refused:
             raise HTTPException(status.HTTP_403_FORBIDDEN, str(refused)) from None
 
     return router
+
+
+def _partnership_wide(caller: Principal) -> bool:
+    return caller.has(Role.OVERSIGHT) or caller.has(Role.TRIAGE_DESK)

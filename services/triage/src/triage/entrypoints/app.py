@@ -9,6 +9,7 @@ from referral_contracts import CapacityChanged, ReferralSubmitted, RerouteReques
 from referral_contracts.directory import Directory
 from referral_contracts.policy import load_policy
 from service_kit.app import service_app
+from service_kit.auth import KeyRegistry
 from service_kit.messaging import KafkaEventBus, new_broker, subscribe
 
 from ..config import Settings
@@ -43,6 +44,7 @@ def create_app(settings: Settings) -> FastAPI:
     # start, so each rebuilds the current capacity of every service for itself.
     subscribe(broker, bus, topic=topics.DIRECTORY_CAPACITY, model=CapacityChanged, group_id=None,
               handle=on_capacity)
-    app = service_app(title="Referral triage", broker=broker, routers=[http_routes(lambda: directory.current, bus)])
+    app = service_app(title="Referral triage", broker=broker, routers=[http_routes(lambda: directory.current, bus,
+                                                                                  KeyRegistry.load(settings.api_keys_path))])
     app.state.directory = directory
     return app

@@ -6,11 +6,12 @@ from collections.abc import Callable
 from typing import Annotated
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Header, HTTPException, Response, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Response, status
 from pydantic import BaseModel, Field, field_validator
 
 from referral_contracts import Actor, CapacityChange, utc_now
 from referral_contracts.directory import Capacity, Directory, Eligibility, ServiceStatus
+from service_kit.auth import KeyRegistry, Principal, Role, forbidden, principal_from
 from service_kit.messaging import EventPublisher
 
 from ..domain import ServiceOfAnotherAgency, UnknownService
@@ -51,12 +52,13 @@ class ServiceView(BaseModel):
     eligibility: Eligibility
 
 
-def http_routes(directory: Callable[[], Directory], bus: EventPublisher) -> APIRouter:
+def http_routes(directory: Callable[[], Directory], bus: EventPublisher, keys: KeyRegistry) -> APIRouter:
     """`directory` gives the current directory (capacity changes applied) at each request."""
-    router = APIRouter(prefix="/v1/directory")
+    router = APIRouter(prefix="/v1/directory", responses={401: {"description": "no valid API key"}})
+    authenticated = principal_from(keys)  # a parameter default, so FastAPI sees it in this scope
 
     @router.get("/services", response_model=list[ServiceView])
-    async def list_services() -> list[ServiceView]:
+    async def list_services(_: Principal = Depends(authenticated)) -> list[ServiceView]:
         """Every service in the directory with its current capacity, in the partnership's order."""
         return [
             ServiceView(agency_id=agency.id, service_id=service.id, name=service.name,
@@ -67,12 +69,19 @@ def http_routes(directory: Callable[[], Directory], bus: EventPublisher) -> APIR
 
     @router.put(
         "/services/{service_id}/capacity", status_code=status.HTTP_202_ACCEPTED, response_model=CapacityAccepted,
-        responses={404: {"description": "No such service"}, 409: {"description": "Service of another agency"}},
+        responses={403: {"description": "the key's agency may not change this agency's capacity"},
+                   404: {"description": "No such service"}, 409: {"description": "Service of another agency"}},
     )
     async def put_capacity(
-        service_id: str, update: CapacityUpdate, response: Response, correlation_id: CorrelationHeader = None
+        service_id: str, update: CapacityUpdate, response: Response, caller: Principal = Depends(authenticated),
+        correlation_id: CorrelationHeader = None,
     ) -> CapacityAccepted:
-        """Record a service's capacity. 202: published; routing uses it once triage has read it back."""
+        """Record a service's capacity: an agency its own, the triage desk any. 202: published;
+        routing uses it once triage has read it back."""
+        if update.actor.agency_id != caller.agency_id:
+            raise forbidden(f"actor.agency_id: a key of {caller.agency_id} acts only as {caller.agency_id}")
+        if update.agency_id != caller.agency_id and not caller.has(Role.TRIAGE_DESK):
+            raise forbidden(f"agency_id: a key of {caller.agency_id} changes only its own agency's capacity")
         correlation_id = correlation_id or uuid4()
         change = CapacityChange(agency_id=update.agency_id, capacity=update.capacity, reason_text=update.reason_text)
         try:
