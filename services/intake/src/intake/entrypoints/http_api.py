@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from referral_contracts import ReferralRequest, utc_now
 from service_kit.auth import KeyRegistry, Principal, forbidden, principal_from
 from service_kit.messaging import EventPublisher
+from service_kit.problems import answers
 
 from ..service_layer.intake import submit_referral
 
@@ -29,8 +30,7 @@ def http_routes(bus: EventPublisher, keys: KeyRegistry) -> APIRouter:
     authenticated = principal_from(keys)  # a parameter default, so FastAPI sees it in this scope
 
     @router.post("/referrals", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted,
-                 responses={401: {"description": "no valid API key"},
-                            403: {"description": "the key's agency is not the source agency"}})
+                 responses=answers({403: "the key's agency is not the source agency"}))
     async def post_referral(
         request: ReferralRequest, response: Response, caller: Principal = Depends(authenticated),
         correlation_id: CorrelationHeader = None,

@@ -15,6 +15,7 @@ from referral_contracts.directory import LeadRole
 from referral_contracts.policy import Policy
 from service_kit.auth import KeyRegistry, Principal, Role, forbidden, principal_from
 from service_kit.messaging import EventPublisher
+from service_kit.problems import answers
 
 from ..adapters.referral_store import ReferralStore
 from ..domain.access import may_read
@@ -26,7 +27,7 @@ from ..service_layer.commands import UnknownReferral, record_milestone
 from ..service_layer.reads import NotAllowed, handoff_package
 
 CorrelationHeader = Annotated[UUID | None, Header(alias="X-Correlation-ID")]
-NOT_KNOWN = {404: {"description": "no such referral, or none the caller's agency may see (the same answer)"}}
+NOT_KNOWN = "no such referral, or none the caller's agency may see (the same answer)"
 
 
 class AccountableAt(BaseModel):
@@ -50,7 +51,7 @@ class Escalations(BaseModel):
 
 
 def http_routes(store: ReferralStore, bus: EventPublisher, policy: Policy, keys: KeyRegistry) -> APIRouter:
-    router = APIRouter(prefix="/v1/referrals", responses={401: {"description": "no valid API key"}, **NOT_KNOWN})
+    router = APIRouter(prefix="/v1/referrals", responses=answers({404: NOT_KNOWN}))
     authenticated = principal_from(keys)  # a parameter default, so FastAPI sees it in this scope
 
     async def known(referral_id: UUID, caller: Principal) -> ReferralView:
@@ -68,8 +69,8 @@ def http_routes(store: ReferralStore, bus: EventPublisher, policy: Policy, keys:
         return await known(referral_id, caller)
 
     @router.post("/{referral_id}/milestones", response_model=ReferralView, status_code=status.HTTP_201_CREATED,
-                 responses={403: {"description": "the key's agency is not the milestone's actor"},
-                            409: {"description": "not allowed in the referral's current state"}})
+                 responses=answers({403: "the key's agency is not the milestone's actor",
+                                    409: "not allowed in the referral's current state"}))
     async def post_milestone(referral_id: UUID, milestone: Milestone, response: Response,
                              caller: Principal = Depends(authenticated),
                              correlation_id: CorrelationHeader = None) -> ReferralView:
@@ -108,7 +109,7 @@ def http_routes(store: ReferralStore, bus: EventPublisher, policy: Policy, keys:
         return Escalations(referral_id=referral_id, fired=view.escalations, pending=pending)
 
     @router.get("/{referral_id}/handoff-package", response_model=ReferralRequest,
-                responses={403: {"description": "no part in the referral, or consent does not allow it"}})
+                responses=answers({403: "consent does not allow it, or oversight (which never reads the person)"}))
     async def get_handoff_package(referral_id: UUID, caller: Principal = Depends(authenticated)) -> ReferralRequest:
         """The person's details and needs, for agencies with a part in the referral, as consent
         allows (oversight reads the referral, never the person's details)."""

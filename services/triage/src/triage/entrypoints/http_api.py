@@ -13,6 +13,7 @@ from referral_contracts import Actor, CapacityChange, utc_now
 from referral_contracts.directory import Capacity, Directory, Eligibility, ServiceStatus
 from service_kit.auth import KeyRegistry, Principal, Role, forbidden, principal_from
 from service_kit.messaging import EventPublisher
+from service_kit.problems import answers
 
 from ..domain import ServiceOfAnotherAgency, UnknownService
 from ..service_layer.capacity import request_capacity_change
@@ -54,7 +55,7 @@ class ServiceView(BaseModel):
 
 def http_routes(directory: Callable[[], Directory], bus: EventPublisher, keys: KeyRegistry) -> APIRouter:
     """`directory` gives the current directory (capacity changes applied) at each request."""
-    router = APIRouter(prefix="/v1/directory", responses={401: {"description": "no valid API key"}})
+    router = APIRouter(prefix="/v1/directory", responses=answers())
     authenticated = principal_from(keys)  # a parameter default, so FastAPI sees it in this scope
 
     @router.get("/services", response_model=list[ServiceView])
@@ -69,8 +70,8 @@ def http_routes(directory: Callable[[], Directory], bus: EventPublisher, keys: K
 
     @router.put(
         "/services/{service_id}/capacity", status_code=status.HTTP_202_ACCEPTED, response_model=CapacityAccepted,
-        responses={403: {"description": "the key's agency may not change this agency's capacity"},
-                   404: {"description": "No such service"}, 409: {"description": "Service of another agency"}},
+        responses=answers({403: "the key's agency may not change this agency's capacity", 404: "no such service",
+                           409: "the service belongs to another agency"}),
     )
     async def put_capacity(
         service_id: str, update: CapacityUpdate, response: Response, caller: Principal = Depends(authenticated),
