@@ -1,8 +1,10 @@
-"""The services' logs never carry personal data: after every scenario of the run (recognisable
-names, birth dates, phone numbers, identifiers, staff addresses), none of it is in any log."""
+"""The services' logs are JSON lines with correlation ids and never carry personal data: after every
+scenario of the run (recognisable names, birth dates, phone numbers, identifiers, staff addresses),
+none of it is in any log."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -29,3 +31,12 @@ def test_no_service_log_holds_personal_data(running_services, infra_dir: Path) -
     assert sum(log.stat().st_size for log in logs) > 0, "the scenarios left no log to inspect"
     found = {(log.name, value) for log in logs for value in personal_data() if value in log.read_text(errors="replace")}
     assert found == set()
+
+
+def test_every_log_line_is_json_and_work_on_a_referral_carries_its_correlation_id(running_services, infra_dir) -> None:
+    lines = [line for log in sorted((infra_dir / "services").glob("*.log"))
+             for line in log.read_text(errors="replace").splitlines() if line.strip()]
+    entries = [json.loads(line) for line in lines]  # fails on any line that is not JSON
+    assert all({"event", "level", "timestamp", "logger"} <= entry.keys() for entry in entries)
+    from_handlers = [e for e in entries if "topic" in e]
+    assert from_handlers and all(e.get("correlation_id") and e.get("key") for e in from_handlers)

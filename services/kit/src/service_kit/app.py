@@ -7,13 +7,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
 import uvicorn
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from faststream.kafka import KafkaBroker
 from pydantic_settings import BaseSettings
 
 from referral_contracts import clock
 
 from .health import ReadinessCheck, health_routes
+from .logs import configure_logging, log_context
 
 Hook = Callable[[], Awaitable[None]]
 
@@ -55,6 +56,12 @@ def service_app(
 
     app = FastAPI(title=title, version="1.0.0", lifespan=lifespan)
     app.state.broker = broker
+
+    @app.middleware("http")
+    async def correlated(request: Request, call_next):  # noqa: ANN001, ANN202 - Starlette's signature
+        with log_context(correlation_id=request.headers.get("x-correlation-id"), path=request.url.path):
+            return await call_next(request)
+
     for router in routers:
         app.include_router(router)
     app.include_router(health_routes(broker, **(readiness or {})))
@@ -64,7 +71,7 @@ def service_app(
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
     if settings.clock_offset_file:
         clock.follow_offset_file(settings.clock_offset_file)
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.log_level)
     # aiokafka narrates every rebalance at INFO; its warnings and errors still show.
     logging.getLogger("aiokafka").setLevel(max(logging.WARNING, logging.getLogger().level))
     uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="warning")

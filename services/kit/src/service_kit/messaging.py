@@ -33,6 +33,8 @@ from referral_contracts.codec import (
 from referral_contracts.envelope import Event
 from referral_contracts.topics import dead_letter_topic
 
+from .logs import log_context
+
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 
@@ -140,8 +142,11 @@ def subscribe(
             await bus.dead_letter(message, rejected.reason)
             return
         where = (message.raw_message.partition, message.raw_message.offset)
+        key = message.raw_message.key
         try:
-            await handle(parsed, message)
+            with log_context(correlation_id=message.headers.get(HEADER_CORRELATION_ID), topic=topic,
+                             key=key.decode(errors="replace") if key else None):
+                await handle(parsed, message)
         except Exception as error:
             failures = failing.get(where, 0) + 1
             failing.clear()
