@@ -6,13 +6,14 @@ UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 KAFKA_JARS := .cache/kafka/4.3.1/COMPLETE
 
-.PHONY: help sync fetch run infra test unit clean
+.PHONY: help sync fetch run infra test unit chaos clean
 
 help:
 	@echo "make run    start Kafka, the store, an SMTP sink and the four services (Ctrl-C stops all)"
 	@echo "make infra  start only Kafka, the store and the SMTP sink"
-	@echo "make test   every test: unit, integration and end-to-end"
+	@echo "make test   every test: unit, integration, end-to-end, then the chaos run"
 	@echo "make unit   unit tests only (no broker, no store)"
+	@echo "make chaos  only the chaos run: services and the broker killed under load"
 	@echo "make clean  remove run directories (.run/)"
 
 $(UV):
@@ -34,9 +35,14 @@ run: fetch
 infra: fetch
 	.venv/bin/devstack infra
 
-# Fast feedback first: unit, then the real broker and store, then the four services as processes.
+# Fast feedback first: unit, then the real broker and store, then the four services as processes;
+# last the chaos run on a stack of its own (it kills services and the broker).
 test: fetch
 	.venv/bin/python -m pytest tests/unit tests/integration tests/e2e
+	.venv/bin/python -m pytest -s tests/chaos
+
+chaos: fetch
+	.venv/bin/python -m pytest -s tests/chaos
 
 unit: sync
 	.venv/bin/python -m pytest tests/unit

@@ -90,6 +90,13 @@ class LocalKafka:
         # SIGTERM makes the broker shut down cleanly (it flushes and closes its logs).
         self.process.stop(timeout=timeout)
 
+    def crash_and_restart(self, timeout: float = 90.0) -> None:
+        """kill -9 the broker, then start it again on the same port and log dir (it recovers its
+        logs from disk, as after a power cut of the process)."""
+        self.process.kill()
+        self.process.start()
+        self.process.wait_until(lambda: broker_answers(self.bootstrap_servers), timeout, "Kafka to answer again")
+
 
 def start_kafka(
     workdir: Path,
