@@ -6,6 +6,7 @@ The environment below is the whole configuration contract between the platform a
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from .ports import LOOPBACK, free_port
 from .processes import ManagedProcess
 
 SERVICE_NAMES = ("intake", "triage", "tracking", "notifier")
+_RUN_SMS_TOKEN = secrets.token_urlsafe(24)
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class ServiceSettings:
             "SMS_API_URL": self.sms_api_url,
             "LOG_LEVEL": self.log_level,
             "API_KEYS_PATH": str(self.api_keys_path or ""),
+            # The local SMS sink takes any credentials; a fresh one per run keeps secrets out of files.
+            "SMS_AUTH_TOKEN": _RUN_SMS_TOKEN,
         }
 
 

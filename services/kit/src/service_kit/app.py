@@ -74,4 +74,6 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
     configure_logging(settings.log_level)
     # aiokafka narrates every rebalance at INFO; its warnings and errors still show.
     logging.getLogger("aiokafka").setLevel(max(logging.WARNING, logging.getLogger().level))
-    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="warning")
+    # log_config=None: uvicorn keeps its hands off logging, so its warnings are JSON lines too.
+    logging.getLogger("uvicorn").setLevel(max(logging.WARNING, logging.getLogger().level))
+    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False)

@@ -59,6 +59,9 @@ def new_broker(bootstrap_servers: str, *, client_id: str) -> KafkaBroker:
         client_id=client_id,
         acks="all",
         enable_idempotence=True,
+        # On SIGTERM, handlers in flight finish (and their records are committed) before the
+        # consumers close; what is still running after this is redelivered to the next owner.
+        graceful_timeout=15.0,
         logger=None,  # services log through their own structured logger
     )
 

@@ -17,7 +17,7 @@ class Settings(ServiceSettings):
     smtp_timeout_seconds: float = 10.0
     sms_api_url: str = ""
     sms_account_sid: str = "AC-local"
-    sms_auth_token: str = "local-token"
+    sms_auth_token: str = ""  # a secret: from the environment only
     sms_from: str = "+447700900000"
     send_attempts: int = 3
     retry_base_seconds: float = 0.5
