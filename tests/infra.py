@@ -5,7 +5,8 @@ Per resource, the first that applies:
    or what `devstack infra` printed);
 2. a Docker engine answers: start apache/kafka / mongo in containers (testcontainers);
 3. otherwise: start the local processes from devstack (Kafka from Maven jars, SecantusDB).
-Every topic in referral_contracts.topics.ALL_TOPICS is created whichever broker is used.
+Every topic of the platform (devstack.kafka.platform_topics: with each demo agency's inbound topics)
+is created whichever broker is used.
 The SMTP sink is always devstack's local sink. Set TESTS_NO_DOCKER=1 to skip step 2.
 """
 

@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import json
 from uuid import uuid4
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from infra import EXPIRED
+from referral_contracts import topics
+from referral_contracts.codec import HEADER_DLQ_REASON
 from referral_driver import Loop, actor
 
 pytestmark = pytest.mark.e2e
@@ -64,3 +68,37 @@ def test_a_missing_forged_or_expired_key_is_refused_everywhere(running_services,
         ):
             assert response.status_code == 401, (what, response.request.url)
             assert response.headers["www-authenticate"].startswith("Bearer") and leaks(response) == []
+
+
+async def test_a_milestone_is_taken_only_from_the_acting_agencys_own_inbound_topic(
+    running_services, api_keys, kafka_bootstrap_servers
+) -> None:
+    loop = Loop(running_services, api_keys)
+    loop.wait_for("assigned")
+    report = json.dumps({"referral_id": loop.id, "kind": "acknowledged", "actor": actor("cmh-east"),
+                         "milestone_id": str(uuid4())}).encode()
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap_servers, acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        await producer.send_and_wait(topics.milestones_inbound("gp-north"), report, key=loop.id.encode())
+        await producer.send_and_wait(topics.milestones_inbound("cmh-east"), report, key=loop.id.encode())
+    finally:
+        await producer.stop()
+    acknowledged = loop.wait_for("acknowledged")
+    assert [t["agency_id"] for t in acknowledged["timeline"] if t["milestone"] == "acknowledged"] == ["cmh-east"]
+    consumer = AIOKafkaConsumer(topics.dead_letter_topic(topics.milestones_inbound("gp-north")),
+                                bootstrap_servers=kafka_bootstrap_servers, auto_offset_reset="earliest",
+                                group_id=f"access-{uuid4().hex[:8]}")
+    await consumer.start()
+    try:
+        letters = []
+        for _ in range(40):
+            batch = await consumer.getmany(timeout_ms=500)
+            letters += [r for records in batch.values() for r in records if r.key == loop.id.encode()]
+            if letters:
+                break
+    finally:
+        await consumer.stop()
+    [letter] = letters
+    assert dict(letter.headers)[HEADER_DLQ_REASON].decode() == \
+        "actor.agency_id: cmh-east may not act on gp-north's inbound topic"

@@ -28,8 +28,8 @@ from referral_contracts.codec import (
 pytestmark = pytest.mark.e2e
 
 CONSUMERS = {  # topic -> the services that consume it in a consumer group
-    topics.REFERRALS_INBOUND: {"intake"},
-    topics.MILESTONES_INBOUND: {"tracking"},
+    topics.referrals_inbound("gp-north"): {"intake"},
+    topics.milestones_inbound("cmh-east"): {"tracking"},
     topics.REFERRAL_SUBMITTED: {"triage", "tracking"},
     topics.REFERRAL_TRIAGED: {"tracking", "notifier"},
     topics.REFERRAL_MILESTONES: {"tracking"},

@@ -75,13 +75,13 @@ async def test_a_malformed_inbound_record_lands_in_the_dead_letter_topic(
     await producer.start()
     try:
         await producer.send_and_wait(
-            topics.REFERRALS_INBOUND, json.dumps({"client_reference": "no-person"}).encode(), key=marker
+            topics.referrals_inbound("gp-north"), json.dumps({"client_reference": "no-person"}).encode(), key=marker
         )
     finally:
         await producer.stop()
 
     consumer = AIOKafkaConsumer(
-        topics.dead_letter_topic(topics.REFERRALS_INBOUND), bootstrap_servers=kafka_bootstrap_servers,
+        topics.dead_letter_topic(topics.referrals_inbound("gp-north")), bootstrap_servers=kafka_bootstrap_servers,
         auto_offset_reset="earliest", group_id=f"e2e-{marker.decode()}",
     )
     await consumer.start()

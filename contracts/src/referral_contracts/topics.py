@@ -5,9 +5,34 @@ within its topic. A record that cannot be parsed or breaks its contract goes to 
 dead-letter twin (see `dead_letter_topic`).
 """
 
-# Inbound: agencies publish the same JSON they would POST to intake's HTTP API.
+import re
+from collections.abc import Iterable
+
+# Inbound: agencies publish the same JSON they would POST to the HTTP APIs, each to topics of its
+# own (`referrals.inbound.v1.<agency id>`), so Kafka's ACLs decide who may write as whom: the
+# agency's principal gets WRITE on its two literal topics and nothing else. A record whose agency is
+# not the topic's goes to the dead-letter topic.
 REFERRALS_INBOUND = "referrals.inbound.v1"
 MILESTONES_INBOUND = "milestones.inbound.v1"
+_AGENCY = r"(?P<agency>[a-z0-9][a-z0-9-]*)"
+REFERRALS_INBOUND_PATTERN = rf"^{re.escape(REFERRALS_INBOUND)}\.{_AGENCY}$"
+MILESTONES_INBOUND_PATTERN = rf"^{re.escape(MILESTONES_INBOUND)}\.{_AGENCY}$"
+
+
+def referrals_inbound(agency_id: str) -> str:
+    return f"{REFERRALS_INBOUND}.{agency_id}"
+
+
+def milestones_inbound(agency_id: str) -> str:
+    return f"{MILESTONES_INBOUND}.{agency_id}"
+
+
+def inbound_agency(topic: str) -> str | None:
+    """The agency an inbound topic belongs to; None for any other topic."""
+    for pattern in (REFERRALS_INBOUND_PATTERN, MILESTONES_INBOUND_PATTERN):
+        if found := re.match(pattern, topic):
+            return found["agency"]
+    return None
 
 # Domain events (envelopes from referral_contracts.events).
 REFERRAL_SUBMITTED = "referral.submitted.v1"  # intake -> triage, tracking
@@ -28,8 +53,6 @@ def dead_letter_topic(topic: str) -> str:
 
 
 SOURCE_TOPICS = (
-    REFERRALS_INBOUND,
-    MILESTONES_INBOUND,
     REFERRAL_SUBMITTED,
     REFERRAL_TRIAGED,
     REFERRAL_MILESTONES,
@@ -41,3 +64,9 @@ SOURCE_TOPICS = (
     DIRECTORY_CAPACITY,
 )
 ALL_TOPICS = SOURCE_TOPICS + tuple(dead_letter_topic(t) for t in SOURCE_TOPICS)
+
+
+def agency_topics(agency_ids: Iterable[str]) -> tuple[str, ...]:
+    """Each agency's inbound topics and their dead-letter twins: created when an agency joins."""
+    inbound = [t for a in agency_ids for t in (referrals_inbound(a), milestones_inbound(a))]
+    return tuple(inbound) + tuple(dead_letter_topic(t) for t in inbound)

@@ -17,6 +17,8 @@ from referral_contracts.codec import HEADER_DLQ_REASON, HEADER_DLQ_SOURCE_TOPIC,
 from factories import referral_payload
 from broker_recording import recorder
 
+GP_NORTH_INBOUND = topics.referrals_inbound("gp-north")
+
 
 
 def client_for(app) -> httpx.AsyncClient:
@@ -33,7 +35,7 @@ def intake(api_keys):
     app.state.test_keys = api_keys
     broker = app.state.broker
     published: dict[str, list] = {topics.REFERRAL_SUBMITTED: [],
-                                  topics.dead_letter_topic(topics.REFERRALS_INBOUND): []}
+                                  topics.dead_letter_topic(GP_NORTH_INBOUND): []}
     for topic, records in published.items():
         broker.subscriber(topic, group_id="test-observer")(recorder(records))
     return app, broker, published
@@ -86,13 +88,19 @@ async def test_a_missing_field_is_refused_with_422_naming_it(intake) -> None:
 async def test_inbound_topic_takes_the_http_payload_and_dead_letters_bad_records(intake) -> None:
     _, broker, published = intake
     async with TestKafkaBroker(broker) as test_broker:
-        await test_broker.publish(json.dumps(referral_payload()).encode(), topic=topics.REFERRALS_INBOUND)
-        await test_broker.publish(b'{"client_reference": "x"}', topic=topics.REFERRALS_INBOUND, key=b"k")
+        await test_broker.publish(json.dumps(referral_payload()).encode(), topic=GP_NORTH_INBOUND)
+        await test_broker.publish(b'{"client_reference": "x"}', topic=GP_NORTH_INBOUND, key=b"k")
+        # Another agency's referral on gp-north's topic: gp-north may not send as ed-central.
+        await test_broker.publish(json.dumps(referral_payload(source_agency_id="ed-central")).encode(),
+                                  topic=GP_NORTH_INBOUND, key=b"as-other")
     assert len(published[topics.REFERRAL_SUBMITTED]) == 1
-    [dead] = published[topics.dead_letter_topic(topics.REFERRALS_INBOUND)]
+    dead, impersonated = published[topics.dead_letter_topic(GP_NORTH_INBOUND)]
     assert dead.body == b'{"client_reference": "x"}' and dead.raw_message.key == b"k"
-    assert dead.headers[HEADER_DLQ_SOURCE_TOPIC] == topics.REFERRALS_INBOUND
+    assert dead.headers[HEADER_DLQ_SOURCE_TOPIC] == GP_NORTH_INBOUND
     assert "source_agency_id" in dead.headers[HEADER_DLQ_REASON]
+    assert impersonated.raw_message.key == b"as-other"
+    assert impersonated.headers[HEADER_DLQ_REASON] == ("source_agency_id: ed-central may not be sent on "
+                                                       "gp-north's inbound topic")
 
 
 async def test_an_agency_sends_only_its_own_referrals_and_only_with_a_valid_key(intake) -> None:

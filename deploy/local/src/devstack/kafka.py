@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from referral_contracts.topics import ALL_TOPICS
+from referral_contracts.directory import Directory
+from referral_contracts.topics import ALL_TOPICS, agency_topics
 
-from .paths import default_cache_root, kafka_pom
+from .paths import default_cache_root, demo_file, kafka_pom
 from .ports import LOOPBACK, free_ports
 from .processes import ManagedProcess, wait_until
 
@@ -102,7 +103,7 @@ def start_kafka(
     workdir: Path,
     *,
     cache_root: Path | None = None,
-    topics: Iterable[str] = ALL_TOPICS,
+    topics: Iterable[str] | None = None,
     timeout: float = 90.0,
 ) -> LocalKafka:
     """Format a fresh KRaft log dir in `workdir`, start the broker and create `topics`."""
@@ -139,7 +140,7 @@ def start_kafka(
         process.wait_until(
             lambda: broker_answers(kafka.bootstrap_servers), timeout, "Kafka to answer"
         )
-        ensure_topics(kafka.bootstrap_servers, topics)
+        ensure_topics(kafka.bootstrap_servers, topics)  # None: the platform's (platform_topics)
     except BaseException:
         kafka.stop()
         raise
@@ -180,11 +181,19 @@ def broker_answers(bootstrap_servers: str) -> bool:
     return run_coroutine(describe())
 
 
+def platform_topics(directory_path: Path | None = None) -> tuple[str, ...]:
+    """Every topic of the platform, with the inbound topics of each agency in the directory (the
+    demo directory unless given)."""
+    agencies = Directory.load(directory_path or demo_file("hsds")).agencies
+    return ALL_TOPICS + agency_topics(agency.id for agency in agencies)
+
+
 def ensure_topics(
-    bootstrap_servers: str, topics: Iterable[str] = ALL_TOPICS, partitions: int = TOPIC_PARTITIONS
+    bootstrap_servers: str, topics: Iterable[str] | None = None, partitions: int = TOPIC_PARTITIONS
 ) -> None:
-    """Create `topics` (replication 1) unless they exist; then check that every one is listed."""
-    wanted = list(topics)
+    """Create `topics` (replication 1; None: `platform_topics()`) unless they exist; then check
+    that every one is listed."""
+    wanted = list(topics if topics is not None else platform_topics())
 
     async def create() -> None:
         admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=15000)

@@ -12,7 +12,7 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
 
-from .kafka import LocalKafka, ensure_topics, start_kafka
+from .kafka import LocalKafka, ensure_topics, platform_topics, start_kafka
 from .keys import LocalKeys, issue_local_keys
 from .paths import demo_file, new_run_dir
 from .processes import ManagedProcess
@@ -88,11 +88,11 @@ class LocalStack:
     def _start(self) -> None:
         run_dir = self.run_dir
         if self.kafka_bootstrap_servers is None:
-            self.kafka = start_kafka(run_dir / "kafka")
+            self.kafka = start_kafka(run_dir / "kafka", topics=platform_topics(self.directory_path))
             self._resources.callback(self.kafka.stop)
             self.kafka_bootstrap_servers = self.kafka.bootstrap_servers
         else:
-            ensure_topics(self.kafka_bootstrap_servers)
+            ensure_topics(self.kafka_bootstrap_servers, platform_topics(self.directory_path))
         if self.mongodb_url is None:
             self.store = start_store(run_dir / "store")
             self._resources.callback(self.store.stop)

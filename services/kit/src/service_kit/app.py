@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
 import uvicorn
 from fastapi import APIRouter, FastAPI, Request
 from faststream.kafka import KafkaBroker
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 from pydantic_settings import BaseSettings
 
 from referral_contracts import clock
@@ -20,7 +22,8 @@ Hook = Callable[[], Awaitable[None]]
 
 
 class ServiceSettings(BaseSettings):
-    """Read from the environment: KAFKA_BOOTSTRAP_SERVERS, HTTP_HOST, HTTP_PORT, LOG_LEVEL,
+    """Read from the environment: KAFKA_BOOTSTRAP_SERVERS, KAFKA_SASL_MECHANISM,
+    KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD, KAFKA_USE_TLS, HTTP_HOST, HTTP_PORT, LOG_LEVEL,
     API_KEYS_PATH and CLOCK_OFFSET_FILE (tests and demos only: shift this process's clock, see referral_contracts.clock)."""
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
@@ -29,6 +32,23 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     clock_offset_file: str = ""
     api_keys_path: str = ""  # the agencies' API keys, as argon2 hashes (service_kit.auth); empty: none
+    # Kafka authentication: empty mechanism = none (a local broker). The password only from the
+    # environment. TLS on when KAFKA_USE_TLS is true (SASL_SSL), with the system's CA bundle.
+    kafka_sasl_mechanism: str = ""  # PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: str = ""
+    kafka_use_tls: bool = False
+
+    def kafka_security(self) -> BaseSecurity | None:
+        """FastStream's security for the broker, from the settings (None: plaintext, no SASL)."""
+        tls = ssl.create_default_context() if self.kafka_use_tls else None
+        if not self.kafka_sasl_mechanism:
+            return BaseSecurity(ssl_context=tls, use_ssl=True) if tls else None
+        kinds = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}
+        if self.kafka_sasl_mechanism not in kinds:
+            raise ValueError(f"KAFKA_SASL_MECHANISM: one of {', '.join(kinds)}, not {self.kafka_sasl_mechanism!r}")
+        return kinds[self.kafka_sasl_mechanism](self.kafka_sasl_username, self.kafka_sasl_password,
+                                                ssl_context=tls, use_ssl=self.kafka_use_tls)
 
 
 def service_app(

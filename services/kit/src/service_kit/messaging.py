@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -17,6 +18,7 @@ from uuid import UUID, uuid4
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
+from faststream.security import BaseSecurity
 from faststream.kafka.annotations import KafkaMessage as KafkaMessageParam
 from faststream.kafka.message import KafkaMessage
 from pydantic import BaseModel
@@ -53,10 +55,11 @@ GROUPLESS_SUBSCRIBER_DEFAULTS: dict[str, Any] = {
 }
 
 
-def new_broker(bootstrap_servers: str, *, client_id: str) -> KafkaBroker:
+def new_broker(bootstrap_servers: str, *, client_id: str, security: BaseSecurity | None = None) -> KafkaBroker:
     return KafkaBroker(
         bootstrap_servers,
         client_id=client_id,
+        security=security,
         acks="all",
         enable_idempotence=True,
         # On SIGTERM, handlers in flight finish (and their records are committed) before the
@@ -127,6 +130,7 @@ def subscribe(
     group_id: str | None,
     handle: Callable[[M, KafkaMessage], Awaitable[None]],
     backoff: Backoff = Backoff(),
+    pattern: bool = False,
 ) -> None:
     """Consume `topic` as `model`: a record that breaks the contract goes to the dead-letter
     topic with the reason and the consumer goes on; a failure in `handle` (the store down, the
@@ -134,7 +138,10 @@ def subscribe(
     partition waits for it, so later records keep their order.
 
     `group_id=None` joins no consumer group: every process reads every partition from the earliest
-    offset on each start and commits nothing, so a failure in `handle` is logged, not retried."""
+    offset on each start and commits nothing, so a failure in `handle` is logged, not retried.
+
+    `pattern=True`: `topic` is a regular expression; every topic it matches is consumed (one
+    inbound topic per agency), and each record's own topic names where it came from."""
     failing: dict[tuple[int, int], int] = {}  # (partition, offset) of the record failing now
 
     async def on_record(message: KafkaMessageParam) -> None:
@@ -163,6 +170,7 @@ def subscribe(
             raise
         failing.pop(where, None)
 
-    on_record.__name__ = f"{group_id or 'ungrouped'}_on_{topic.replace('.', '_')}"
+    on_record.__name__ = f"{group_id or 'ungrouped'}_on_{re.sub(r'[^a-z0-9]+', '_', topic).strip('_')}"
     defaults = SUBSCRIBER_DEFAULTS if group_id is not None else GROUPLESS_SUBSCRIBER_DEFAULTS
-    broker.subscriber(topic, group_id=group_id, **defaults)(on_record)
+    where = {"pattern": topic} if pattern else {"topics": [topic]}
+    broker.subscriber(*where.get("topics", []), pattern=where.get("pattern"), group_id=group_id, **defaults)(on_record)

@@ -1,4 +1,7 @@
-"""Agencies that publish to Kafka directly send the same payload as `POST /v1/referrals`."""
+"""Agencies that publish to Kafka directly send the same payload as `POST /v1/referrals`, each to
+its own topic (`referrals.inbound.v1.<agency id>`, writable only by that agency under Kafka's ACLs):
+a referral whose source agency is not the topic's is dead-lettered, as a request with another
+agency's key is refused over HTTP."""
 
 from __future__ import annotations
 
@@ -15,6 +18,12 @@ GROUP = "intake"
 
 def register_inbound_subscribers(broker: KafkaBroker, bus: KafkaEventBus) -> None:
     async def on_referral(request: ReferralRequest, message: KafkaMessage) -> None:
+        agency = topics.inbound_agency(message.raw_message.topic)
+        if request.source_agency_id != agency:
+            await bus.dead_letter(message, f"source_agency_id: {request.source_agency_id} may not be sent on "
+                                           f"{agency}'s inbound topic")
+            return
         await submit_referral(request, bus=bus, correlation_id=correlation_id_of(message), now=utc_now())
 
-    subscribe(broker, bus, topic=topics.REFERRALS_INBOUND, model=ReferralRequest, group_id=GROUP, handle=on_referral)
+    subscribe(broker, bus, topic=topics.REFERRALS_INBOUND_PATTERN, pattern=True, model=ReferralRequest,
+              group_id=GROUP, handle=on_referral)

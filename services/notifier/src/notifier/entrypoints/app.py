@@ -20,7 +20,7 @@ from .event_topics import register_subscribers
 def create_app(settings: Settings) -> FastAPI:
     # Read once at start: a bad directory file stops the service before it consumes.
     directory = Directory.load(settings.directory_path)
-    broker = new_broker(settings.kafka_bootstrap_servers, client_id="notifier")
+    broker = new_broker(settings.kafka_bootstrap_servers, client_id="notifier", security=settings.kafka_security())
     bus = KafkaEventBus(broker, consumer_name="notifier")
     mongo = connect(settings.mongodb_url)
     register_subscribers(broker, bus, Channels(

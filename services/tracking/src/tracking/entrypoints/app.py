@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings) -> FastAPI:
     # The partnership's ladder and thresholds, shared with triage through the one policy file.
     policy = load_policy(settings.policy_path)
-    broker = new_broker(settings.kafka_bootstrap_servers, client_id="tracking")
+    broker = new_broker(settings.kafka_bootstrap_servers, client_id="tracking", security=settings.kafka_security())
     bus = KafkaEventBus(broker, consumer_name="tracking")
     mongo = connect(settings.mongodb_url)
     store = MongoReferralStore(mongo[settings.mongodb_database], next_due=partial(next_due_at, policy=policy))

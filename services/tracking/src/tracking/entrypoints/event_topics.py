@@ -35,7 +35,13 @@ def register_event_subscribers(broker: KafkaBroker, bus: KafkaEventBus, store: R
         await apply_event(event, store=store, bus=bus)
 
     async def on_inbound_milestone(report: MilestoneReport, message: KafkaMessage) -> None:
-        """The topic twin of POST .../milestones: a refused milestone is dead-lettered with why."""
+        """The topic twin of POST .../milestones, on the agency's own inbound topic: a milestone of
+        another agency, or one refused, is dead-lettered with why."""
+        agency = topics.inbound_agency(message.raw_message.topic)
+        if report.actor.agency_id != agency:
+            await bus.dead_letter(message, f"actor.agency_id: {report.actor.agency_id} may not act on "
+                                           f"{agency}'s inbound topic")
+            return
         try:
             await record_milestone(report.referral_id, report.milestone(), store=store, bus=bus,
                                    correlation_id=correlation_id_of(message), now=utc_now())
@@ -49,5 +55,5 @@ def register_event_subscribers(broker: KafkaBroker, bus: KafkaEventBus, store: R
         subscribe(broker, bus, topic=topic, model=model, group_id=GROUP, handle=on_event)
     subscribe(broker, bus, topic=topics.NOTIFICATION_OUTCOMES, model=NotificationOutcome, group_id=GROUP,
               handle=on_notification_outcome)
-    subscribe(broker, bus, topic=topics.MILESTONES_INBOUND, model=MilestoneReport, group_id=GROUP,
-              handle=on_inbound_milestone)
+    subscribe(broker, bus, topic=topics.MILESTONES_INBOUND_PATTERN, pattern=True, model=MilestoneReport,
+              group_id=GROUP, handle=on_inbound_milestone)

@@ -24,7 +24,7 @@ def create_app(settings: Settings) -> FastAPI:
     # Read once at start: a bad directory or policy file stops the service before it consumes.
     directory = LiveDirectory(Directory.load(settings.directory_path))
     policy = load_policy(settings.policy_path)
-    broker = new_broker(settings.kafka_bootstrap_servers, client_id="triage")
+    broker = new_broker(settings.kafka_bootstrap_servers, client_id="triage", security=settings.kafka_security())
     bus = KafkaEventBus(broker, consumer_name="triage")
 
     async def on_submitted(event: ReferralSubmitted, _: KafkaMessage) -> None:

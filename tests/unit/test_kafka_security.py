@@ -1,0 +1,25 @@
+"""Kafka authentication settings become FastStream's security objects (SASL, TLS)."""
+
+from __future__ import annotations
+
+import pytest
+from faststream.security import SASLPlaintext, SASLScram512
+
+from service_kit.app import ServiceSettings
+
+
+def test_no_mechanism_means_a_plaintext_local_broker() -> None:
+    assert ServiceSettings().kafka_security() is None
+
+
+def test_scram_over_tls_and_plain() -> None:
+    scram = ServiceSettings(kafka_sasl_mechanism="SCRAM-SHA-512", kafka_sasl_username="intake",
+                            kafka_sasl_password="from-the-environment", kafka_use_tls=True).kafka_security()
+    assert isinstance(scram, SASLScram512) and scram.username == "intake" and scram.use_ssl
+    plain = ServiceSettings(kafka_sasl_mechanism="PLAIN", kafka_sasl_username="u", kafka_sasl_password="p")
+    assert isinstance(plain.kafka_security(), SASLPlaintext)
+
+
+def test_an_unknown_mechanism_is_refused_naming_the_setting() -> None:
+    with pytest.raises(ValueError, match="KAFKA_SASL_MECHANISM"):
+        ServiceSettings(kafka_sasl_mechanism="GSSAPI-ISH").kafka_security()
