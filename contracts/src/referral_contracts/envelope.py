@@ -38,9 +38,20 @@ def to_stored_precision(moment: datetime) -> datetime:
 
 
 class Contract(BaseModel):
-    """Base of every contract model: immutable, and unknown fields are an error, not silence."""
+    """Base of every contract model: immutable, and unknown fields are an error, not silence.
+
+    Every time zone-aware moment is kept to the millisecond, in UTC: what a BSON date keeps. A
+    deadline read back from the store then equals the deadline in the event it came from, which
+    the deadline watcher relies on to recognise a rung it fired."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _stored_precision(cls, value: Any) -> Any:
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return to_stored_precision(value)
+        return value
 
 
 class Actor(Contract):

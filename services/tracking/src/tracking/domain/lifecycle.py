@@ -23,7 +23,7 @@ from referral_contracts import (
     ReferralTriaged,
 )
 
-from . import milestone_rules, triage_rules
+from . import milestone_rules, milestone_times, triage_rules
 from .accountability import hand_over, sender
 from .deadlines import still_applies
 from .model import AccountabilityPeriod, EscalationRecord, Notified, ReferralView, State, TimelineEntry
@@ -69,7 +69,7 @@ def check(view: ReferralView, event: Event) -> None:
 
 def _transition(view: ReferralView, event: Event) -> tuple[ReferralView, str]:
     if isinstance(event, MilestoneRecorded):
-        return milestone_rules.apply(view, event), _describe(event)
+        return milestone_times.stamped(view, milestone_rules.apply(view, event), event), _describe(event)
     if isinstance(event, ReferralTriaged):
         return triage_rules.apply(view, event), _describe(event)
     if isinstance(event, ReferralSubmitted):

@@ -154,6 +154,12 @@ class ReferralView(ViewModel):
     interim_safety_actions: list[str] = Field(default_factory=list)
     missing_information: list[str] = Field(default_factory=list)
     clarification_due: datetime | None = None
+    triaged_at: datetime | None = None
+    acknowledged_at: datetime | None = Field(default=None, description="First proof of receipt by a lead.")
+    accepted_at: datetime | None = None
+    first_contact_at: datetime | None = Field(default=None, description="First contact attempt: stops the clock.")
+    last_contact_attempt_at: datetime | None = None
+    redirects: int = 0
     contact_attempts: int = 0
     failed_contact_attempts: int = Field(default=0, description="Failed attempts in a row by the current lead.")
     last_failed_contact_at: datetime | None = None

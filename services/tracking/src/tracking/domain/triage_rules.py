@@ -40,7 +40,7 @@ def apply(view: ReferralView, event: ReferralTriaged) -> ReferralView:
         raise Refused(f"cannot triage a referral in state {view.state.value}")
     changed = view.model_copy(update=info | {
         "tier": decision.tier, "contact_deadline": decision.contact_deadline,
-        "review_deadline": decision.review_deadline,
+        "review_deadline": decision.review_deadline, "triaged_at": event.occurred_at,
         "clock_started_at": decision.clock_started_at, "warm_handoff": decision.warm_handoff,
         "interim_safety_actions": decision.interim_safety_actions,
     })

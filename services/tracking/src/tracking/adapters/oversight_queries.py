@@ -1,0 +1,151 @@
+"""Oversight's questions as one aggregation pipeline over the referral views: the database does the
+counting and the percentiles; Python only names the answers. Every stage reads plain fields the
+fold keeps on each view (state, tier, agencies, step times, closure), which the indexes cover."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo.asynchronous.collection import AsyncCollection
+
+from ..domain.model import OPEN_STATES, State
+from ..domain.oversight import BACKLOG_BUCKETS, Breach, Filters, Funnel, Spread, Summary, TierTimeliness
+
+HOUR_MS = 3_600_000
+CLOCK_RUNNING = [State.ASSIGNED.value, State.ACKNOWLEDGED.value, State.ACCEPTED.value]
+OPEN = [s.value for s in OPEN_STATES]
+
+
+def _match(filters: Filters) -> dict[str, Any]:
+    match: dict[str, Any] = {}
+    submitted = {k: v for k, v in (("$gte", filters.since), ("$lt", filters.until)) if v is not None}
+    if submitted:
+        match["submitted_at"] = submitted
+    if filters.source_agency_id:
+        match["source_agency_id"] = filters.source_agency_id
+    if filters.receiving_agency_id:
+        match["lead_agency_id"] = filters.receiving_agency_id
+    if filters.tier:
+        match["tier"] = filters.tier.value
+    if filters.involving:
+        match["$or"] = [{"source_agency_id": filters.involving}, {"lead_agency_id": filters.involving}]
+    return match
+
+
+def _hours(later: str, earlier: str) -> dict[str, Any]:
+    return {"$divide": [{"$subtract": [later, earlier]}, HOUR_MS]}
+
+
+def _spread(hours: str) -> dict[str, Any]:
+    return {"count": {"$sum": 1},
+            "pct": {"$percentile": {"input": hours, "p": [0.5, 0.9], "method": "approximate"}}}
+
+
+def _pipeline(filters: Filters, now: datetime) -> list[dict[str, Any]]:
+    counted = {"state": {"$ne": State.LINKED.value}}
+    no_contact_open = {"state": {"$in": OPEN}, "first_contact_at": None}
+    return [
+        {"$match": _match(filters)},
+        {"$facet": {
+            "by_state": [{"$group": {"_id": "$state", "n": {"$sum": 1}}}],
+            "acknowledge": [
+                {"$match": {**counted, "acknowledged_at": {"$ne": None}}},
+                {"$project": {"h": _hours("$acknowledged_at", "$submitted_at")}},
+                {"$group": {"_id": None, **_spread("$h")}},
+            ],
+            "first_contact": [
+                {"$match": {**counted, "tier": {"$ne": None}, "clock_started_at": {"$ne": None},
+                            "$or": [{"first_contact_at": {"$ne": None}}, {"contact_deadline": {"$lt": now}}]}},
+                {"$project": {"tier": 1, "contacted": {"$ne": [{"$ifNull": ["$first_contact_at", None]}, None]},
+                              "h": {"$cond": [{"$ifNull": ["$first_contact_at", False]},
+                                              _hours("$first_contact_at", "$clock_started_at"), None]},
+                              "within": {"$cond": [{"$and": [{"$ifNull": ["$first_contact_at", False]},
+                                                             {"$lte": ["$first_contact_at", "$contact_deadline"]}]},
+                                                   1, 0]}}},
+                {"$group": {"_id": "$tier", "due": {"$sum": 1}, "within": {"$sum": "$within"},
+                            "count": {"$sum": {"$cond": ["$contacted", 1, 0]}},
+                            "pct": {"$percentile": {"input": "$h", "p": [0.5, 0.9], "method": "approximate"}}}},
+            ],
+            "funnel": [
+                {"$match": counted},
+                {"$group": {"_id": None, "sent": {"$sum": 1},
+                            "acknowledged": {"$sum": {"$cond": [{"$ifNull": ["$acknowledged_at", False]}, 1, 0]}},
+                            "first_contact": {"$sum": {"$cond": [{"$ifNull": ["$first_contact_at", False]}, 1, 0]}},
+                            "engaged": {"$sum": {"$cond": [{"$eq": ["$closure.outcome", "engaged"]}, 1, 0]}},
+                            "redirects": {"$sum": "$redirects"},
+                            "redirected": {"$sum": {"$cond": [{"$gt": ["$redirects", 0]}, 1, 0]}}}},
+            ],
+            "closures": [{"$match": {"closure": {"$ne": None}}},
+                         {"$group": {"_id": "$closure.outcome", "n": {"$sum": 1}}}],
+            "declines": [{"$match": {"closure.outcome": "declined"}},
+                         {"$group": {"_id": "$closure.reason_code", "n": {"$sum": 1}}}],
+            "unknown": [{"$match": {"state": {"$in": OPEN}, "outcome_unknown_since": {"$ne": None}}},
+                        {"$count": "n"}],
+            "overdue": [{"$match": {"state": {"$in": CLOCK_RUNNING}, "first_contact_at": None,
+                                    "contact_deadline": {"$lt": now}}}, {"$count": "n"}],
+            "backlog": [
+                {"$match": no_contact_open},
+                {"$project": {"bucket": {"$switch": {"branches": [
+                    {"case": {"$gte": ["$submitted_at", now - timedelta(days=3)]}, "then": BACKLOG_BUCKETS[0]},
+                    {"case": {"$gte": ["$submitted_at", now - timedelta(days=8)]}, "then": BACKLOG_BUCKETS[1]},
+                ], "default": BACKLOG_BUCKETS[2]}}}},
+                {"$group": {"_id": "$bucket", "n": {"$sum": 1}}},
+            ],
+            "breaches": [
+                {"$match": {"escalations.step": "breach"}},
+                {"$unwind": "$escalations"},
+                {"$match": {"escalations.step": "breach"}},
+                {"$project": {"_id": 0, "referral_id": "$referral_id", "tier": 1, "agency_id": "$escalations.agency_id",
+                              "deadline": "$escalations.deadline", "fired_at": "$escalations.at",
+                              "overdue_seconds": "$escalations.overdue_seconds",
+                              "reason": "$escalations.explanation.reason_text"}},
+                {"$sort": {"fired_at": 1}},
+            ],
+        }},
+    ]
+
+
+def _counts(rows: list[dict[str, Any]]) -> dict[str, int]:
+    return {str(row["_id"]): row["n"] for row in rows if row["_id"] is not None}
+
+
+def _spread_of(row: dict[str, Any] | None) -> tuple[int, float | None, float | None]:
+    if not row:
+        return 0, None, None
+    median, p90 = (row.get("pct") or [None, None])[:2]
+    return row["count"], median, p90
+
+
+async def summary(referrals: AsyncCollection, filters: Filters, now: datetime) -> Summary:
+    [facets] = await (await referrals.aggregate(_pipeline(filters, now))).to_list()
+    by_state = _counts(facets["by_state"])
+    count, median, p90 = _spread_of(next(iter(facets["acknowledge"]), None))
+    timeliness = {}
+    for row in facets["first_contact"]:
+        n, tier_median, tier_p90 = _spread_of(row)
+        timeliness[str(row["_id"])] = TierTimeliness(
+            count=n, median_hours=tier_median, p90_hours=tier_p90, due=row["due"], within_standard=row["within"],
+            within_standard_pct=round(100 * row["within"] / row["due"], 1) if row["due"] else None)
+    funnel = next(iter(facets["funnel"]), {"sent": 0, "acknowledged": 0, "first_contact": 0, "engaged": 0,
+                                           "redirects": 0, "redirected": 0})
+    breaches = [Breach(referral_id=str(b["referral_id"]), agency_id=b["agency_id"], tier=b.get("tier"),
+                       deadline=b.get("deadline"), fired_at=b["fired_at"],
+                       overdue_hours=round(b["overdue_seconds"] / 3600, 2), reason=b.get("reason"))
+                for b in facets["breaches"]]
+    backlog = _counts(facets["backlog"])
+    return Summary(
+        filters=filters, as_of=now, volume=sum(by_state.values()) - by_state.get(State.LINKED.value, 0),
+        duplicates_linked=by_state.get(State.LINKED.value, 0), by_state=by_state,
+        time_to_acknowledge=Spread(count=count, median_hours=median, p90_hours=p90),
+        time_to_first_contact=timeliness,
+        funnel=Funnel(sent=funnel["sent"], acknowledged=funnel["acknowledged"],
+                      first_contact=funnel["first_contact"], engaged=funnel["engaged"],
+                      conversion_pct=round(100 * funnel["engaged"] / funnel["sent"], 1) if funnel["sent"] else None),
+        closures=_counts(facets["closures"]), declines_by_reason=_counts(facets["declines"]),
+        redirects=funnel["redirects"], redirected_referrals=funnel["redirected"],
+        unknown_outcomes=next(iter(facets["unknown"]), {"n": 0})["n"],
+        overdue=next(iter(facets["overdue"]), {"n": 0})["n"], unassigned=by_state.get(State.UNASSIGNED.value, 0),
+        backlog_age={bucket: backlog.get(bucket, 0) for bucket in BACKLOG_BUCKETS},
+        breaches=breaches, breaches_with_reason=sum(1 for b in breaches if b.reason),
+    )

@@ -1,0 +1,75 @@
+"""What oversight asks of the partnership's referrals, as answers: the shapes only. The figures
+are computed in the database (adapters/oversight_queries.py), never by loading referrals here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from referral_contracts import AcuityTier
+
+BACKLOG_BUCKETS = ("0-2 days", "3-7 days", "over 7 days")  # open, no contact attempted yet
+
+
+class Filters(BaseModel):
+    """Referrals submitted in [since, until), from / to an agency, of a tier; `involving` limits an
+    agency to its own figures (as sender or lead)."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    source_agency_id: str | None = None
+    receiving_agency_id: str | None = None
+    tier: AcuityTier | None = None
+    involving: str | None = None
+
+
+class Spread(BaseModel):
+    count: int
+    median_hours: float | None = None
+    p90_hours: float | None = None
+
+
+class TierTimeliness(Spread):
+    due: int = Field(description="Contacted, or past the deadline without contact.")
+    within_standard: int = Field(description="First contact attempted by the deadline.")
+    within_standard_pct: float | None = None
+
+
+class Funnel(BaseModel):
+    sent: int
+    acknowledged: int
+    first_contact: int
+    engaged: int
+    conversion_pct: float | None = Field(default=None, description="engaged / sent")
+
+
+class Breach(BaseModel):
+    referral_id: str
+    agency_id: str
+    tier: AcuityTier | None
+    deadline: datetime | None
+    fired_at: datetime
+    overdue_hours: float
+    reason: str | None = Field(default=None, description="The owner's reason, once given.")
+
+
+class Summary(BaseModel):
+    filters: Filters
+    as_of: datetime
+    volume: int = Field(description="Referrals submitted (duplicates linked to another are counted apart).")
+    duplicates_linked: int
+    by_state: dict[str, int]
+    time_to_acknowledge: Spread
+    time_to_first_contact: dict[str, TierTimeliness] = Field(description="By tier.")
+    funnel: Funnel
+    closures: dict[str, int] = Field(description="By outcome.")
+    declines_by_reason: dict[str, int]
+    redirects: int = Field(description="Redirects requested, in all.")
+    redirected_referrals: int
+    unknown_outcomes: int
+    overdue: int = Field(description="Open, first contact not attempted, deadline passed.")
+    unassigned: int
+    backlog_age: dict[str, int] = Field(description="Open referrals without a contact attempt, by age.")
+    breaches: list[Breach]
+    breaches_with_reason: int

@@ -1,0 +1,168 @@
+"""Oversight's answers from the real store, on seeded referrals whose true answers this test works
+out on its own from the scenario it wrote (never from the views the store holds)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+
+from referral_contracts import AcuityTier
+from referral_contracts.policy import load_policy
+from tracking.adapters.oversight_queries import summary
+from tracking.adapters.referral_store import MongoReferralStore, connect
+from tracking.domain.deadlines import next_due_at
+from tracking.domain.oversight import Filters
+from tracking.service_layer.sweeps import fire_due_escalations
+from tracking.service_layer.tracking import apply_event
+
+from event_factories import at, milestone, submitted, triaged
+from factories import referral_payload
+from recording_bus import RecordingBus
+
+pytestmark = pytest.mark.integration
+POLICY = load_policy(Path(__file__).resolve().parents[2] / "deploy" / "demo" / "policy.yaml")
+NOW = at(60 * 24 * 22 + 60)  # Tuesday 24 March 2026, 10:00 in London: the watcher fires routine work now
+DAY = 60 * 24
+
+
+@dataclass
+class Case:
+    """One seeded referral and what truly happened to it (minutes after T0)."""
+
+    start: float
+    tier: AcuityTier
+    lead: str | None
+    deadline_minutes: float
+    acknowledged: float | None = None
+    contacted: float | None = None
+    closed: str | None = None  # engaged / declined
+    decline_reason: str | None = None
+    redirected: bool = False
+    events: list = field(default_factory=list)
+
+
+def scenario(seed: int) -> list[Case]:
+    rng = random.Random(seed)
+    cases = []
+    for i in range(40):
+        tier = rng.choice([AcuityTier.ROUTINE, AcuityTier.PRIORITY, AcuityTier.URGENT])
+        start = rng.uniform(0, 15 * DAY)
+        case = Case(start=start, tier=tier, lead=None if i % 13 == 0 else "cmh-east",
+                    deadline_minutes=rng.choice([4 * 60, 5 * DAY, 10 * DAY]))
+        if case.lead and rng.random() < 0.8:
+            case.acknowledged = start + rng.uniform(10, 3 * DAY)
+            if rng.random() < 0.75:
+                case.contacted = case.acknowledged + rng.uniform(10, 6 * DAY)
+                if rng.random() < 0.6:
+                    case.closed = rng.choice(["engaged", "engaged", "declined"])
+                    case.decline_reason = rng.choice(["person_declined", "not_ready"])
+            elif rng.random() < 0.3:
+                case.redirected = True
+        cases.append(_as_of_now(case))
+    return cases
+
+
+def _as_of_now(case: Case) -> Case:
+    """What has happened by NOW: later steps have not happened yet."""
+    now = (NOW - at(0)).total_seconds() / 60
+    if case.acknowledged is not None and case.acknowledged + 5 > now:
+        case.acknowledged, case.contacted, case.closed, case.redirected = None, None, None, False
+    if case.contacted is not None and case.contacted + 5 > now:
+        case.contacted, case.closed = None, None
+    return case
+
+
+def events_of(case: Case) -> list:
+    person = {**referral_payload()["person"], "identifier": f"P-{uuid4().hex[:10]}"}  # each one a new person
+    first = submitted(minute=case.start, person=person)
+    rid = first.referral_id
+    decision = triaged(first, minute=case.start + 1, lead=case.lead, tier=case.tier)
+    decision = decision.model_copy(update={"data": decision.data.model_copy(update={
+        "clock_started_at": at(case.start), "contact_deadline": at(case.start + case.deadline_minutes)})})
+    events = [first, decision]
+    if case.acknowledged is not None:
+        events.append(milestone(rid, "acknowledged", case.acknowledged))
+        if case.contacted is not None:
+            events += [milestone(rid, "accepted", case.acknowledged + 1),
+                       milestone(rid, "contact_attempted", case.contacted)]
+            if case.closed == "engaged":
+                events.append(milestone(rid, "engaged", case.contacted + 5))
+            elif case.closed == "declined":
+                events.append(milestone(rid, "declined", case.contacted + 5, decline_reason=case.decline_reason))
+        elif case.redirected:
+            events.append(milestone(rid, "redirect_requested", case.acknowledged + 5))
+    return events
+
+
+@pytest.fixture
+async def seeded(mongodb_url: str):
+    client = connect(mongodb_url)
+    database = client[f"oversight_test_{uuid4().hex[:8]}"]
+    store = MongoReferralStore(database, next_due=lambda view: next_due_at(view, POLICY))
+    await store.ensure_indexes()
+    cases = scenario(seed=7)
+    bus = RecordingBus()
+    for case in cases:
+        for event in events_of(case):
+            await apply_event(event, store=store, bus=bus)
+    await fire_due_escalations(store=store, bus=bus, policy=POLICY, now=NOW)
+    yield database["referrals"], cases
+    await client.drop_database(database.name)
+    await client.close()
+
+
+def within(case: Case) -> bool | None:
+    """None: not yet due (no contact and the deadline still ahead)."""
+    if case.contacted is not None and case.contacted <= (NOW - at(0)).total_seconds() / 60:
+        return case.contacted <= case.start + case.deadline_minutes
+    return False if case.start + case.deadline_minutes < (NOW - at(0)).total_seconds() / 60 else None
+
+
+async def test_every_figure_matches_what_the_scenario_says(seeded) -> None:
+    referrals, cases = seeded
+    answer = await summary(referrals, Filters(), NOW)
+    assert answer.volume == len(cases) and answer.duplicates_linked == 0
+    assert answer.unassigned == sum(1 for c in cases if c.lead is None)
+    assert answer.funnel.sent == len(cases)
+    assert answer.funnel.acknowledged == sum(1 for c in cases if c.acknowledged is not None)
+    assert answer.funnel.first_contact == sum(1 for c in cases if c.contacted is not None)
+    assert answer.funnel.engaged == sum(1 for c in cases if c.closed == "engaged")
+    assert answer.closures == dict(sorted(
+        {o: sum(1 for c in cases if c.closed == o) for o in ("engaged", "declined") if any(c.closed == o for c in cases)}.items()))
+    declines = {}
+    for c in cases:
+        if c.closed == "declined":
+            declines[c.decline_reason] = declines.get(c.decline_reason, 0) + 1
+    assert answer.declines_by_reason == declines
+    assert answer.redirects == answer.redirected_referrals == sum(1 for c in cases if c.redirected)
+    for tier in {c.tier for c in cases if c.lead}:
+        mine = [c for c in cases if c.tier is tier and within(c) is not None]
+        figures = answer.time_to_first_contact.get(tier.value)
+        assert figures is not None and figures.due == len(mine)
+        assert figures.within_standard == sum(1 for c in mine if within(c))
+    open_uncontacted = [c for c in cases if c.contacted is None and c.closed is None]
+    assert sum(answer.backlog_age.values()) == len(open_uncontacted)
+    overdue = [c for c in cases if c.lead and c.contacted is None and not c.redirected
+               and c.start + c.deadline_minutes < (NOW - at(0)).total_seconds() / 60]
+    assert answer.overdue == len(overdue)
+    assert len(answer.breaches) == len(overdue)
+    hours = sorted((c.acknowledged - c.start) / 60 for c in cases if c.acknowledged is not None)
+    assert hours[0] <= answer.time_to_acknowledge.median_hours <= hours[-1]
+    assert answer.time_to_acknowledge.count == len(hours)
+
+
+async def test_an_agency_sees_only_its_own_figures_and_filters_narrow_them(seeded) -> None:
+    referrals, cases = seeded
+    routine = await summary(referrals, Filters(tier=AcuityTier.ROUTINE), NOW)
+    assert routine.volume == sum(1 for c in cases if c.tier is AcuityTier.ROUTINE)
+    housing = await summary(referrals, Filters(involving="housing-support"), NOW)
+    assert housing.volume == 0
+    cmh = await summary(referrals, Filters(receiving_agency_id="cmh-east"), NOW)
+    assert cmh.volume == sum(1 for c in cases if c.lead == "cmh-east")
+    early = await summary(referrals, Filters(until=at(5 * DAY)), NOW)
+    assert early.volume == sum(1 for c in cases if c.start < 5 * DAY)
