@@ -10,7 +10,18 @@ from typing import Any
 from pymongo.asynchronous.collection import AsyncCollection
 
 from ..domain.model import OPEN_STATES, State
-from ..domain.oversight import BACKLOG_BUCKETS, Breach, Filters, Funnel, Spread, Summary, TierTimeliness
+from ..domain.oversight import (
+    BACKLOG_BUCKETS,
+    NEXT_ACTION,
+    TIER_ORDER,
+    Breach,
+    Filters,
+    Funnel,
+    Spread,
+    Summary,
+    TierTimeliness,
+    WorklistRow,
+)
 
 HOUR_MS = 3_600_000
 CLOCK_RUNNING = [State.ASSIGNED.value, State.ACKNOWLEDGED.value, State.ACCEPTED.value]
@@ -149,3 +160,24 @@ async def summary(referrals: AsyncCollection, filters: Filters, now: datetime) -
         backlog_age={bucket: backlog.get(bucket, 0) for bucket in BACKLOG_BUCKETS},
         breaches=breaches, breaches_with_reason=sum(1 for b in breaches if b.reason),
     )
+
+
+async def worklist(referrals: AsyncCollection, filters: Filters, now: datetime, sort: str = "age",
+                   limit: int = 500) -> list[WorklistRow]:
+    """Open referrals, oldest first (`sort="age"`) or most acute first (`sort="acuity"`, then age)."""
+    fields = ["referral_id", "client_reference", "source_agency_id", "lead_agency_id", "owner", "tier", "state",
+              "submitted_at", "last_contact_attempt_at", "contact_attempts", "contact_deadline", "first_contact_at"]
+    cursor = referrals.find({**_match(filters), "state": {"$in": OPEN}}, {f: 1 for f in fields})
+    cursor = cursor.sort("submitted_at", 1).limit(limit)
+    rows = [WorklistRow(
+        referral_id=str(d["referral_id"]), client_reference=d["client_reference"],
+        source_agency_id=d["source_agency_id"], lead_agency_id=d.get("lead_agency_id"), owner=d.get("owner"),
+        tier=d.get("tier"), state=d["state"], submitted_at=d["submitted_at"],
+        age_days=round((now - d["submitted_at"]).total_seconds() / 86400, 1),
+        last_attempt_at=d.get("last_contact_attempt_at"), contact_attempts=d.get("contact_attempts", 0),
+        next_action=NEXT_ACTION.get(d["state"], "review"), deadline=d.get("contact_deadline"),
+        overdue=bool(d.get("contact_deadline") and d.get("first_contact_at") is None and d["contact_deadline"] < now),
+    ) async for d in cursor]
+    if sort == "acuity":
+        rows.sort(key=lambda r: (TIER_ORDER.get(r.tier, 9) if r.tier else 9, r.submitted_at))
+    return rows

@@ -54,6 +54,7 @@ class MongoReferralStore:
         self._next_due = next_due
         self._events = database["events"]
         self._referrals = database["referrals"]
+        self.referrals = self._referrals  # read by oversight's queries (adapters/oversight_queries.py)
         self._open_by_person = database["open_referrals_by_person_service"]
 
     async def ensure_indexes(self) -> None:
@@ -61,6 +62,9 @@ class MongoReferralStore:
         # The unknown-outcome sweep reads only open referrals that have been quiet too long.
         await self._referrals.create_index([("last_activity_at", ASCENDING), ("state", ASCENDING)])
         await self._referrals.create_index([("next_escalation_at", ASCENDING)])
+        # Oversight filters by period, agency and tier (adapters/oversight_queries.py).
+        for field in ("submitted_at", "source_agency_id", "lead_agency_id", "tier", "state"):
+            await self._referrals.create_index([(field, ASCENDING), *([("submitted_at", ASCENDING)] if field != "submitted_at" else [])])
 
     async def append(self, event: Event) -> bool:
         """Store an event once; False when it was already stored (a redelivery)."""

@@ -73,3 +73,38 @@ class Summary(BaseModel):
     backlog_age: dict[str, int] = Field(description="Open referrals without a contact attempt, by age.")
     breaches: list[Breach]
     breaches_with_reason: int
+
+
+TIER_ORDER = {AcuityTier.URGENT: 0, AcuityTier.CRISIS_FOLLOW_UP: 1, AcuityTier.PRIORITY: 2, AcuityTier.ROUTINE: 3}
+
+# What the huddle does next about an open referral, by its state.
+NEXT_ACTION = {
+    "submitted": "triage to decide",
+    "awaiting_clarification": "sender to supply the missing information",
+    "unassigned": "triage desk to find an agency",
+    "assigned": "lead to acknowledge and accept",
+    "acknowledged": "lead to name an owner",
+    "accepted": "owner to attempt first contact",
+    "contact_attempted": "owner to reach the person or book an appointment",
+    "appointment_scheduled": "owner to record the appointment's outcome",
+    "redirecting": "next agency to accept the redirect",
+}
+
+
+class WorklistRow(BaseModel):
+    """One open referral as the weekly resolution huddle reviews it."""
+
+    referral_id: str
+    client_reference: str
+    source_agency_id: str
+    lead_agency_id: str | None
+    owner: str | None
+    tier: AcuityTier | None
+    state: str
+    submitted_at: datetime
+    age_days: float
+    last_attempt_at: datetime | None
+    contact_attempts: int
+    next_action: str
+    deadline: datetime | None
+    overdue: bool

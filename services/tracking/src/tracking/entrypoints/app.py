@@ -21,6 +21,7 @@ from ..domain.deadlines import next_due_at
 from ..service_layer.sweeps import fire_due_escalations, flag_unknown_outcomes
 from .event_topics import register_event_subscribers
 from .http_api import http_routes
+from .oversight_api import oversight_routes
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ def create_app(settings: Settings) -> FastAPI:
     broker = new_broker(settings.kafka_bootstrap_servers, client_id="tracking", security=settings.kafka_security())
     bus = KafkaEventBus(broker, consumer_name="tracking")
     mongo = connect(settings.mongodb_url)
+    keys = KeyRegistry.load(settings.api_keys_path)
     store = MongoReferralStore(mongo[settings.mongodb_database], next_due=partial(next_due_at, policy=policy))
     register_event_subscribers(broker, bus, store)
     sweeper: list[asyncio.Task] = []
@@ -62,7 +64,7 @@ def create_app(settings: Settings) -> FastAPI:
     return service_app(
         title="Referral tracking",
         broker=broker,
-        routers=[http_routes(store, bus, policy, KeyRegistry.load(settings.api_keys_path))],
+        routers=[http_routes(store, bus, policy, keys), oversight_routes(store.referrals, keys)],
         on_start=[store.ensure_indexes, start_sweeper],
         on_stop=[stop_sweeper, mongo.close],
         readiness={"mongodb": mongo_answers},
