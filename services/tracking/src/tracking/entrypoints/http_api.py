@@ -8,7 +8,7 @@ from typing import Annotated
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, status
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from referral_contracts import EscalationStep, FailedContactAction, Milestone, ReferralRequest, utc_now
 from referral_contracts.directory import LeadRole
@@ -91,11 +91,9 @@ def http_routes(store: ReferralStore, bus: EventPublisher, policy: Policy, keys:
         return view
 
     @router.get("/{referral_id}/accountability", response_model=AccountableAt)
-    async def who_was_accountable(referral_id: UUID, at: Annotated[datetime, Query()],
+    async def who_was_accountable(referral_id: UUID, at: Annotated[AwareDatetime, Query()],
                                   caller: Principal = Depends(authenticated)) -> AccountableAt:
         """Who held responsibility at `at` (ISO 8601 with a time zone)."""
-        if at.tzinfo is None:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "at: give a time zone, e.g. ...Z")
         view = await known(referral_id, caller)
         return AccountableAt(referral_id=referral_id, at=at, accountable=accountable_at(view, at))
 

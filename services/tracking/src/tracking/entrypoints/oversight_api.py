@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import AwareDatetime
 from pymongo.asynchronous.collection import AsyncCollection
 
 from referral_contracts import AcuityTier, utc_now
@@ -23,20 +23,17 @@ Format = Literal["json", "csv"]
 
 
 def oversight_routes(referrals: AsyncCollection, keys: KeyRegistry) -> APIRouter:
-    router = APIRouter(prefix="/v1/oversight", responses=answers({422: "a filter is not valid"}))
+    router = APIRouter(prefix="/v1/oversight", responses=answers())
     authenticated = principal_from(keys)
 
     def filters(
         caller: Principal = Depends(authenticated),
-        since: Annotated[datetime | None, Query(description="Submitted at or after (ISO 8601, with zone).")] = None,
-        until: Annotated[datetime | None, Query(description="Submitted before.")] = None,
+        since: Annotated[AwareDatetime | None, Query(description="Submitted at or after (ISO 8601, with zone).")] = None,
+        until: Annotated[AwareDatetime | None, Query(description="Submitted before (ISO 8601, with zone).")] = None,
         source_agency_id: Annotated[str | None, Query(max_length=64)] = None,
         receiving_agency_id: Annotated[str | None, Query(max_length=64)] = None,
         tier: AcuityTier | None = None,
     ) -> Filters:
-        for name, moment in (("since", since), ("until", until)):
-            if moment is not None and moment.tzinfo is None:
-                raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"{name}: give a time zone, e.g. ...Z")
         partnership_wide = caller.has(Role.OVERSIGHT) or caller.has(Role.TRIAGE_DESK)
         return Filters(since=since, until=until, source_agency_id=source_agency_id,
                        receiving_agency_id=receiving_agency_id, tier=tier,
