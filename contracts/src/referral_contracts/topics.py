@@ -70,3 +70,23 @@ def agency_topics(agency_ids: Iterable[str]) -> tuple[str, ...]:
     """Each agency's inbound topics and their dead-letter twins: created when an agency joins."""
     inbound = [t for a in agency_ids for t in (referrals_inbound(a), milestones_inbound(a))]
     return tuple(inbound) + tuple(dead_letter_topic(t) for t in inbound)
+
+
+FOREVER = "-1"
+DAYS = 24 * 3600 * 1000
+
+
+def topic_config(topic: str) -> dict[str, str]:
+    """What each topic keeps, and for how long (Kafka topic configs):
+    - domain events: for good, never compacted (keys are referral ids: compaction would keep one
+      event per referral): replay rebuilds tracking from them;
+    - capacity: compacted, the latest capacity of each service (its key) is what matters;
+    - agencies' inbound topics: 7 days (intake turns each record into referral.submitted.v1);
+    - dead letters: 30 days, for people to look into."""
+    if topic.endswith(DEAD_LETTER_SUFFIX):
+        return {"cleanup.policy": "delete", "retention.ms": str(30 * DAYS)}
+    if topic == DIRECTORY_CAPACITY:
+        return {"cleanup.policy": "compact", "retention.ms": FOREVER}
+    if inbound_agency(topic) is not None:
+        return {"cleanup.policy": "delete", "retention.ms": str(7 * DAYS)}
+    return {"cleanup.policy": "delete", "retention.ms": FOREVER}

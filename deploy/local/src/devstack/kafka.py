@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from referral_contracts.directory import Directory
-from referral_contracts.topics import ALL_TOPICS, agency_topics
+from referral_contracts.topics import ALL_TOPICS, agency_topics, topic_config
 
 from .paths import default_cache_root, demo_file, kafka_pom
 from .ports import LOOPBACK, free_ports
@@ -200,7 +200,7 @@ def ensure_topics(
         try:
             await admin.start()
             existing = set(await admin.list_topics())
-            missing = [NewTopic(t, partitions, 1) for t in wanted if t not in existing]
+            missing = [NewTopic(t, partitions, 1, topic_configs=topic_config(t)) for t in wanted if t not in existing]
             if missing:
                 response = await admin.create_topics(missing)
                 errors = [

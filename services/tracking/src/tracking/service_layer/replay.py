@@ -1,0 +1,91 @@
+"""Rebuild tracking's state from the Kafka log: every event tracking keeps is on a topic (those it
+consumes, and those it raises itself and publishes), kept there for good (retention -1), so a
+store can be rebuilt from nothing and must equal the live one."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from uuid import UUID
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from pydantic import ValidationError
+
+from referral_contracts import ReferralSubmitted, topics
+from referral_contracts.events import event_model
+
+from ..adapters.referral_store import MongoReferralStore
+from ..domain.duplicates import person_service_key
+from ..domain.lifecycle import fold
+
+# Every topic that carries an event tracking keeps in its log.
+REPLAYED_TOPICS = (topics.REFERRAL_SUBMITTED, topics.REFERRAL_TRIAGED, topics.REFERRAL_MILESTONES,
+                   topics.NOTIFICATION_OUTCOMES, topics.REFERRAL_ESCALATIONS, topics.REFERRAL_FLAGS)
+Progress = Callable[[int, int], None]  # (records read so far, records to read)
+
+
+async def replay(bootstrap_servers: str, store: MongoReferralStore, *, progress: Progress = lambda done, total: None,
+                 security_kwargs: dict | None = None) -> dict[str, int]:
+    """Read every replayed topic from its start to its end as it is now, store each event once,
+    then fold each referral and store its view. Returns counts (records, events, referrals, skipped)."""
+    await store.ensure_indexes()
+    partitions = await _partitions(bootstrap_servers, security_kwargs or {})
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False,
+                                **(security_kwargs or {}))
+    await consumer.start()
+    referral_ids: set[UUID] = set()
+    records = skipped = 0
+    try:
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        starts, ends = await consumer.beginning_offsets(partitions), await consumer.end_offsets(partitions)
+        total = sum(ends[tp] - starts[tp] for tp in partitions)
+        pending = {tp for tp in partitions if ends[tp] > starts[tp]}
+        progress(0, total)
+        while pending:
+            batches = await consumer.getmany(*pending, timeout_ms=1000, max_records=1000)
+            for tp, batch in batches.items():
+                for record in batch:
+                    records += 1
+                    if record.offset >= ends[tp] - 1:
+                        pending.discard(tp)
+                    event = _event(record.value)
+                    if event is None:
+                        skipped += 1  # not an event (a dead letter's business, not the log's)
+                        continue
+                    await store.append(event)
+                    referral_ids.add(event.referral_id)
+            progress(records, total)
+    finally:
+        await consumer.stop()
+    rebuilt = 0
+    for referral_id in sorted(referral_ids, key=str):
+        events = await store.events_for(referral_id)
+        view = fold(events)
+        if view is None:
+            continue
+        await store.save_view(view)
+        rebuilt += 1
+        if view.is_open:
+            first = next(e for e in events if isinstance(e, ReferralSubmitted))
+            await store.claim_person_service(person_service_key(first.data), referral_id)
+    return {"records": records, "events": records - skipped, "referrals": rebuilt, "skipped": skipped}
+
+
+async def _partitions(bootstrap_servers: str, security_kwargs: dict) -> list[TopicPartition]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **security_kwargs)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(list(REPLAYED_TOPICS))
+    finally:
+        await admin.close()
+    return [TopicPartition(t["topic"], p["partition"]) for t in described for p in t["partitions"]]
+
+
+def _event(raw: bytes | None):
+    try:
+        document = json.loads(raw or b"")
+        return event_model(document["event_type"], document["schema_version"]).model_validate(document)
+    except (ValueError, KeyError, TypeError, ValidationError):
+        return None
