@@ -20,6 +20,7 @@ from ..config import Settings
 from ..domain.deadlines import next_due_at
 from ..service_layer.sweeps import fire_due_escalations, flag_unknown_outcomes
 from .event_topics import register_event_subscribers
+from .fhir_api import fhir_routes
 from .http_api import http_routes
 from .oversight_api import oversight_routes
 
@@ -64,7 +65,8 @@ def create_app(settings: Settings) -> FastAPI:
     return service_app(
         title="Referral tracking",
         broker=broker,
-        routers=[http_routes(store, bus, policy, keys), oversight_routes(store.referrals, keys)],
+        routers=[http_routes(store, bus, policy, keys), oversight_routes(store.referrals, keys),
+                 fhir_routes(store, keys)],
         on_start=[store.ensure_indexes, start_sweeper],
         on_stop=[stop_sweeper, mongo.close],
         readiness={"mongodb": mongo_answers},
