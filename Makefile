@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 KAFKA_JARS := .cache/kafka/4.3.1/COMPLETE
 
-.PHONY: help sync fetch run infra test unit chaos clean
+.PHONY: help sync fetch browser run infra test unit chaos clean
 
 help:
 	@echo "make run    start Kafka, the store, an SMTP sink and the four services (Ctrl-C stops all)"
@@ -29,6 +29,14 @@ $(KAFKA_JARS): | sync
 
 fetch: sync $(KAFKA_JARS)
 
+# The dashboard's browser test drives Debian's Chromium (Playwright never downloads a browser here).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+
+browser: $(CHROMIUM)
+
 run: fetch
 	.venv/bin/devstack run
 
@@ -37,7 +45,7 @@ infra: fetch
 
 # Fast feedback first: unit, then the real broker and store, then the four services as processes;
 # last the chaos run on a stack of its own (it kills services and the broker).
-test: fetch
+test: fetch browser
 	.venv/bin/python -m pytest tests/unit tests/integration tests/e2e
 	.venv/bin/python -m pytest -s tests/chaos
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
+from importlib.resources import files
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import HTMLResponse
 from pydantic import AwareDatetime
 from pymongo.asynchronous.collection import AsyncCollection
 
@@ -61,7 +63,15 @@ def oversight_routes(referrals: AsyncCollection, keys: KeyRegistry) -> APIRouter
         breaches = (await summary(referrals, chosen, utc_now())).breaches
         return _csv(breaches, Breach, "breaches") if format == "csv" else breaches
 
+    @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
+    async def dashboard() -> HTMLResponse:
+        """The oversight page: it holds no data; it asks this API with the key the viewer gives."""
+        return HTMLResponse(DASHBOARD)
+
     return router
+
+
+DASHBOARD = (files("tracking") / "static" / "dashboard.html").read_text(encoding="utf-8")
 
 
 def _csv(rows: list, model: type, name: str) -> Response:
