@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 import time
 from pathlib import Path
 
 from .kafka import KAFKA_VERSION, ensure_kafka_jars
 from .paths import demo_file
+from .simulator import Simulator
 from .stack import LocalStack
 
 
@@ -19,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--directory", type=Path, default=demo_file("hsds"))
     run.add_argument("--policy", type=Path, default=demo_file("policy.yaml"))
     run.add_argument("--log-level", default="INFO")
+    run.add_argument("--no-demo-activity", action="store_true",
+                     help="start empty, on the real clock (no simulated agencies)")
     infra = commands.add_parser("infra", help="only Kafka, the store and the SMTP sink")
     for command in (run, infra):
         command.add_argument("--kafka-bootstrap-servers", help="use this broker, do not start one")
@@ -40,11 +44,14 @@ def main(argv: list[str] | None = None) -> int:
         kafka_bootstrap_servers=args.kafka_bootstrap_servers,
         mongodb_url=args.mongodb_url,
         log_level=getattr(args, "log_level", "INFO"),
+        demo_clock=args.command == "run" and not args.no_demo_activity,
     )
     print(f"Starting the local stack; logs and data in {_shown(stack.run_dir)} ...", flush=True)
     try:
         with stack:
             print(_banner(stack), flush=True)
+            if stack.clock is not None:
+                threading.Thread(target=_demo_activity, args=(stack,), daemon=True).start()
             return _wait_until_broken(stack)
     except KeyboardInterrupt:
         return 0  # Ctrl-C is the normal way out; everything is already stopped here
@@ -53,6 +60,18 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         print("Stopped; no process of the stack is left running.", flush=True)
+
+
+def _demo_activity(stack: LocalStack) -> None:
+    try:
+        done = Simulator(stack.service_urls, stack.keys, stack.clock).run()
+    except Exception as error:  # noqa: BLE001 - the platform stays up; say what went wrong
+        print(f"\ndemo activity stopped: {error}", file=sys.stderr, flush=True)
+        return
+    print(f"\nDemo activity loaded: {dict(done)}. The platform's clock now runs 8 days ahead of the wall "
+          f"clock (so last week's untouched referrals are overdue and escalated). Open the dashboard:\n"
+          f"  {stack.service_urls['tracking']}/v1/oversight/dashboard#key=<PARTNERSHIP_OVERSIGHT_KEY from the keys file>",
+          flush=True)
 
 
 def _wait_until_broken(stack: LocalStack) -> int:

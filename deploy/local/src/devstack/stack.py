@@ -12,6 +12,7 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
 
+from .clock import PlatformClock
 from .kafka import LocalKafka, ensure_topics, platform_topics, start_kafka
 from .keys import LocalKeys, issue_local_keys
 from .paths import demo_file, new_run_dir
@@ -41,6 +42,7 @@ class LocalStack:
         mongodb_url: str | None = None,
         run_dir: Path | None = None,
         log_level: str = "INFO",
+        demo_clock: bool = False,
     ) -> None:
         self.with_services = with_services
         self.directory_path = directory_path or demo_file("hsds")
@@ -55,6 +57,8 @@ class LocalStack:
         self.sms: SmsSink | None = None
         self.services: RunningServices | None = None
         self.keys: LocalKeys | None = None
+        self.demo_clock = demo_clock
+        self.clock: PlatformClock | None = None  # a clock the demo moves forward (CLOCK_OFFSET_FILE)
         self._resources = ExitStack()
         self._previous_handlers: dict[int, Any] = {}
 
@@ -117,7 +121,11 @@ class LocalStack:
                 log_level=self.log_level,
                 api_keys_path=self.keys.hashes_path,
             )
-            self.services = start_services(run_dir / "services", settings)
+            extra_env = {}
+            if self.demo_clock:
+                self.clock = PlatformClock(run_dir / "clock-offset")
+                extra_env = {"CLOCK_OFFSET_FILE": str(self.clock.path), "SWEEP_SECONDS": "2"}
+            self.services = start_services(run_dir / "services", settings, extra_env=extra_env)
             self._resources.callback(self.services.stop)
 
     def processes(self) -> list[ManagedProcess]:
