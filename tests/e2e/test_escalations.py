@@ -3,6 +3,8 @@ moment they need (tests/infra.py, platform_clock) and never sleep through a real
 
 from __future__ import annotations
 
+import asyncio
+import json
 import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -154,8 +156,6 @@ def test_two_tracking_replicas_fire_each_rung_once(running_services, api_keys, s
 
 def escalation_records(bootstrap_servers: str, referral_id: str) -> list[str]:
     """The steps of every record on the escalations topic for one referral, read from the start."""
-    import asyncio
-    import json
 
     async def read() -> list[str]:
         consumer = AIOKafkaConsumer(topics.REFERRAL_ESCALATIONS, bootstrap_servers=bootstrap_servers,

@@ -13,7 +13,7 @@ import pytest
 
 from referral_contracts import AcuityTier
 from referral_contracts.policy import load_policy
-from tracking.adapters.oversight_queries import summary
+from tracking.adapters.oversight_queries import breach_log, summary
 from tracking.adapters.referral_store import MongoReferralStore, connect
 from tracking.domain.deadlines import next_due_at
 from tracking.domain.oversight import Filters
@@ -146,6 +146,7 @@ async def test_every_figure_matches_what_the_scenario_says(seeded) -> None:
                and c.start + c.deadline_minutes < (NOW - at(0)).total_seconds() / 60]
     assert answer.overdue == len(overdue)
     assert len(answer.breaches) == len(overdue)
+    assert await breach_log(referrals, Filters()) == answer.breaches  # the CSV export's source
     hours = sorted((c.acknowledged - c.start) / 60 for c in cases if c.acknowledged is not None)
     assert hours[0] <= answer.time_to_acknowledge.median_hours <= hours[-1]
     assert answer.time_to_acknowledge.count == len(hours)

@@ -103,18 +103,33 @@ def _pipeline(filters: Filters, now: datetime) -> list[dict[str, Any]]:
                 ], "default": BACKLOG_BUCKETS[2]}}}},
                 {"$group": {"_id": "$bucket", "n": {"$sum": 1}}},
             ],
-            "breaches": [
-                {"$match": {"escalations.step": "breach"}},
-                {"$unwind": "$escalations"},
-                {"$match": {"escalations.step": "breach"}},
-                {"$project": {"_id": 0, "referral_id": "$referral_id", "tier": 1, "agency_id": "$escalations.agency_id",
-                              "deadline": "$escalations.deadline", "fired_at": "$escalations.at",
-                              "overdue_seconds": "$escalations.overdue_seconds",
-                              "reason": "$escalations.explanation.reason_text"}},
-                {"$sort": {"fired_at": 1}},
-            ],
+            "breaches": _BREACHES,
         }},
     ]
+
+
+_BREACHES: list[dict[str, Any]] = [  # every missed first-contact deadline, oldest first
+    {"$match": {"escalations.step": "breach"}},
+    {"$unwind": "$escalations"},
+    {"$match": {"escalations.step": "breach"}},
+    {"$project": {"_id": 0, "referral_id": "$referral_id", "tier": 1, "agency_id": "$escalations.agency_id",
+                  "deadline": "$escalations.deadline", "fired_at": "$escalations.at",
+                  "overdue_seconds": "$escalations.overdue_seconds",
+                  "reason": "$escalations.explanation.reason_text"}},
+    {"$sort": {"fired_at": 1}},
+]
+
+
+def _breach(row: dict[str, Any]) -> Breach:
+    return Breach(referral_id=str(row["referral_id"]), agency_id=row["agency_id"], tier=row.get("tier"),
+                  deadline=row.get("deadline"), fired_at=row["fired_at"],
+                  overdue_hours=round(row["overdue_seconds"] / 3600, 2), reason=row.get("reason"))
+
+
+async def breach_log(referrals: AsyncCollection, filters: Filters) -> list[Breach]:
+    """The breach log alone (what the summary's `breaches` holds), for the CSV export."""
+    cursor = await referrals.aggregate([{"$match": _match(filters)}, *_BREACHES])
+    return [_breach(row) async for row in cursor]
 
 
 def _counts(rows: list[dict[str, Any]]) -> dict[str, int]:
@@ -140,10 +155,7 @@ async def summary(referrals: AsyncCollection, filters: Filters, now: datetime) -
             within_standard_pct=round(100 * row["within"] / row["due"], 1) if row["due"] else None)
     funnel = next(iter(facets["funnel"]), {"sent": 0, "acknowledged": 0, "first_contact": 0, "engaged": 0,
                                            "redirects": 0, "redirected": 0})
-    breaches = [Breach(referral_id=str(b["referral_id"]), agency_id=b["agency_id"], tier=b.get("tier"),
-                       deadline=b.get("deadline"), fired_at=b["fired_at"],
-                       overdue_hours=round(b["overdue_seconds"] / 3600, 2), reason=b.get("reason"))
-                for b in facets["breaches"]]
+    breaches = [_breach(row) for row in facets["breaches"]]
     backlog = _counts(facets["backlog"])
     return Summary(
         filters=filters, as_of=now, volume=sum(by_state.values()) - by_state.get(State.LINKED.value, 0),

@@ -18,7 +18,7 @@ from referral_contracts import AcuityTier, utc_now
 from service_kit.auth import KeyRegistry, Principal, Role, principal_from
 from service_kit.problems import answers
 
-from ..adapters.oversight_queries import summary, worklist
+from ..adapters.oversight_queries import breach_log, summary, worklist
 from ..domain.oversight import Breach, Filters, Summary, WorklistRow
 
 Format = Literal["json", "csv"]
@@ -60,7 +60,7 @@ def oversight_routes(referrals: AsyncCollection, keys: KeyRegistry) -> APIRouter
                 responses={200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with format=csv"}})
     async def get_breaches(chosen: Filters = Depends(filters), format: Format = "json"):
         """Every missed first-contact deadline: when, by how much, and the owner's reason."""
-        breaches = (await summary(referrals, chosen, utc_now())).breaches
+        breaches = await breach_log(referrals, chosen)
         return _csv(breaches, Breach, "breaches") if format == "csv" else breaches
 
     @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
