@@ -119,6 +119,8 @@ class EscalationStep(StrEnum):
     PARTNERSHIP = "partnership"  # still no contact a set time after the breach
     FAILED_CONTACT = "failed_contact"  # after the nth failed contact attempt: the policy's next step
     REVIEW_OVERDUE = "review_overdue"  # the post-crisis review was not held in time
+    PLAN_UPDATE_OVERDUE = "plan_update_overdue"  # a consult's advice not turned into a plan update in time
+    STAFF_BRIEFING_OVERDUE = "staff_briefing_overdue"  # the updated plan not briefed to staff in time
 
 
 class FailedContactAction(StrEnum):

@@ -31,6 +31,10 @@ class MilestoneKind(StrEnum):
     WITHDRAWN = "withdrawn"  # closes: cancelled by the sender, with a reason
     CONSENT_CHANGED = "consent_changed"  # granted / limited / refused / withdrawn, effective at once
     BREACH_EXPLAINED = "breach_explained"  # the accountable agency's reason for a missed deadline
+    # Follow-through after engagement (a consult's advice turned into action on shift):
+    CONSULT_COMPLETED = "consult_completed"  # by the lead: the partner's advice is given
+    PLAN_UPDATED = "plan_updated"  # by the sender: what changes today, over two weeks, what needs the partner
+    STAFF_BRIEFED = "staff_briefed"  # by the sender: the staff on shift know the updated plan
 
 
 CLOSING_KINDS = frozenset({MilestoneKind.ENGAGED, MilestoneKind.DECLINED, MilestoneKind.ESCALATED,
@@ -84,6 +88,7 @@ _REQUIRED: dict[MilestoneKind, tuple[str, ...]] = {
     MilestoneKind.WITHDRAWN: ("withdrawal_reason", "reason_text"),
     MilestoneKind.CONSENT_CHANGED: ("consent",),
     MilestoneKind.BREACH_EXPLAINED: ("explains_escalation_id", "reason_text"),
+    MilestoneKind.PLAN_UPDATED: ("plan_today", "plan_two_weeks"),
 }
 
 
@@ -112,6 +117,12 @@ class Milestone(Contract):
     consent: Consent | None = None
     explains_escalation_id: UUID | None = Field(
         default=None, description="breach_explained: the escalation (its event id) the reason is for.")
+    plan_today: str | None = Field(default=None, min_length=1, max_length=2000,
+                                   description="plan_updated: what changes today.")
+    plan_two_weeks: str | None = Field(default=None, min_length=1, max_length=2000,
+                                       description="plan_updated: what changes over the next two weeks.")
+    needs_partner_input: str | None = Field(default=None, max_length=2000,
+                                            description="plan_updated: what needs more input from the partner.")
     reason_text: str | None = Field(default=None, min_length=1, max_length=2000)
     note: str | None = Field(default=None, max_length=2000)
 

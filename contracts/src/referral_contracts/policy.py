@@ -110,6 +110,15 @@ class EscalationPolicy(PolicyModel):
         return steps
 
 
+class FollowThroughPolicy(PolicyModel):
+    """After a consult, its advice must become action on shift: the sender updates the plan, then
+    briefs the staff, each within its time; otherwise it escalates like any other clock."""
+
+    plan_update_within: TimeStandard = Field(description="From the consult to the plan update.")
+    staff_briefing_within: TimeStandard = Field(description="From the plan update to the staff briefing.")
+    overdue_notifies: LeadRole = Field(description="Lead of the sending agency told when either is overdue.")
+
+
 class Policy(PolicyModel):
     triage_desk_agency_id: str = Field(min_length=1, description="Accountable while no lead agency is assigned.")
     warm_handoff_flags: list[RiskFlag] = Field(
@@ -120,6 +129,7 @@ class Policy(PolicyModel):
     required_fields: list[Annotated[RequiredField, BeforeValidator(_field_alone)]] = Field(default_factory=list)
     unknown_outcome_after_days: int = Field(gt=0, description="Open with no activity this long: unknown outcome.")
     escalation: EscalationPolicy
+    follow_through: FollowThroughPolicy | None = Field(default=None, description="Absent: no follow-through clocks.")
 
     @model_validator(mode="after")
     def _tiers_are_complete_and_unambiguous(self) -> Policy:

@@ -15,13 +15,19 @@ _HEADLINES = {
     EscalationStep.PARTNERSHIP: ("Still overdue after escalation", "agree a corrective action with the lead agency"),
     EscalationStep.REVIEW_OVERDUE: ("Post-crisis review overdue",
                                     "hold the review now, or record the engagement or closure"),
+    EscalationStep.PLAN_UPDATE_OVERDUE: ("Consult advice not yet in the plan",
+                                         "update the plan: what changes today, over two weeks, what needs the partner"),
+    EscalationStep.STAFF_BRIEFING_OVERDUE: ("Updated plan not yet briefed to staff",
+                                            "brief the staff on shift and record it"),
 }
 _FAILED_CONTACT = {
     FailedContactAction.ALTERNATE_CONTACT: "try the alternate contact and another channel",
     FailedContactAction.WELFARE_CHECK: "decide on a welfare check and record the decision",
     FailedContactAction.REROUTE: "redirect the referral or escalate it to a pathway",
 }
-_DEADLINE_LABELS = {EscalationStep.REVIEW_OVERDUE: "Review due by"}
+_DEADLINE_LABELS = {EscalationStep.REVIEW_OVERDUE: "Review due by",
+                    EscalationStep.PLAN_UPDATE_OVERDUE: "Plan update due by",
+                    EscalationStep.STAFF_BRIEFING_OVERDUE: "Staff briefing due by"}
 
 
 def escalation_notice(event: EscalationRaised) -> Notice:

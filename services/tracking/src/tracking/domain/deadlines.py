@@ -29,7 +29,7 @@ from referral_contracts import (
     FailedContactAction,
     derived_id,
 )
-from referral_contracts.calendar import within_working_hours
+from referral_contracts.calendar import deadline, within_working_hours
 from referral_contracts.directory import LeadRole
 from referral_contracts.policy import Policy
 
@@ -38,7 +38,8 @@ from .model import WITH_LEAD, ReferralView, State
 CLOCK_RUNNING = frozenset({State.ASSIGNED, State.ACKNOWLEDGED, State.ACCEPTED})
 FIRST_CONTACT_STEPS = frozenset({EscalationStep.RISK_ALERT, EscalationStep.REMINDER, EscalationStep.BREACH,
                                  EscalationStep.PARTNERSHIP})
-MISSED_DEADLINE_STEPS = frozenset({EscalationStep.BREACH, EscalationStep.PARTNERSHIP, EscalationStep.REVIEW_OVERDUE})
+MISSED_DEADLINE_STEPS = frozenset({EscalationStep.BREACH, EscalationStep.PARTNERSHIP, EscalationStep.REVIEW_OVERDUE,
+                                   EscalationStep.PLAN_UPDATE_OVERDUE, EscalationStep.STAFF_BRIEFING_OVERDUE})
 DOES_NOT_WAIT = frozenset({AcuityTier.URGENT, AcuityTier.CRISIS_FOLLOW_UP})
 TRACKING = Actor(agency_id="platform-tracking")  # the actor of events tracking itself raises
 
@@ -59,7 +60,7 @@ class Rung:
 
 def ladder(view: ReferralView, policy: Policy) -> list[Rung]:
     """The rungs not yet fired, in the order they fall due."""
-    rungs = [*_failed_contact(view, policy), *_post_crisis_review(view, policy)]
+    rungs = [*_failed_contact(view, policy), *_post_crisis_review(view, policy), *_follow_through(view, policy)]
     rungs += _first_contact(view, policy)
     if view.tier not in DOES_NOT_WAIT:
         rungs = [replace(r, at=within_working_hours(r.at, policy.calendar), office_hours=True)
@@ -108,6 +109,19 @@ def _post_crisis_review(view: ReferralView, policy: Policy) -> list[Rung]:
                  (EscalationStep.REVIEW_OVERDUE.value, due.isoformat()))]
 
 
+def _follow_through(view: ReferralView, policy: Policy) -> list[Rung]:
+    """The sender's next follow-through step, due a policy time after the step before it."""
+    rules, done = policy.follow_through, view.follow_through
+    if rules is None or done is None or done.next_step is None:
+        return []
+    if done.next_step == "plan_update":
+        step, since, within = EscalationStep.PLAN_UPDATE_OVERDUE, done.consult_completed_at, rules.plan_update_within
+    else:
+        step, since, within = EscalationStep.STAFF_BRIEFING_OVERDUE, done.plan_updated_at, rules.staff_briefing_within
+    due = deadline(since, within, policy.calendar)
+    return [Rung(step, due, view.source_agency_id, rules.overdue_notifies, due, (step.value, due.isoformat()))]
+
+
 def still_applies(view: ReferralView, escalation: Escalation) -> str | None:
     """Why a fired rung no longer belongs to the referral (its clock stopped), or None."""
     step = escalation.step
@@ -117,6 +131,11 @@ def still_applies(view: ReferralView, escalation: Escalation) -> str | None:
             view.state not in WITH_LEAD or view.lead_agency_id != escalation.agency_id
             or view.failed_contact_attempts < (escalation.failed_attempts or 1)):
         return f"stale escalation: contact was made or the lead changed (state {view.state.value})"
+    follow = view.follow_through
+    if step is EscalationStep.PLAN_UPDATE_OVERDUE and (follow is None or follow.plan_updated_at is not None):
+        return "stale escalation: the plan was updated"
+    if step is EscalationStep.STAFF_BRIEFING_OVERDUE and (follow is None or follow.staff_briefed_at is not None):
+        return "stale escalation: the staff were briefed"
     if step is EscalationStep.REVIEW_OVERDUE and (not view.is_open or view.review_deadline != escalation.deadline):
         return f"stale escalation: no post-crisis review is pending (state {view.state.value})"
     return None

@@ -10,11 +10,12 @@ from collections.abc import Callable
 from referral_contracts import ClosureOutcome, ContactOutcome, EscalationStep, MilestoneKind, MilestoneRecorded, derived_id
 
 from .accountability import hand_over, lead, with_warm_handoff
-from .model import OWNED, WITH_LEAD, BreachExplanation, LoopClosure, PendingReroute, ReferralView, Role, State
+from .model import OWNED, WITH_LEAD, BreachExplanation, FollowThrough, LoopClosure, PendingReroute, ReferralView, Role, State
 from .refusal import Refused
 
 Rule = Callable[[ReferralView, MilestoneRecorded], ReferralView]
-AFTER_CLOSURE = frozenset({MilestoneKind.CONSENT_CHANGED, MilestoneKind.BREACH_EXPLAINED})
+AFTER_CLOSURE = frozenset({MilestoneKind.CONSENT_CHANGED, MilestoneKind.BREACH_EXPLAINED,
+                           MilestoneKind.CONSULT_COMPLETED, MilestoneKind.PLAN_UPDATED, MilestoneKind.STAFF_BRIEFED})
 
 
 def apply(view: ReferralView, event: MilestoneRecorded) -> ReferralView:
@@ -135,6 +136,33 @@ def _breach_explained(view: ReferralView, event: MilestoneRecorded) -> ReferralV
     return view.model_copy(update={"escalations": [explained if e is record else e for e in view.escalations]})
 
 
+def _follow_through(view: ReferralView, event: MilestoneRecorded) -> ReferralView:
+    """Consult (by the lead), then plan update and staff briefing (by the sender), in that order,
+    once the loop closed with engagement."""
+    kind, agency, m, at = event.data.kind, event.actor.agency_id, event.data, event.occurred_at
+    if view.closure is None or view.closure.outcome is not ClosureOutcome.ENGAGED:
+        raise Refused(f"{kind.value} follows engagement (state {view.state.value})")
+    done = view.follow_through
+    if kind is MilestoneKind.CONSULT_COMPLETED:
+        if agency != view.lead_agency_id:
+            raise Refused(f"the consult is {view.lead_agency_id}'s to record, not {agency}'s")
+        if done is not None:
+            raise Refused("consult already recorded")
+        return view.model_copy(update={"follow_through": FollowThrough(consult_completed_at=at, consult_by=agency)})
+    if agency != view.source_agency_id:
+        raise Refused(f"the plan is {view.source_agency_id}'s to update and brief, not {agency}'s")
+    expected = done.next_step if done else "consult"
+    wanted = "plan_update" if kind is MilestoneKind.PLAN_UPDATED else "staff_briefing"
+    if done is None or expected != wanted:
+        raise Refused(f"{kind.value} out of order: next is {expected or 'nothing (follow-through complete)'}")
+    if kind is MilestoneKind.PLAN_UPDATED:
+        changed = done.model_copy(update={"plan_updated_at": at, "plan_today": m.plan_today,
+                                          "plan_two_weeks": m.plan_two_weeks, "needs_partner_input": m.needs_partner_input})
+    else:
+        changed = done.model_copy(update={"staff_briefed_at": at})
+    return view.model_copy(update={"follow_through": changed})
+
+
 def _consent_changed(view: ReferralView, event: MilestoneRecorded) -> ReferralView:
     if event.actor.agency_id not in view.involved_agencies():
         raise Refused(f"{event.actor.agency_id} has no part in this referral (state {view.state.value})")
@@ -155,6 +183,9 @@ _RULES: dict[MilestoneKind, Rule] = {
     MilestoneKind.REDIRECT_REQUESTED: _redirect_requested,
     MilestoneKind.CONSENT_CHANGED: _consent_changed,
     MilestoneKind.BREACH_EXPLAINED: _breach_explained,
+    MilestoneKind.CONSULT_COMPLETED: _follow_through,
+    MilestoneKind.PLAN_UPDATED: _follow_through,
+    MilestoneKind.STAFF_BRIEFED: _follow_through,
 }
 
 

@@ -22,6 +22,8 @@ def stamped(before: ReferralView, after: ReferralView, event: MilestoneRecorded)
         changes["last_contact_attempt_at"] = at
         if after.first_contact_at is None:
             changes["first_contact_at"] = at
+    if kind is MilestoneKind.APPOINTMENT_SCHEDULED:
+        changes["appointments_scheduled"] = after.appointments_scheduled + 1
     if kind is MilestoneKind.REDIRECT_REQUESTED and before.state is not State.REDIRECTING:
         changes["redirects"] = after.redirects + 1
     return after.model_copy(update=changes) if changes else after

@@ -118,6 +118,24 @@ class EscalationRecord(ViewModel):
     explanation: BreachExplanation | None = None
 
 
+class FollowThrough(ViewModel):
+    """After engagement: a consult's advice turned into a plan update, then briefed to staff."""
+
+    consult_completed_at: datetime
+    consult_by: str = Field(description="The agency that gave the advice.")
+    plan_updated_at: datetime | None = None
+    plan_today: str | None = None
+    plan_two_weeks: str | None = None
+    needs_partner_input: str | None = None
+    staff_briefed_at: datetime | None = None
+
+    @property
+    def next_step(self) -> str | None:
+        if self.plan_updated_at is None:
+            return "plan_update"
+        return "staff_briefing" if self.staff_briefed_at is None else None
+
+
 class PendingReroute(ViewModel):
     """A redirect the lead asked for, waiting for triage's answer and the next agency's acceptance."""
 
@@ -160,6 +178,8 @@ class ReferralView(ViewModel):
     first_contact_at: datetime | None = Field(default=None, description="First contact attempt: stops the clock.")
     last_contact_attempt_at: datetime | None = None
     redirects: int = 0
+    appointments_scheduled: int = 0
+    follow_through: FollowThrough | None = None
     contact_attempts: int = 0
     failed_contact_attempts: int = Field(default=0, description="Failed attempts in a row by the current lead.")
     last_failed_contact_at: datetime | None = None
