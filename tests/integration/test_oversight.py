@@ -43,6 +43,8 @@ class Case:
     closed: str | None = None  # engaged / declined
     decline_reason: str | None = None
     redirected: bool = False
+    source: str = "gp-north"
+    missed_first_appointment: bool = False  # engaged ones: a no-show, then a second appointment kept
     events: list = field(default_factory=list)
 
 
@@ -53,7 +55,8 @@ def scenario(seed: int) -> list[Case]:
         tier = rng.choice([AcuityTier.ROUTINE, AcuityTier.PRIORITY, AcuityTier.URGENT])
         start = rng.uniform(0, 15 * DAY)
         case = Case(start=start, tier=tier, lead=None if i % 13 == 0 else "cmh-east",
-                    deadline_minutes=rng.choice([4 * 60, 5 * DAY, 10 * DAY]))
+                    deadline_minutes=rng.choice([4 * 60, 5 * DAY, 10 * DAY]),
+                    source=rng.choice(["gp-north", "ed-central"]), missed_first_appointment=rng.random() < 0.5)
         if case.lead and rng.random() < 0.8:
             case.acknowledged = start + rng.uniform(10, 3 * DAY)
             if rng.random() < 0.75:
@@ -79,7 +82,7 @@ def _as_of_now(case: Case) -> Case:
 
 def events_of(case: Case) -> list:
     person = {**referral_payload()["person"], "identifier": f"P-{uuid4().hex[:10]}"}  # each one a new person
-    first = submitted(minute=case.start, person=person)
+    first = submitted(minute=case.start, person=person, source_agency_id=case.source)
     rid = first.referral_id
     decision = triaged(first, minute=case.start + 1, lead=case.lead, tier=case.tier)
     decision = decision.model_copy(update={"data": decision.data.model_copy(update={
@@ -91,6 +94,10 @@ def events_of(case: Case) -> list:
             events += [milestone(rid, "accepted", case.acknowledged + 1),
                        milestone(rid, "contact_attempted", case.contacted)]
             if case.closed == "engaged":
+                events.append(milestone(rid, "appointment_scheduled", case.contacted + 1))
+                if case.missed_first_appointment:
+                    events += [milestone(rid, "appointment_missed", case.contacted + 2),
+                               milestone(rid, "appointment_scheduled", case.contacted + 3)]
                 events.append(milestone(rid, "engaged", case.contacted + 5))
             elif case.closed == "declined":
                 events.append(milestone(rid, "declined", case.contacted + 5, decline_reason=case.decline_reason))
@@ -150,6 +157,20 @@ async def test_every_figure_matches_what_the_scenario_says(seeded) -> None:
     hours = sorted((c.acknowledged - c.start) / 60 for c in cases if c.acknowledged is not None)
     assert hours[0] <= answer.time_to_acknowledge.median_hours <= hours[-1]
     assert answer.time_to_acknowledge.count == len(hours)
+
+
+async def test_no_show_rates_and_first_appointments_by_source(seeded) -> None:
+    referrals, cases = seeded
+    answer = await summary(referrals, Filters(), NOW)
+    for source in ("gp-north", "ed-central"):
+        mine = [c for c in cases if c.source == source]
+        booked = [c for c in mine if c.closed == "engaged"]  # the scenario books appointments for these
+        appointments = sum(2 if c.missed_first_appointment else 1 for c in booked)
+        no_shows = sum(1 for c in booked if c.missed_first_appointment)
+        figures = answer.by_source[source]
+        assert (figures.referrals, figures.with_appointment, figures.appointments, figures.no_shows) == (
+            len(mine), len(booked), appointments, no_shows)
+        assert figures.no_show_rate_pct == (round(100 * no_shows / appointments, 1) if appointments else None)
 
 
 async def test_an_agency_sees_only_its_own_figures_and_filters_narrow_them(seeded) -> None:

@@ -12,11 +12,14 @@ from pymongo.asynchronous.collection import AsyncCollection
 from ..domain.model import OPEN_STATES, State
 from ..domain.oversight import (
     BACKLOG_BUCKETS,
+    FOLLOW_THROUGH_ACTION,
     NEXT_ACTION,
     TIER_ORDER,
     Breach,
     Filters,
+    FollowThroughFigures,
     Funnel,
+    SourceFigures,
     Spread,
     Summary,
     TierTimeliness,
@@ -104,6 +107,22 @@ def _pipeline(filters: Filters, now: datetime) -> list[dict[str, Any]]:
                 {"$group": {"_id": "$bucket", "n": {"$sum": 1}}},
             ],
             "breaches": _BREACHES,
+            "by_source": [
+                {"$match": counted},
+                {"$group": {"_id": "$source_agency_id", "referrals": {"$sum": 1},
+                            "with_appointment": {"$sum": {"$cond": [{"$gt": ["$appointments_scheduled", 0]}, 1, 0]}},
+                            "appointments": {"$sum": "$appointments_scheduled"},
+                            "no_shows": {"$sum": "$appointments_missed"}}},
+            ],
+            "follow_through": [
+                {"$match": {"follow_through": {"$ne": None}}},
+                {"$group": {"_id": None, "consults": {"$sum": 1},
+                            "plans_updated": {"$sum": {"$cond": [{"$ifNull": ["$follow_through.plan_updated_at", False]}, 1, 0]}},
+                            "staff_briefed": {"$sum": {"$cond": [{"$ifNull": ["$follow_through.staff_briefed_at", False]}, 1, 0]}},
+                            "plan_update_overdue": {"$sum": {"$cond": [{"$and": [
+                                {"$not": [{"$ifNull": ["$follow_through.plan_updated_at", False]}]},
+                                {"$in": ["plan_update_overdue", {"$ifNull": ["$escalations.step", []]}]}]}, 1, 0]}}}},
+            ],
         }},
     ]
 
@@ -171,15 +190,43 @@ async def summary(referrals: AsyncCollection, filters: Filters, now: datetime) -
         overdue=next(iter(facets["overdue"]), {"n": 0})["n"], unassigned=by_state.get(State.UNASSIGNED.value, 0),
         backlog_age={bucket: backlog.get(bucket, 0) for bucket in BACKLOG_BUCKETS},
         breaches=breaches, breaches_with_reason=sum(1 for b in breaches if b.reason),
+        by_source={row["_id"]: _source(row) for row in facets["by_source"]},
+        follow_through=FollowThroughFigures(**{k: v for k, v in next(iter(facets["follow_through"]), {
+            "consults": 0, "plans_updated": 0, "staff_briefed": 0, "plan_update_overdue": 0}).items() if k != "_id"}),
     )
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def _source(row: dict[str, Any]) -> SourceFigures:
+    return SourceFigures(referrals=row["referrals"], with_appointment=row["with_appointment"],
+                         appointments=row["appointments"], no_shows=row["no_shows"],
+                         no_show_rate_pct=_pct(row["no_shows"], row["appointments"]),
+                         first_appointment_pct=_pct(row["with_appointment"], row["referrals"]))
+
+
+def _owed(document: dict[str, Any]) -> str | None:
+    """The follow-through step a stored referral still owes, if any."""
+    follow = document.get("follow_through")
+    if not follow:
+        return None
+    if follow.get("plan_updated_at") is None:
+        return "plan_update"
+    return "staff_briefing" if follow.get("staff_briefed_at") is None else None
 
 
 async def worklist(referrals: AsyncCollection, filters: Filters, now: datetime, sort: str = "age",
                    limit: int = 500) -> list[WorklistRow]:
-    """Open referrals, oldest first (`sort="age"`) or most acute first (`sort="acuity"`, then age)."""
+    """Open referrals, and engaged ones whose follow-through is not complete, oldest first
+    (`sort="age"`) or most acute first (`sort="acuity"`, then age)."""
     fields = ["referral_id", "client_reference", "source_agency_id", "lead_agency_id", "owner", "tier", "state",
-              "submitted_at", "last_contact_attempt_at", "contact_attempts", "contact_deadline", "first_contact_at"]
-    cursor = referrals.find({**_match(filters), "state": {"$in": OPEN}}, {f: 1 for f in fields})
+              "submitted_at", "last_contact_attempt_at", "contact_attempts", "contact_deadline", "first_contact_at",
+              "follow_through"]
+    pending = {"$or": [{"state": {"$in": OPEN}},
+                       {"follow_through": {"$ne": None}, "follow_through.staff_briefed_at": None}]}
+    cursor = referrals.find({"$and": [_match(filters), pending]}, {f: 1 for f in fields})
     cursor = cursor.sort("submitted_at", 1).limit(limit)
     rows = [WorklistRow(
         referral_id=str(d["referral_id"]), client_reference=d["client_reference"],
@@ -187,8 +234,11 @@ async def worklist(referrals: AsyncCollection, filters: Filters, now: datetime, 
         tier=d.get("tier"), state=d["state"], submitted_at=d["submitted_at"],
         age_days=round((now - d["submitted_at"]).total_seconds() / 86400, 1),
         last_attempt_at=d.get("last_contact_attempt_at"), contact_attempts=d.get("contact_attempts", 0),
-        next_action=NEXT_ACTION.get(d["state"], "review"), deadline=d.get("contact_deadline"),
-        overdue=bool(d.get("contact_deadline") and d.get("first_contact_at") is None and d["contact_deadline"] < now),
+        next_action=FOLLOW_THROUGH_ACTION.get(_owed(d), NEXT_ACTION.get(d["state"], "review")),
+        deadline=d.get("contact_deadline") if d["state"] in OPEN else None,
+        overdue=bool(d["state"] in OPEN and d.get("contact_deadline") and d.get("first_contact_at") is None
+                     and d["contact_deadline"] < now),
+        follow_through=_owed(d),
     ) async for d in cursor]
     if sort == "acuity":
         rows.sort(key=lambda r: (TIER_ORDER.get(r.tier, 9) if r.tier else 9, r.submitted_at))

@@ -54,6 +54,24 @@ class Breach(BaseModel):
     reason: str | None = Field(default=None, description="The owner's reason, once given.")
 
 
+class SourceFigures(BaseModel):
+    """By referral source: how many reached a first appointment, and how many appointments were missed."""
+
+    referrals: int
+    with_appointment: int
+    appointments: int
+    no_shows: int
+    no_show_rate_pct: float | None = Field(default=None, description="no-shows / appointments scheduled")
+    first_appointment_pct: float | None = Field(default=None, description="referrals with an appointment / referrals")
+
+
+class FollowThroughFigures(BaseModel):
+    consults: int
+    plans_updated: int
+    staff_briefed: int
+    plan_update_overdue: int = Field(description="Escalated and still without a plan update.")
+
+
 class Summary(BaseModel):
     filters: Filters
     as_of: datetime
@@ -73,6 +91,8 @@ class Summary(BaseModel):
     backlog_age: dict[str, int] = Field(description="Open referrals without a contact attempt, by age.")
     breaches: list[Breach]
     breaches_with_reason: int
+    by_source: dict[str, SourceFigures]
+    follow_through: FollowThroughFigures
 
 
 TIER_ORDER = {AcuityTier.URGENT: 0, AcuityTier.CRISIS_FOLLOW_UP: 1, AcuityTier.PRIORITY: 2, AcuityTier.ROUTINE: 3}
@@ -89,6 +109,8 @@ NEXT_ACTION = {
     "appointment_scheduled": "owner to record the appointment's outcome",
     "redirecting": "next agency to accept the redirect",
 }
+FOLLOW_THROUGH_ACTION = {"plan_update": "sender to update the plan from the consult",
+                         "staff_briefing": "sender to brief the staff on the updated plan"}
 
 
 class WorklistRow(BaseModel):
@@ -108,3 +130,4 @@ class WorklistRow(BaseModel):
     next_action: str
     deadline: datetime | None
     overdue: bool
+    follow_through: str | None = Field(default=None, description="After engagement: the step the sender owes.")
