@@ -119,6 +119,18 @@ class FollowThroughPolicy(PolicyModel):
     overdue_notifies: LeadRole = Field(description="Lead of the sending agency told when either is overdue.")
 
 
+class QualityReviewPolicy(PolicyModel):
+    """The monthly review of delayed or failed referrals: how many to sample, which causes to tag."""
+
+    sample_size: int = Field(gt=0, le=500, description="Referrals drawn for review each month.")
+    root_causes: list[Phrase] = Field(min_length=1, description="The tags reviewers choose from.")
+
+
+class IssueLogPolicy(PolicyModel):
+    repeated_crisis_within_days: int = Field(
+        gt=0, description="A second crisis referral for the same person within this many days raises an issue.")
+
+
 class Policy(PolicyModel):
     triage_desk_agency_id: str = Field(min_length=1, description="Accountable while no lead agency is assigned.")
     warm_handoff_flags: list[RiskFlag] = Field(
@@ -130,6 +142,9 @@ class Policy(PolicyModel):
     unknown_outcome_after_days: int = Field(gt=0, description="Open with no activity this long: unknown outcome.")
     escalation: EscalationPolicy
     follow_through: FollowThroughPolicy | None = Field(default=None, description="Absent: no follow-through clocks.")
+    quality_review: QualityReviewPolicy = Field(
+        default_factory=lambda: QualityReviewPolicy(sample_size=10, root_causes=["other"]))
+    issue_log: IssueLogPolicy = Field(default_factory=lambda: IssueLogPolicy(repeated_crisis_within_days=90))
 
     @model_validator(mode="after")
     def _tiers_are_complete_and_unambiguous(self) -> Policy:

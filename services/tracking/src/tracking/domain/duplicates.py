@@ -12,7 +12,17 @@ def person_service_key(request: ReferralRequest) -> str:
 
     Hashed: the key is stored in an index and must not itself be personal data.
     """
-    person = request.person
-    raw = "|".join([person.identifier.strip().casefold(), person.date_of_birth.isoformat(),
-                    request.service_type.strip().casefold()])
-    return hashlib.sha256(raw.encode()).hexdigest()
+    return _hashed(*_person(request), request.service_type.strip().casefold())
+
+
+def person_key(request: ReferralRequest) -> str:
+    """The person alone, whatever the service (hashed, like person_service_key): repeated crises."""
+    return _hashed(*_person(request))
+
+
+def _person(request: ReferralRequest) -> tuple[str, str]:
+    return request.person.identifier.strip().casefold(), request.person.date_of_birth.isoformat()
+
+
+def _hashed(*parts: str) -> str:
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()

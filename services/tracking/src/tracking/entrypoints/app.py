@@ -15,13 +15,16 @@ from service_kit.app import service_app
 from service_kit.auth import KeyRegistry
 from service_kit.messaging import KafkaEventBus, new_broker
 
+from ..adapters.learning_store import MongoLearningStore
 from ..adapters.referral_store import MongoReferralStore, connect
 from ..config import Settings
 from ..domain.deadlines import next_due_at
+from ..service_layer.learning import note_crisis as _note_crisis
 from ..service_layer.sweeps import fire_due_escalations, flag_unknown_outcomes
 from .event_topics import register_event_subscribers
 from .fhir_api import fhir_routes
 from .http_api import http_routes
+from .learning_api import learning_routes
 from .oversight_api import oversight_routes
 
 log = logging.getLogger(__name__)
@@ -35,7 +38,9 @@ def create_app(settings: Settings) -> FastAPI:
     mongo = connect(settings.mongodb_url)
     keys = KeyRegistry.load(settings.api_keys_path)
     store = MongoReferralStore(mongo[settings.mongodb_database], next_due=partial(next_due_at, policy=policy))
-    register_event_subscribers(broker, bus, store)
+    learning = MongoLearningStore(mongo[settings.mongodb_database])
+    register_event_subscribers(broker, bus, store, after_triage=partial(
+        _note_crisis, store=store, learning=learning, policy=policy))
     sweeper: list[asyncio.Task] = []
 
     async def sweep_forever() -> None:
@@ -66,8 +71,8 @@ def create_app(settings: Settings) -> FastAPI:
         title="Referral tracking",
         broker=broker,
         routers=[http_routes(store, bus, policy, keys), oversight_routes(store.referrals, keys),
-                 fhir_routes(store, keys)],
-        on_start=[store.ensure_indexes, start_sweeper],
+                 fhir_routes(store, keys), learning_routes(learning, policy, keys)],
+        on_start=[store.ensure_indexes, learning.ensure_indexes, start_sweeper],
         on_stop=[stop_sweeper, mongo.close],
         readiness={"mongodb": mongo_answers},
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from faststream.kafka import KafkaBroker
 from faststream.kafka.message import KafkaMessage
 
@@ -18,6 +20,7 @@ from referral_contracts import (
 from service_kit.messaging import KafkaEventBus, correlation_id_of, subscribe
 
 from ..adapters.referral_store import ReferralStore
+from ..domain.model import ReferralView
 from ..domain.refusal import Refused
 from ..service_layer.commands import UnknownReferral, record_milestone
 from ..service_layer.tracking import apply_event
@@ -30,9 +33,15 @@ SUBSCRIPTIONS: dict[str, type[Event]] = {
 }
 
 
-def register_event_subscribers(broker: KafkaBroker, bus: KafkaEventBus, store: ReferralStore) -> None:
+AfterTriage = Callable[[ReferralTriaged, ReferralView | None], Awaitable[object]]
+
+
+def register_event_subscribers(broker: KafkaBroker, bus: KafkaEventBus, store: ReferralStore,
+                               after_triage: AfterTriage | None = None) -> None:
     async def on_event(event: Event, _: KafkaMessage) -> None:
-        await apply_event(event, store=store, bus=bus)
+        view = await apply_event(event, store=store, bus=bus)
+        if after_triage is not None and isinstance(event, ReferralTriaged):
+            await after_triage(event, view)  # e.g. a repeated crisis into the issue log
 
     async def on_inbound_milestone(report: MilestoneReport, message: KafkaMessage) -> None:
         """The topic twin of POST .../milestones, on the agency's own inbound topic: a milestone of
