@@ -39,6 +39,9 @@ def test_the_dashboard_shows_what_the_api_answers(running_services, api_keys, tm
         page.goto(f"{tracking}/v1/oversight/dashboard#key={api_keys.keys[OVERSIGHT]}")
         page.wait_for_selector("text=As of", timeout=30_000)
         assert shown(page) == answered(tracking, oversight)
+        by_source = httpx.get(f"{tracking}/v1/oversight/summary", headers=oversight).json()["by_source"]
+        assert page.inner_text('#sources tr[data-source="gp-north"] td:nth-child(2)') == str(
+            by_source["gp-north"]["referrals"])
 
         page.select_option('select[name="tier"]', "urgent")
         page.fill('input[name="source_agency_id"]', "gp-north")
