@@ -36,6 +36,7 @@ from referral_contracts.envelope import Event
 from referral_contracts.topics import dead_letter_topic
 
 from .logs import log_context
+from .metrics import CONSUMED, DEAD_LETTERS, HANDLER_ERRORS, HANDLER_SECONDS, PRODUCED
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
@@ -84,9 +85,11 @@ class KafkaEventBus:
         await self._broker.publish(
             encode(event), topic=topic, key=event_key(event), headers=event_headers(event)
         )
+        PRODUCED.labels(topic).inc()
 
     async def dead_letter(self, message: KafkaMessage, reason: str) -> None:
         record = message.raw_message
+        DEAD_LETTERS.labels(record.topic).inc()
         await self._broker.publish(
             message.body,
             topic=dead_letter_topic(record.topic),
@@ -152,12 +155,15 @@ def subscribe(
             await bus.dead_letter(message, rejected.reason)
             return
         where = (message.raw_message.partition, message.raw_message.offset)
-        key = message.raw_message.key
+        key, source = message.raw_message.key, message.raw_message.topic
         try:
             with log_context(correlation_id=message.headers.get(HEADER_CORRELATION_ID), topic=topic,
-                             key=key.decode(errors="replace") if key else None):
+                             key=key.decode(errors="replace") if key else None), \
+                    HANDLER_SECONDS.labels(source).time():
                 await handle(parsed, message)
+            CONSUMED.labels(source).inc()
         except Exception as error:
+            HANDLER_ERRORS.labels(source).inc()
             failures = failing.get(where, 0) + 1
             failing.clear()
             failing[where] = failures

@@ -243,3 +243,16 @@ async def worklist(referrals: AsyncCollection, filters: Filters, now: datetime, 
     if sort == "acuity":
         rows.sort(key=lambda r: (TIER_ORDER.get(r.tier, 9) if r.tier else 9, r.submitted_at))
     return rows
+
+
+async def live_counts(referrals: AsyncCollection, now: datetime) -> tuple[dict[tuple[str, str], int], int]:
+    """Open referrals by (state, tier), and how many are overdue: for the /metrics gauges."""
+    rows = await (await referrals.aggregate([
+        {"$match": {"state": {"$in": OPEN}}},
+        {"$group": {"_id": {"state": "$state", "tier": "$tier"}, "n": {"$sum": 1},
+                    "overdue": {"$sum": {"$cond": [{"$and": [
+                        {"$in": ["$state", CLOCK_RUNNING]}, {"$not": [{"$ifNull": ["$first_contact_at", False]}]},
+                        {"$lt": ["$contact_deadline", now]}]}, 1, 0]}}}},
+    ])).to_list()
+    by_state = {(row["_id"]["state"], row["_id"].get("tier") or "untriaged"): row["n"] for row in rows}
+    return by_state, sum(row["overdue"] for row in rows)

@@ -25,6 +25,8 @@ from .event_topics import register_event_subscribers
 from .fhir_api import fhir_routes
 from .http_api import http_routes
 from .learning_api import learning_routes
+from .metrics import ESCALATIONS_FIRED, OUTCOMES_FLAGGED
+from .metrics import refresh as refresh_metrics
 from .oversight_api import oversight_routes
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,9 @@ def create_app(settings: Settings) -> FastAPI:
                 fired = await fire_due_escalations(store=store, bus=bus, policy=policy, now=utc_now())
                 flagged = await flag_unknown_outcomes(store=store, bus=bus, now=utc_now(),
                                                       after_days=policy.unknown_outcome_after_days)
+                ESCALATIONS_FIRED.inc(fired)
+                OUTCOMES_FLAGGED.inc(flagged)
+                await refresh_metrics(store.referrals, utc_now())
                 if fired or flagged:
                     log.info("sweep: %d escalations fired, %d unknown outcomes flagged", fired, flagged)
             except Exception:  # the next sweep tries again; a sweep must never stop the service

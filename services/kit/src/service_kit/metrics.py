@@ -1,0 +1,14 @@
+"""Prometheus metrics every service exposes on /metrics: messages consumed and produced per topic,
+handler latency, handler errors and dead letters. Services add their own (tracking: open referrals
+by state and tier, overdue, escalations fired)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+CONSUMED = Counter("referral_messages_consumed", "Records handled, by topic.", ["topic"])
+PRODUCED = Counter("referral_messages_produced", "Events published, by topic.", ["topic"])
+HANDLER_SECONDS = Histogram("referral_handler_seconds", "Time to handle one record, by topic.", ["topic"],
+                            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+HANDLER_ERRORS = Counter("referral_handler_errors", "Handling failures (retried), by topic.", ["topic"])
+DEAD_LETTERS = Counter("referral_dead_letters", "Records sent to a dead-letter topic, by source topic.", ["topic"])

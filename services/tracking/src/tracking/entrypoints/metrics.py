@@ -1,0 +1,24 @@
+"""Tracking's own Prometheus metrics, refreshed by the sweep: open referrals by state and tier,
+overdue referrals, escalations fired and unknown outcomes flagged."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from prometheus_client import Counter, Gauge
+from pymongo.asynchronous.collection import AsyncCollection
+
+from ..adapters.oversight_queries import live_counts
+
+OPEN_REFERRALS = Gauge("referral_open", "Open referrals, by state and tier.", ["state", "tier"])
+OVERDUE = Gauge("referral_overdue", "Open referrals past their first-contact deadline without an attempt.")
+ESCALATIONS_FIRED = Counter("referral_escalations_fired", "Escalation rungs fired by this replica's sweeps.")
+OUTCOMES_FLAGGED = Counter("referral_unknown_outcomes_flagged", "Unknown outcomes flagged by this replica.")
+
+
+async def refresh(referrals: AsyncCollection, now: datetime) -> None:
+    by_state, overdue = await live_counts(referrals, now)
+    OPEN_REFERRALS.clear()
+    for (state, tier), count in by_state.items():
+        OPEN_REFERRALS.labels(state, tier).set(count)
+    OVERDUE.set(overdue)
