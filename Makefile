@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 KAFKA_JARS := .cache/kafka/4.3.1/COMPLETE
 
-.PHONY: help sync fetch browser run infra test unit chaos clean
+.PHONY: help sync fetch browser run infra test unit chaos docs clean
 
 help:
 	@echo "make run    start Kafka, the store, an SMTP sink and the four services (Ctrl-C stops all)"
@@ -14,6 +14,7 @@ help:
 	@echo "make test   every test: unit, integration, end-to-end, then the chaos run"
 	@echo "make unit   unit tests only (no broker, no store)"
 	@echo "make chaos  only the chaos run: services and the broker killed under load"
+	@echo "make docs   regenerate the AsyncAPI and OpenAPI documents in docs/api/"
 	@echo "make clean  remove run directories (.run/)"
 
 $(UV):
@@ -48,6 +49,9 @@ infra: fetch
 test: fetch browser
 	.venv/bin/python -m pytest tests/unit tests/integration tests/e2e
 	.venv/bin/python -m pytest -s tests/chaos
+
+docs: sync
+	.venv/bin/python -m devstack.apidocs docs/api
 
 chaos: fetch
 	.venv/bin/python -m pytest -s tests/chaos
