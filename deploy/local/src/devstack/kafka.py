@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from referral_contracts.directory import Directory
-from referral_contracts.topics import ALL_TOPICS, agency_topics, topic_config
+from aiokafka.admin import AIOKafkaAdminClient
+from referral_ops import topics as ops_topics
 
 from .paths import default_cache_root, demo_file, kafka_pom
 from .ports import LOOPBACK, free_ports
@@ -29,7 +28,6 @@ from .processes import ManagedProcess, wait_until
 KAFKA_VERSION = "4.3.1"
 TOPIC_PARTITIONS = 3
 _COMPLETE_MARKER = "COMPLETE"
-_TOPIC_ALREADY_EXISTS = 36  # Kafka protocol error code
 
 # Root at WARN keeps the log readable; KafkaRaftServer at INFO still says "Kafka Server started".
 _LOG4J2_YAML = """\
@@ -184,39 +182,21 @@ def broker_answers(bootstrap_servers: str) -> bool:
 def platform_topics(directory_path: Path | None = None) -> tuple[str, ...]:
     """Every topic of the platform, with the inbound topics of each agency in the directory (the
     demo directory unless given)."""
-    agencies = Directory.load(directory_path or demo_file("hsds")).agencies
-    return ALL_TOPICS + agency_topics(agency.id for agency in agencies)
+    return ops_topics.platform_topics(directory_path or demo_file("hsds"))
 
 
 def ensure_topics(
     bootstrap_servers: str, topics: Iterable[str] | None = None, partitions: int = TOPIC_PARTITIONS
 ) -> None:
-    """Create `topics` (replication 1; None: `platform_topics()`) unless they exist; then check
-    that every one is listed."""
+    """Create `topics` (replication 1; None: `platform_topics()`) unless they exist, as an operator's
+    `referral-ops apply-topics` does; retried while a fresh broker settles."""
     wanted = list(topics if topics is not None else platform_topics())
 
-    async def create() -> None:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=15000)
-        try:
-            await admin.start()
-            existing = set(await admin.list_topics())
-            missing = [NewTopic(t, partitions, 1, topic_configs=topic_config(t)) for t in wanted if t not in existing]
-            if missing:
-                response = await admin.create_topics(missing)
-                errors = [
-                    (e[0], e[1])
-                    for e in response.topic_errors
-                    if e[1] not in (0, _TOPIC_ALREADY_EXISTS)
-                ]
-                if errors:
-                    raise RuntimeError(f"Kafka refused to create topics: {errors}")
-            absent = set(wanted) - set(await admin.list_topics())
-            if absent:
-                raise RuntimeError(f"topics still missing after creation: {sorted(absent)}")
-        finally:
-            await admin.close()
+    def create() -> bool:
+        run_coroutine(ops_topics.apply_topics(bootstrap_servers, wanted, partitions=partitions, replication=1))
+        return True
 
-    wait_until(lambda: run_coroutine(create()) is None, 30, "the topics to exist")
+    wait_until(create, 30, "the topics to exist")
 
 
 def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:

@@ -1,0 +1,1 @@
+"""Operating the referral platform: topics, directory, replay, and looking at what flows."""

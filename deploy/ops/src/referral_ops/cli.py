@@ -1,0 +1,137 @@
+"""`referral-ops`: one command line for the platform's operators. Every command has --help;
+addresses and keys come from options or the environment (never from files in the repository)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+from aiokafka import AIOKafkaConsumer
+from rich.console import Console
+from rich.table import Table
+
+from referral_contracts.directory import Directory
+
+from .topics import apply_topics, platform_topics
+
+app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
+console = Console()
+Bootstrap = Annotated[str, typer.Option(envvar="KAFKA_BOOTSTRAP_SERVERS", help="Kafka bootstrap servers.")]
+Key = Annotated[str, typer.Option(envvar="REFERRAL_API_KEY", help="An API key (Authorization: Bearer).")]
+
+
+@app.command("apply-topics")
+def apply_topics_command(
+    directory: Annotated[Path, typer.Option(help="HSDS folder: each agency gets its inbound topics.")],
+    bootstrap: Bootstrap = "127.0.0.1:9092",
+    partitions: int = 3, replication: int = 1,
+) -> None:
+    """Create every topic of the platform that does not exist yet, with its retention and cleanup."""
+    wanted = platform_topics(directory)
+    created = asyncio.run(apply_topics(bootstrap, wanted, partitions=partitions, replication=replication))
+    console.print(f"{len(wanted)} topics declared, {len(created)} created: {', '.join(created) or 'none'}")
+
+
+@app.command("import-directory")
+def import_directory(folder: Annotated[Path, typer.Argument(help="An Open Referral HSDS folder of CSV files.")]) -> None:
+    """Check an HSDS directory (organisations, services, locations, eligibility, capacity) and show
+    what it holds; a bad row is named with its file, row and column."""
+    try:
+        directory = Directory.load(folder)
+    except (ValueError, FileNotFoundError) as problem:
+        console.print(f"[red]{problem}[/red]")
+        raise typer.Exit(1) from None
+    table = Table("agency", "service", "type", "capacity", "leads")
+    for agency in directory.agencies:
+        for service in agency.services:
+            table.add_row(agency.id, service.id, service.service_type, service.capacity.value,
+                          ", ".join(sorted({lead.role.value for lead in agency.leads})))
+    console.print(table)
+    console.print(f"{len(directory.agencies)} agencies, {sum(len(a.services) for a in directory.agencies)} services")
+
+
+@app.command()
+def replay(database: Annotated[str, typer.Option(help="A new database to rebuild tracking into.")]) -> None:
+    """Rebuild tracking's store from the Kafka log (tracking's settings from the environment)."""
+    from tracking.entrypoints.replay import main as replay_main
+
+    raise typer.Exit(replay_main(["--database", database]))
+
+
+@app.command()
+def submit(
+    file: Annotated[Path, typer.Argument(help="A referral as JSON (the body of POST /v1/referrals).")],
+    key: Key, intake: Annotated[str, typer.Option(envvar="INTAKE_URL")] = "http://127.0.0.1:8001",
+) -> None:
+    """Submit a sample referral to intake and print the referral id it answers."""
+    response = httpx.post(f"{intake}/v1/referrals", json=json.loads(file.read_text()),
+                          headers={"Authorization": f"Bearer {key}"}, timeout=15)
+    if response.status_code != 202:
+        console.print(f"[red]{response.status_code}: {response.text}[/red]")
+        raise typer.Exit(1)
+    console.print(response.json()["referral_id"])
+
+
+@app.command()
+def tail(
+    topic: Annotated[str, typer.Argument(help="e.g. referral.milestones.v1")], bootstrap: Bootstrap = "127.0.0.1:9092",
+    limit: Annotated[int, typer.Option(help="Stop after this many records.")] = 20,
+    from_beginning: bool = False, wait: Annotated[float, typer.Option(help="Seconds to wait for records.")] = 5.0,
+) -> None:
+    """Show a topic's records readably: when, type, referral, who acted, and the dead-letter reason."""
+    for line in asyncio.run(_tail(topic, bootstrap, limit, from_beginning, wait)):
+        console.print(line, highlight=False)
+
+
+async def _tail(topic: str, bootstrap: str, limit: int, from_beginning: bool, wait: float) -> list[str]:
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
+                                auto_offset_reset="earliest" if from_beginning else "latest")
+    await consumer.start()
+    lines: list[str] = []
+    try:
+        while len(lines) < limit:
+            batch = await consumer.getmany(timeout_ms=int(wait * 1000), max_records=limit - len(lines))
+            if not batch:
+                break
+            lines += [_readable(record) for records in batch.values() for record in records]
+    finally:
+        await consumer.stop()
+    return lines
+
+
+def _readable(record) -> str:
+    headers = {k: v.decode(errors="replace") for k, v in record.headers or []}
+    try:
+        event = json.loads(record.value)
+        actor = event.get("actor") or {}
+        what = f"{event.get('event_type')} v{event.get('schema_version')} referral {event.get('referral_id')} " \
+               f"by {actor.get('agency_id')}{' (' + actor['person'] + ')' if actor.get('person') else ''}" \
+               f" at {event.get('occurred_at')}"
+    except (ValueError, TypeError, AttributeError):
+        what = f"{len(record.value or b'')} bytes that are not an event"
+    reason = f" | dead letter: {headers['dlq-reason']}" if "dlq-reason" in headers else ""
+    return f"{record.topic}[{record.partition}]@{record.offset} {what}{reason}"
+
+
+@app.command()
+def timeline(
+    referral_id: str, key: Key, tracking: Annotated[str, typer.Option(envvar="TRACKING_URL")] = "http://127.0.0.1:8003",
+) -> None:
+    """Show a referral's state, who is accountable, and its timeline."""
+    response = httpx.get(f"{tracking}/v1/referrals/{referral_id}", headers={"Authorization": f"Bearer {key}"},
+                         timeout=15)
+    if response.status_code != 200:
+        console.print(f"[red]{response.status_code}: {response.json().get('detail')}[/red]")
+        raise typer.Exit(1)
+    view = response.json()
+    accountable = ", ".join(f"{a['agency_id']} ({a['role']})" for a in view["accountable"]) or "nobody (closed)"
+    console.print(f"{view['client_reference']}: {view['state']}; accountable: {accountable}")
+    table = Table("at", "agency", "what")
+    for entry in view["timeline"]:
+        refused = f" [red](refused: {entry['refused']})[/red]" if entry.get("refused") else ""
+        table.add_row(entry["at"], entry["agency_id"], entry["what"] + refused)
+    console.print(table)

@@ -1,0 +1,43 @@
+"""The platform's topics, declared: created with the partitions, replication and configs each
+needs (referral_contracts.topics.topic_config), the same way locally and in a cluster."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from referral_contracts.directory import Directory
+from referral_contracts.topics import ALL_TOPICS, agency_topics, topic_config
+
+TOPIC_ALREADY_EXISTS = 36  # Kafka's error code when another client created it first
+
+
+def platform_topics(directory_path: Path) -> tuple[str, ...]:
+    """Every topic of the platform, with the inbound topics of each agency in the directory."""
+    return ALL_TOPICS + agency_topics(agency.id for agency in Directory.load(directory_path).agencies)
+
+
+async def apply_topics(bootstrap_servers: str, topics: Iterable[str], *, partitions: int, replication: int,
+                       **client: object) -> list[str]:
+    """Create the topics that do not exist yet; returns those created. Existing ones are left as
+    they are (changing partitions or configs of a live topic is an operator's deliberate act)."""
+    wanted = list(topics)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=15000, **client)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [NewTopic(t, partitions, replication, topic_configs=topic_config(t))
+                   for t in wanted if t not in existing]
+        if missing:
+            response = await admin.create_topics(missing)
+            errors = [(e[0], e[1]) for e in response.topic_errors if e[1] not in (0, TOPIC_ALREADY_EXISTS)]
+            if errors:
+                raise RuntimeError(f"Kafka refused to create topics: {errors}")
+        absent = set(wanted) - set(await admin.list_topics())
+        if absent:
+            raise RuntimeError(f"topics still missing after creation: {sorted(absent)}")
+        return [t.name for t in missing]
+    finally:
+        await admin.close()
