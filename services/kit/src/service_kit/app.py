@@ -18,6 +18,7 @@ from referral_contracts import clock
 
 from .health import ReadinessCheck, health_routes
 from .logs import configure_logging, log_context
+from .tracing import configure_tracing, span
 
 Hook = Callable[[], Awaitable[None]]
 
@@ -32,6 +33,7 @@ class ServiceSettings(BaseSettings):
     http_port: int = 8000
     log_level: str = "INFO"
     clock_offset_file: str = ""
+    otel_traces_exporter: str = "none"  # none | console | otlp (then OTEL_EXPORTER_OTLP_ENDPOINT)
     api_keys_path: str = ""  # the agencies' API keys, as argon2 hashes (service_kit.auth); empty: none
     # Kafka authentication: empty mechanism = none (a local broker). The password only from the
     # environment. TLS on when KAFKA_USE_TLS is true (SASL_SSL), with the system's CA bundle.
@@ -80,7 +82,8 @@ def service_app(
 
     @app.middleware("http")
     async def correlated(request: Request, call_next):  # noqa: ANN001, ANN202 - Starlette's signature
-        with log_context(correlation_id=request.headers.get("x-correlation-id"), path=request.url.path):
+        with log_context(correlation_id=request.headers.get("x-correlation-id"), path=request.url.path), \
+                span(f"{request.method} {request.url.path}", parent_headers=request.headers, service=title):
             return await call_next(request)
 
     for router in routers:
@@ -99,6 +102,7 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
     if settings.clock_offset_file:
         clock.follow_offset_file(settings.clock_offset_file)
     configure_logging(settings.log_level)
+    configure_tracing(app.title, settings.otel_traces_exporter)
     # aiokafka narrates every rebalance at INFO; its warnings and errors still show.
     logging.getLogger("aiokafka").setLevel(max(logging.WARNING, logging.getLogger().level))
     # log_config=None: uvicorn keeps its hands off logging, so its warnings are JSON lines too.

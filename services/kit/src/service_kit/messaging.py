@@ -36,6 +36,7 @@ from referral_contracts.envelope import Event
 from referral_contracts.topics import dead_letter_topic
 
 from .logs import log_context
+from .tracing import span, trace_headers
 from .metrics import CONSUMED, DEAD_LETTERS, HANDLER_ERRORS, HANDLER_SECONDS, PRODUCED
 
 log = logging.getLogger(__name__)
@@ -81,9 +82,13 @@ class KafkaEventBus:
         self._broker = broker
         self._consumer_name = consumer_name
 
+    @property
+    def consumer_name(self) -> str:
+        return self._consumer_name
+
     async def publish(self, topic: str, event: Event) -> None:
         await self._broker.publish(
-            encode(event), topic=topic, key=event_key(event), headers=event_headers(event)
+            encode(event), topic=topic, key=event_key(event), headers=event_headers(event) | trace_headers()
         )
         PRODUCED.labels(topic).inc()
 
@@ -159,7 +164,9 @@ def subscribe(
         try:
             with log_context(correlation_id=message.headers.get(HEADER_CORRELATION_ID), topic=topic,
                              key=key.decode(errors="replace") if key else None), \
-                    HANDLER_SECONDS.labels(source).time():
+                    HANDLER_SECONDS.labels(source).time(), \
+                    span(f"consume {source}", parent_headers=message.headers, consumer=bus.consumer_name,
+                         referral=key.decode(errors="replace") if key else ""):
                 await handle(parsed, message)
             CONSUMED.labels(source).inc()
         except Exception as error:

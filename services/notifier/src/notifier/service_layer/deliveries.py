@@ -31,6 +31,7 @@ from referral_contracts import (
 )
 from referral_contracts.directory import Directory, LeadRole
 from service_kit.messaging import EventPublisher
+from service_kit.tracing import span
 
 from ..adapters.delivery_errors import PermanentDeliveryError, TransientDeliveryError
 from ..adapters.delivery_ledger import DeliveryLedger
@@ -82,7 +83,8 @@ async def deliver(
             await _report_sent(channels, event, channel, audience, recipient, purpose)
             continue
         try:
-            await _with_retries(lambda: send(recipient), channels.retry)
+            with span(f"send {channel}", purpose=purpose):
+                await _with_retries(lambda: send(recipient), channels.retry)
         except (PermanentDeliveryError, TransientDeliveryError) as failure:
             if isinstance(failure, TransientDeliveryError) and fallback is None:
                 raise  # the last channel: retry the record until the relay is back
