@@ -43,7 +43,7 @@ async def test_one_trace_spans_intake_triage_tracking_and_the_notifiers_send(
     common = {"kafka_bootstrap_servers": kafka_bootstrap_servers, "mongodb_url": mongodb_url,
               "api_keys_path": str(api_keys.hashes_path), "directory_path": str(demo_file("hsds")),
               "policy_path": str(demo_file("policy.yaml")), "smtp_host": smtp_sink.host, "smtp_port": smtp_sink.port,
-              "sms_api_url": sms_sink.url, "mongodb_database": "tracing_test"}
+              "sms_api_url": sms_sink.url}  # the same databases and groups as the services: one platform
     apps = {name: app_of(name, **common) for name in ("intake", "triage", "tracking", "notifier")}
     tracer = trace.get_tracer("test-agency")
     async with AsyncExitStack() as running:
