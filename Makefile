@@ -28,7 +28,12 @@ sync: $(UV)
 $(KAFKA_JARS): | sync
 	.venv/bin/devstack fetch
 
-fetch: sync $(KAFKA_JARS)
+# The Compose file is checked against the Compose specification's JSON schema, as Docker ships it.
+COMPOSE_SPEC := .cache/compose-spec/docker_compose-1.29.2-py2.py3-none-any.whl
+$(COMPOSE_SPEC): | $(UV)
+	.tools/bin/pip download --quiet --disable-pip-version-check --no-deps docker-compose==1.29.2 -d .cache/compose-spec
+
+fetch: sync $(KAFKA_JARS) $(COMPOSE_SPEC)
 
 # The dashboard's browser test drives Debian's Chromium (Playwright never downloads a browser here).
 CHROMIUM := /usr/bin/chromium
