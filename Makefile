@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 KAFKA_JARS := .cache/kafka/4.3.1/COMPLETE
 
-.PHONY: help sync fetch browser run infra test unit chaos docs clean
+.PHONY: help sync fetch browser run infra test unit chaos docs manifests clean
 
 help:
 	@echo "make run    start Kafka, the store, an SMTP sink and the four services (Ctrl-C stops all)"
@@ -57,6 +57,9 @@ test: fetch browser
 
 docs: sync
 	.venv/bin/python -m devstack.apidocs docs/api
+
+manifests: sync
+	.venv/bin/python -m referral_ops.manifests deploy/k8s deploy/demo/hsds
 
 chaos: fetch
 	.venv/bin/python -m pytest -s tests/chaos

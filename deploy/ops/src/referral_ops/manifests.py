@@ -1,0 +1,95 @@
+"""Kubernetes manifests for the platform, written from one description so the four services stay
+alike: per service a Deployment (probes, resources, non-root, settings from a ConfigMap and
+secrets from Secrets), a Service, a PodDisruptionBudget and a HorizontalPodAutoscaler; the shared
+ConfigMap; and every topic as a Strimzi KafkaTopic with its partitions, replicas and configs.
+
+    python -m referral_ops.manifests deploy/k8s   # `make manifests`; a test fails when stale
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import yaml
+
+from referral_contracts.topics import topic_config
+
+from .topics import platform_topics
+
+SERVICES = {"intake": 3, "triage": 2, "tracking": 3, "notifier": 2}  # service -> replicas at rest
+PARTITIONS, REPLICAS = 6, 3
+IMAGE = "ghcr.io/closed-loop-referrals/{service}:0.1.0"
+SHARED = {"KAFKA_BOOTSTRAP_SERVERS": "referrals-kafka-bootstrap:9092", "LOG_LEVEL": "INFO",
+          "DIRECTORY_PATH": "/app/demo/hsds", "POLICY_PATH": "/app/demo/policy.yaml",
+          "API_KEYS_PATH": "/etc/referrals/api-keys/api-keys.yaml", "SMTP_HOST": "smtp-relay", "SMTP_PORT": "25",
+          "OTEL_TRACES_EXPORTER": "none"}
+SECRETS = {"MONGODB_URL": ("referrals-mongodb", "url"), "KAFKA_SASL_PASSWORD": ("referrals-kafka-user", "password"),
+           "SMS_AUTH_TOKEN": ("referrals-sms", "auth-token")}
+
+
+def _labels(service: str) -> dict[str, str]:
+    return {"app.kubernetes.io/name": service, "app.kubernetes.io/part-of": "closed-loop-referrals"}
+
+
+def service_documents(service: str, replicas: int) -> list[dict]:
+    labels = _labels(service)
+    probe = {"httpGet": {"path": "/health", "port": "http"}, "periodSeconds": 10, "timeoutSeconds": 2}
+    container = {
+        "name": service, "image": IMAGE.format(service=service), "ports": [{"name": "http", "containerPort": 8000}],
+        "envFrom": [{"configMapRef": {"name": "referrals-settings"}}],
+        "env": [{"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key, "optional": True}}}
+                for name, (secret, key) in SECRETS.items()],
+        "readinessProbe": {**probe, "httpGet": {"path": "/ready", "port": "http"}},
+        "livenessProbe": {**probe, "failureThreshold": 3, "initialDelaySeconds": 10},
+        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}},
+        "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "allowPrivilegeEscalation": False,
+                            "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}},
+        "volumeMounts": [{"name": "api-keys", "mountPath": "/etc/referrals/api-keys", "readOnly": True}],
+    }
+    return [
+        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": service, "labels": labels},
+         "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
+                  "template": {"metadata": {"labels": labels}, "spec": {
+                      "containers": [container], "terminationGracePeriodSeconds": 30,
+                      "volumes": [{"name": "api-keys", "secret": {"secretName": "referrals-api-keys"}}]}}}},
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": service, "labels": labels},
+         "spec": {"selector": labels, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}},
+        {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": service, "labels": labels},
+         "spec": {"minAvailable": 1, "selector": {"matchLabels": labels}}},
+        {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": service, "labels": labels},
+         "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": service},
+                  "minReplicas": replicas, "maxReplicas": PARTITIONS,  # more consumers than partitions would idle
+                  "metrics": [{"type": "Resource", "resource": {"name": "cpu",
+                                                                "target": {"type": "Utilization", "averageUtilization": 70}}}]}},
+    ]
+
+
+def topic_documents(directory: Path) -> list[dict]:
+    return [{"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaTopic",
+             "metadata": {"name": topic.replace(".", "-").replace("_", "-"), "labels": {"strimzi.io/cluster": "referrals"}},
+             "spec": {"topicName": topic, "partitions": PARTITIONS, "replicas": REPLICAS, "config": topic_config(topic)}}
+            for topic in platform_topics(directory)]
+
+
+def manifests(directory: Path) -> dict[str, str]:
+    """File name -> YAML text."""
+    files = {f"{service}.yaml": service_documents(service, replicas) for service, replicas in SERVICES.items()}
+    files["settings.yaml"] = [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "referrals-settings"},
+                               "data": SHARED}]
+    files["topics.yaml"] = topic_documents(directory)
+    return {name: "---\n".join(yaml.safe_dump(d, sort_keys=False) for d in documents) for name, documents in files.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = argv if argv is not None else sys.argv[1:]
+    folder, directory = Path(args[0]), Path(args[1]) if len(args) > 1 else Path("deploy/demo/hsds")
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in manifests(directory).items():
+        (folder / name).write_text(text, encoding="utf-8")
+        print(folder / name)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
