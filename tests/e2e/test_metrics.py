@@ -47,3 +47,4 @@ def test_the_counters_move_during_a_closed_loop(running_services, api_keys) -> N
     after = eventually(moved, "every service's counters to move")
     assert after["tracking"][("referral_handler_seconds_count", topics.REFERRAL_TRIAGED)] >= 1
     assert ("referral_overdue", "") in after["tracking"]  # refreshed by the sweep, with referral_open
+    assert ("referral_consumer_lag", topics.REFERRAL_CLOSED) in after["notifier"]

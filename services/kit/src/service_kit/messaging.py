@@ -37,7 +37,7 @@ from referral_contracts.topics import dead_letter_topic
 
 from .logs import log_context
 from .tracing import span, trace_headers
-from .metrics import CONSUMED, DEAD_LETTERS, HANDLER_ERRORS, HANDLER_SECONDS, PRODUCED
+from .metrics import CONSUMED, DEAD_LETTERS, HANDLER_ERRORS, HANDLER_SECONDS, PRODUCED, record_lag
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
@@ -169,6 +169,7 @@ def subscribe(
                          referral=key.decode(errors="replace") if key else ""):
                 await handle(parsed, message)
             CONSUMED.labels(source).inc()
+            record_lag(message, source, *where)
         except Exception as error:
             HANDLER_ERRORS.labels(source).inc()
             failures = failing.get(where, 0) + 1

@@ -1,10 +1,10 @@
 """Prometheus metrics every service exposes on /metrics: messages consumed and produced per topic,
-handler latency, handler errors and dead letters. Services add their own (tracking: open referrals
+handler latency, handler errors, dead letters and consumer lag. Services add their own (tracking: open referrals
 by state and tier, overdue, escalations fired)."""
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 CONSUMED = Counter("referral_messages_consumed", "Records handled, by topic.", ["topic"])
 PRODUCED = Counter("referral_messages_produced", "Events published, by topic.", ["topic"])
@@ -12,3 +12,17 @@ HANDLER_SECONDS = Histogram("referral_handler_seconds", "Time to handle one reco
                             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 HANDLER_ERRORS = Counter("referral_handler_errors", "Handling failures (retried), by topic.", ["topic"])
 DEAD_LETTERS = Counter("referral_dead_letters", "Records sent to a dead-letter topic, by source topic.", ["topic"])
+CONSUMER_LAG = Gauge("referral_consumer_lag", "Records behind the partition's end, after the last one handled.",
+                     ["topic", "partition"])
+
+
+def record_lag(message: object, topic: str, partition: int, offset: int) -> None:
+    """The consumer's last known end of the partition minus what was just handled (when known)."""
+    highwater = getattr(getattr(message, "consumer", None), "highwater", None)
+    if highwater is None:
+        return
+    from aiokafka import TopicPartition
+
+    end = highwater(TopicPartition(topic, partition))
+    if end is not None:
+        CONSUMER_LAG.labels(topic, str(partition)).set(max(0, end - offset - 1))
