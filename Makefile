@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 KAFKA_JARS := .cache/kafka/4.3.1/COMPLETE
 
-.PHONY: help sync fetch browser run infra test unit chaos docs manifests clean
+.PHONY: help sync fetch browser run infra test unit chaos docs manifests bench clean
 
 help:
 	@echo "make run    start Kafka, the store, an SMTP sink and the four services (Ctrl-C stops all)"
@@ -15,6 +15,7 @@ help:
 	@echo "make unit   unit tests only (no broker, no store)"
 	@echo "make chaos  only the chaos run: services and the broker killed under load"
 	@echo "make docs   regenerate the AsyncAPI and OpenAPI documents in docs/api/"
+	@echo "make bench  measure the raw Kafka limit and the pipeline's throughput (bench/results.json)"
 	@echo "make clean  remove run directories (.run/)"
 
 $(UV):
@@ -60,6 +61,10 @@ docs: sync
 
 manifests: sync
 	.venv/bin/python -m referral_ops.manifests deploy/k8s deploy/demo/hsds
+
+# Benchmarks: the real stack, numbers into bench/results.json (never assertions in tests).
+bench: fetch
+	.venv/bin/python bench/pipeline.py
 
 chaos: fetch
 	.venv/bin/python -m pytest -s tests/chaos
