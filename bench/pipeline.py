@@ -1,5 +1,6 @@
 """`make bench` (first part): the raw Kafka ceiling and the pipeline's sustained throughput, measured
-in the same run on the same broker, with the services as separate processes. Writes
+in the same run on the same broker, with the services as separate processes; then replay speed
+and each service's resident memory after the load. Writes
 bench/results.json and prints a table; BENCHMARKS.md records the runs.
 
 Harness: our own (asyncio + aiokafka + pymongo), each figure the median of REPEATS runs with its
@@ -92,6 +93,34 @@ async def pipeline(bootstrap: str, mongodb_url: str) -> float:
         await producer.stop()
 
 
+async def replay_speed(bootstrap: str, mongodb_url: str) -> float:
+    """Events per second rebuilding tracking from the Kafka log into a new database (measurement 6)."""
+    from functools import partial
+
+    from referral_contracts.policy import load_policy
+    from tracking.adapters.referral_store import MongoReferralStore, connect
+    from tracking.domain.deadlines import next_due_at
+    from tracking.service_layer.replay import replay
+
+    client = connect(mongodb_url)
+    try:
+        policy = load_policy(demo_file("policy.yaml"))
+        store = MongoReferralStore(client[f"replay_{uuid4().hex[:6]}"], next_due=partial(next_due_at, policy=policy))
+        started = time.perf_counter()
+        counts = await replay(bootstrap, store)
+        return counts["events"] / (time.perf_counter() - started)
+    finally:
+        await client.close()
+
+
+def resident_mb(pid: int) -> float:
+    """Resident memory of a process (Linux /proc), in MB (measurement 7)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
 def spread(values: list[float]) -> dict:
     return {"median": round(statistics.median(values), 1), "min": round(min(values), 1),
             "max": round(max(values), 1), "runs": len(values)}
@@ -113,6 +142,8 @@ def main() -> int:
             data=ReferralRequest.model_validate(referral(0, "size"))))
         raw = [asyncio.run(raw_limit(kafka.bootstrap_servers, sample)) for _ in range(REPEATS)]
         flow = [asyncio.run(pipeline(kafka.bootstrap_servers, store.url)) for _ in range(REPEATS)]
+        memory = {name: resident_mb(s.process.pid) for name, s in services.services.items()}
+        rebuilt = [asyncio.run(replay_speed(kafka.bootstrap_servers, store.url)) for _ in range(REPEATS)]
     finally:
         for stop in (services.stop, smtp.stop, store.stop, kafka.stop):
             stop()
@@ -123,6 +154,8 @@ def main() -> int:
         "raw_limit_messages_per_second": spread(raw),
         "pipeline_referrals_per_second": spread(flow),
         "pipeline_to_raw_ratio": round(statistics.median(flow) / statistics.median(raw), 3),
+        "replay_events_per_second": spread(rebuilt),
+        "resident_mb_after_load": memory,
     }
     out = Path(__file__).with_name("results.json")
     out.write_text(json.dumps(results, indent=2) + "\n")
