@@ -13,10 +13,10 @@ import pytest
 
 from referral_contracts import AcuityTier
 from referral_contracts.policy import load_policy
-from tracking.adapters.oversight_queries import breach_log, summary
+from tracking.adapters.oversight_queries import breach_log, summary, worklist
 from tracking.adapters.referral_store import MongoReferralStore, connect
 from tracking.domain.deadlines import next_due_at
-from tracking.domain.oversight import Filters
+from tracking.domain.oversight import TIER_ORDER, Filters
 from tracking.service_layer.sweeps import fire_due_escalations
 from tracking.service_layer.tracking import apply_event
 
@@ -183,3 +183,14 @@ async def test_an_agency_sees_only_its_own_figures_and_filters_narrow_them(seede
     assert cmh.volume == sum(1 for c in cases if c.lead == "cmh-east")
     early = await summary(referrals, Filters(until=at(5 * DAY)), NOW)
     assert early.volume == sum(1 for c in cases if c.start < 5 * DAY)
+
+
+async def test_the_worklist_by_acuity_keeps_the_most_acute_when_it_is_cut_short(seeded) -> None:
+    referrals, _ = seeded
+    everything = await worklist(referrals, Filters(), NOW, sort="acuity")
+    ranks = [TIER_ORDER.get(row.tier, 9) for row in everything]
+    assert ranks == sorted(ranks) and len(set(ranks)) > 1
+    short = await worklist(referrals, Filters(), NOW, sort="acuity", limit=3)
+    assert [r.referral_id for r in short] == [r.referral_id for r in everything[:3]]
+    oldest = await worklist(referrals, Filters(), NOW, limit=3)
+    assert [r.submitted_at for r in oldest] == sorted(r.submitted_at for r in everything)[:3]

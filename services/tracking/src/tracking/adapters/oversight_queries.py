@@ -226,9 +226,16 @@ async def worklist(referrals: AsyncCollection, filters: Filters, now: datetime, 
               "follow_through"]
     pending = {"$or": [{"state": {"$in": OPEN}},
                        {"follow_through": {"$ne": None}, "follow_through.staff_briefed_at": None}]}
-    cursor = referrals.find({"$and": [_match(filters), pending]}, {f: 1 for f in fields})
-    cursor = cursor.sort("submitted_at", 1).limit(limit)
-    rows = [WorklistRow(
+    # The acuity rank is computed in the store, so the limit keeps the most acute, not the oldest.
+    rank = {"$switch": {"branches": [{"case": {"$eq": ["$tier", tier.value]}, "then": n}
+                                     for tier, n in TIER_ORDER.items()], "default": len(TIER_ORDER)}}
+    order = {"rank": 1, "submitted_at": 1} if sort == "acuity" else {"submitted_at": 1}
+    cursor = await referrals.aggregate([
+        {"$match": {"$and": [_match(filters), pending]}},
+        {"$project": {**{f: 1 for f in fields}, "rank": rank}},
+        {"$sort": order}, {"$limit": limit},
+    ])
+    return [WorklistRow(
         referral_id=str(d["referral_id"]), client_reference=d["client_reference"],
         source_agency_id=d["source_agency_id"], lead_agency_id=d.get("lead_agency_id"), owner=d.get("owner"),
         tier=d.get("tier"), state=d["state"], submitted_at=d["submitted_at"],
@@ -240,9 +247,6 @@ async def worklist(referrals: AsyncCollection, filters: Filters, now: datetime, 
                      and d["contact_deadline"] < now),
         follow_through=_owed(d),
     ) async for d in cursor]
-    if sort == "acuity":
-        rows.sort(key=lambda r: (TIER_ORDER.get(r.tier, 9) if r.tier else 9, r.submitted_at))
-    return rows
 
 
 async def live_counts(referrals: AsyncCollection, now: datetime) -> tuple[dict[tuple[str, str], int], int]:
