@@ -20,7 +20,6 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.security import BaseSecurity
 from faststream.kafka.annotations import KafkaMessage as KafkaMessageParam
-from faststream.kafka.message import KafkaMessage
 from pydantic import BaseModel
 
 from referral_contracts.codec import (
@@ -37,6 +36,7 @@ from referral_contracts.topics import dead_letter_topic
 
 from .logs import log_context
 from .tracing import span, trace_headers
+from .records import Record, in_order_lanes, run_lanes
 from .metrics import CONSUMED, DEAD_LETTERS, HANDLER_ERRORS, HANDLER_SECONDS, PRODUCED, record_lag
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,12 @@ SUBSCRIBER_DEFAULTS: dict[str, Any] = {
     "auto_offset_reset": "earliest",
     "ack_policy": AckPolicy.NACK_ON_ERROR,
 }
+
+# A batch is what one fetch returns, at most BATCH_RECORDS; an idle consumer looks again after
+# BATCH_WAIT_MS (FastStream also sleeps that long after an empty fetch: it bounds the latency it adds).
+BATCH_RECORDS = 500
+BATCH_WAIT_MS = 10
+CONCURRENCY = 64  # referrals of one batch handled at once
 
 # Without a consumer group nothing can be committed (Kafka keeps offsets per group), so every start
 # reads the topic from its earliest offset: how a process rebuilds in-memory state from a topic.
@@ -92,11 +98,10 @@ class KafkaEventBus:
         )
         PRODUCED.labels(topic).inc()
 
-    async def dead_letter(self, message: KafkaMessage, reason: str) -> None:
-        record = message.raw_message
+    async def dead_letter(self, record: Record, reason: str) -> None:
         DEAD_LETTERS.labels(record.topic).inc()
         await self._broker.publish(
-            message.body,
+            record.body,
             topic=dead_letter_topic(record.topic),
             key=record.key,
             headers=dead_letter_headers(
@@ -109,10 +114,10 @@ class KafkaEventBus:
         )
 
 
-def correlation_id_of(message: KafkaMessage) -> UUID:
+def correlation_id_of(record: Record) -> UUID:
     """The correlation id a record carries in its header, or a new one if it has none."""
     try:
-        return UUID(message.headers.get(HEADER_CORRELATION_ID, ""))
+        return UUID(record.headers.get(HEADER_CORRELATION_ID, ""))
     except ValueError:
         return uuid4()
 
@@ -136,55 +141,74 @@ def subscribe(
     topic: str,
     model: type[M],
     group_id: str | None,
-    handle: Callable[[M, KafkaMessage], Awaitable[None]],
+    handle: Callable[[M, Record], Awaitable[None]],
     backoff: Backoff = Backoff(),
     pattern: bool = False,
 ) -> None:
-    """Consume `topic` as `model`: a record that breaks the contract goes to the dead-letter
-    topic with the reason and the consumer goes on; a failure in `handle` (the store down, the
-    broker unreachable) is retried after a growing wait, and the record is never skipped: the
-    partition waits for it, so later records keep their order.
+    """Consume `topic` as `model`, in batches: a record that breaks the contract goes to the
+    dead-letter topic with the reason and the consumer goes on; a failure in `handle` (the store
+    down, the broker unreachable) hands the batch back after a growing wait, and no record is ever
+    skipped: the partition waits, so later records keep their order. Records of one referral (the
+    key, else the model's `referral_id`) are handled in order, different referrals concurrently
+    (service_kit/records.py); the batch is committed once, after all of it was handled.
 
     `group_id=None` joins no consumer group: every process reads every partition from the earliest
     offset on each start and commits nothing, so a failure in `handle` is logged, not retried.
 
     `pattern=True`: `topic` is a regular expression; every topic it matches is consumed (one
     inbound topic per agency), and each record's own topic names where it came from."""
-    failing: dict[tuple[int, int], int] = {}  # (partition, offset) of the record failing now
+    failing: dict[tuple[str, int, int], int] = {}  # the record failing now, and how often it failed
 
-    async def on_record(message: KafkaMessageParam) -> None:
+    async def on_record(parsed: M, record: Record, consumer: object) -> None:
+        key = record.key.decode(errors="replace") if record.key else None
         try:
-            parsed = decode(model, message.body)
-        except Rejected as rejected:
-            log.warning("record from %s dead-lettered: %s", topic, rejected.reason)
-            await bus.dead_letter(message, rejected.reason)
-            return
-        where = (message.raw_message.partition, message.raw_message.offset)
-        key, source = message.raw_message.key, message.raw_message.topic
-        try:
-            with log_context(correlation_id=message.headers.get(HEADER_CORRELATION_ID), topic=topic,
-                             key=key.decode(errors="replace") if key else None), \
-                    HANDLER_SECONDS.labels(source).time(), \
-                    span(f"consume {source}", parent_headers=message.headers, consumer=bus.consumer_name,
-                         referral=key.decode(errors="replace") if key else ""):
-                await handle(parsed, message)
-            CONSUMED.labels(source).inc()
-            record_lag(message, source, *where)
-        except Exception as error:
-            HANDLER_ERRORS.labels(source).inc()
-            failures = failing.get(where, 0) + 1
+            with log_context(correlation_id=record.headers.get(HEADER_CORRELATION_ID), topic=topic, key=key), \
+                    HANDLER_SECONDS.labels(record.topic).time(), \
+                    span(f"consume {record.topic}", parent_headers=record.headers, consumer=bus.consumer_name,
+                         referral=key or ""):
+                await handle(parsed, record)
+        except Exception:
+            HANDLER_ERRORS.labels(record.topic).inc()
+            failures = failing.get(record.position, 0) + 1
             failing.clear()
-            failing[where] = failures
+            failing[record.position] = failures
+            raise
+        failing.pop(record.position, None)
+        CONSUMED.labels(record.topic).inc()
+        record_lag(consumer, record.topic, record.partition, record.offset)
+
+    async def on_batch(message: KafkaMessageParam) -> None:
+        records = [Record.of(raw) for raw in message.raw_message]
+        valid: list[tuple[M, Record]] = []
+        for record in records:
+            try:
+                valid.append((decode(model, record.body), record))
+            except Rejected as rejected:
+                log.warning("record from %s dead-lettered: %s", record.topic, rejected.reason)
+                await bus.dead_letter(record, rejected.reason)
+        lanes = in_order_lanes(valid, lambda item: _lane(*item))
+        try:
+            await run_lanes(lanes, lambda item: on_record(*item, message.consumer), concurrency=CONCURRENCY)
+        except Exception as error:
             if group_id is None:
                 raise
+            position, failures = next(iter(failing.items()), (records[0].position, 1))
             wait = backoff.delay(failures)
-            log.warning("record %s:%s:%s failed (%s, attempt %d); handled again in %.1f s",
-                        topic, *where, type(error).__name__, failures, wait)
+            log.warning("record %s:%s:%s failed (%s, attempt %d); its batch is handled again in %.1f s",
+                        *position, type(error).__name__, failures, wait)
             await asyncio.sleep(wait)
             raise
-        failing.pop(where, None)
 
-    on_record.__name__ = f"{group_id or 'ungrouped'}_on_{re.sub(r'[^a-z0-9]+', '_', topic).strip('_')}"
+    on_batch.__name__ = f"{group_id or 'ungrouped'}_on_{re.sub(r'[^a-z0-9]+', '_', topic).strip('_')}"
     defaults = SUBSCRIBER_DEFAULTS if group_id is not None else GROUPLESS_SUBSCRIBER_DEFAULTS
     where = {"pattern": topic} if pattern else {"topics": [topic]}
-    broker.subscriber(*where.get("topics", []), pattern=where.get("pattern"), group_id=group_id, **defaults)(on_record)
+    broker.subscriber(*where.get("topics", []), pattern=where.get("pattern"), group_id=group_id, batch=True,
+                      max_records=BATCH_RECORDS, batch_timeout_ms=BATCH_WAIT_MS, **defaults)(on_batch)
+
+
+def _lane(parsed: BaseModel, record: Record) -> object:
+    """Which records must be handled in order: those of one referral."""
+    if record.key:
+        return record.key
+    referral_id = getattr(parsed, "referral_id", None)
+    return referral_id if referral_id is not None else record.position

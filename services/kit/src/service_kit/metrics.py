@@ -16,9 +16,9 @@ CONSUMER_LAG = Gauge("referral_consumer_lag", "Records behind the partition's en
                      ["topic", "partition"])
 
 
-def record_lag(message: object, topic: str, partition: int, offset: int) -> None:
+def record_lag(consumer: object, topic: str, partition: int, offset: int) -> None:
     """The consumer's last known end of the partition minus what was just handled (when known)."""
-    highwater = getattr(getattr(message, "consumer", None), "highwater", None)
+    highwater = getattr(consumer, "highwater", None)
     if highwater is None:
         return
     from aiokafka import TopicPartition

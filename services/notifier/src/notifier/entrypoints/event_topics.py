@@ -7,10 +7,10 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from faststream.kafka import KafkaBroker
-from faststream.kafka.message import KafkaMessage
 
 from referral_contracts import Event, EscalationRaised, ReferralClosed, ReferralTriaged, topics
 from service_kit.messaging import KafkaEventBus, subscribe
+from service_kit.records import Record
 
 from ..domain import Undeliverable
 from ..service_layer.deliveries import Channels
@@ -25,12 +25,12 @@ def register_subscribers(broker: KafkaBroker, bus: KafkaEventBus, channels: Chan
         """Retrying cannot help an undeliverable notice until the directory changes, and retrying
         forever would block every later record on the partition: dead-letter it, visibly."""
 
-        async def handle(event: Event, message: KafkaMessage) -> None:
+        async def handle(event: Event, record: Record) -> None:
             try:
                 await deliver(event, channels)
             except Undeliverable as undeliverable:
                 log.error("%s for referral %s undeliverable: %s", what, event.referral_id, undeliverable.reason)
-                await bus.dead_letter(message, undeliverable.reason)
+                await bus.dead_letter(record, undeliverable.reason)
 
         return handle
 

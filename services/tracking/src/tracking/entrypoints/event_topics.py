@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from faststream.kafka import KafkaBroker
-from faststream.kafka.message import KafkaMessage
 
 from referral_contracts import (
     Event,
@@ -18,6 +17,7 @@ from referral_contracts import (
     utc_now,
 )
 from service_kit.messaging import KafkaEventBus, correlation_id_of, subscribe
+from service_kit.records import Record
 
 from ..adapters.referral_store import ReferralStore
 from ..domain.model import ReferralView
@@ -38,26 +38,26 @@ AfterTriage = Callable[[ReferralTriaged, ReferralView | None], Awaitable[object]
 
 def register_event_subscribers(broker: KafkaBroker, bus: KafkaEventBus, store: ReferralStore,
                                after_triage: AfterTriage | None = None) -> None:
-    async def on_event(event: Event, _: KafkaMessage) -> None:
+    async def on_event(event: Event, _: Record) -> None:
         view = await apply_event(event, store=store, bus=bus)
         if after_triage is not None and isinstance(event, ReferralTriaged):
             await after_triage(event, view)  # e.g. a repeated crisis into the issue log
 
-    async def on_inbound_milestone(report: MilestoneReport, message: KafkaMessage) -> None:
+    async def on_inbound_milestone(report: MilestoneReport, record: Record) -> None:
         """The topic twin of POST .../milestones, on the agency's own inbound topic: a milestone of
         another agency, or one refused, is dead-lettered with why."""
-        agency = topics.inbound_agency(message.raw_message.topic)
+        agency = topics.inbound_agency(record.topic)
         if report.actor.agency_id != agency:
-            await bus.dead_letter(message, f"actor.agency_id: {report.actor.agency_id} may not act on "
+            await bus.dead_letter(record, f"actor.agency_id: {report.actor.agency_id} may not act on "
                                            f"{agency}'s inbound topic")
             return
         try:
             await record_milestone(report.referral_id, report.milestone(), store=store, bus=bus,
-                                   correlation_id=correlation_id_of(message), now=utc_now())
+                                   correlation_id=correlation_id_of(record), now=utc_now())
         except (Refused, UnknownReferral) as refused:
-            await bus.dead_letter(message, f"refused: {refused}")
+            await bus.dead_letter(record, f"refused: {refused}")
 
-    async def on_notification_outcome(outcome: NotificationOutcome, _: KafkaMessage) -> None:
+    async def on_notification_outcome(outcome: NotificationOutcome, _: Record) -> None:
         await apply_event(outcome.root, store=store, bus=bus)  # sent or failed: the audit says which
 
     for topic, model in SUBSCRIPTIONS.items():

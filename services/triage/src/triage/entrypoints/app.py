@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from faststream.kafka.message import KafkaMessage
 
 from referral_contracts import CapacityChanged, ReferralSubmitted, RerouteRequested, topics, utc_now
 from referral_contracts.directory import Directory
@@ -11,6 +10,7 @@ from referral_contracts.policy import load_policy
 from service_kit.app import service_app
 from service_kit.auth import KeyRegistry
 from service_kit.messaging import KafkaEventBus, new_broker, subscribe
+from service_kit.records import Record
 
 from ..config import Settings
 from ..service_layer.capacity import LiveDirectory
@@ -27,13 +27,13 @@ def create_app(settings: Settings) -> FastAPI:
     broker = new_broker(settings.kafka_bootstrap_servers, client_id="triage", security=settings.kafka_security())
     bus = KafkaEventBus(broker, consumer_name="triage")
 
-    async def on_submitted(event: ReferralSubmitted, _: KafkaMessage) -> None:
+    async def on_submitted(event: ReferralSubmitted, _: Record) -> None:
         await triage_submitted(event, directory=directory.current, policy=policy, bus=bus, now=utc_now())
 
-    async def on_reroute(event: RerouteRequested, _: KafkaMessage) -> None:
+    async def on_reroute(event: RerouteRequested, _: Record) -> None:
         await triage_reroute(event, directory=directory.current, policy=policy, bus=bus, now=utc_now())
 
-    async def on_capacity(event: CapacityChanged, _: KafkaMessage) -> None:
+    async def on_capacity(event: CapacityChanged, _: Record) -> None:
         directory.apply(event)
 
     subscribe(broker, bus, topic=topics.REFERRAL_SUBMITTED, model=ReferralSubmitted, group_id=GROUP,
