@@ -64,7 +64,7 @@ manifests: sync
 
 # Benchmarks: the real stack, numbers into bench/results.json (never assertions in tests).
 bench: fetch
-	.venv/bin/python bench/pipeline.py
+	.venv/bin/python bench/main.py
 
 chaos: fetch
 	.venv/bin/python -m pytest -s tests/chaos

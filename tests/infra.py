@@ -170,7 +170,7 @@ def service_settings(
 def service_environment(platform_clock: PlatformClock) -> dict[str, str]:
     """What test runs add to each service's environment: the driven clock, and a watcher that
     looks every second."""
-    return {"CLOCK_OFFSET_FILE": str(platform_clock.path), "SWEEP_SECONDS": "1"}
+    return {"CLOCK_OFFSET_FILE": str(platform_clock.path), "SWEEP_SECONDS": "1", "METRICS_SECONDS": "1"}
 
 
 @pytest.fixture(scope="session")

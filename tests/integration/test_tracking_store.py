@@ -129,8 +129,10 @@ async def test_a_lease_left_by_a_crashed_replica_expires(store: MongoReferralSto
         await apply_event(event, store=store, bus=RecordingBus())
     due = at(60 * 24 * 15)
     await store._referrals.update_one({"_id": first.referral_id}, {"$set": {"next_escalation_at": due}})
-    assert await store.lease_due(first.referral_id, due, seconds=30)  # then the replica dies
-    assert not await store.lease_due(first.referral_id, due + timedelta(seconds=29), seconds=30)
-    assert await store.lease_due(first.referral_id, due + timedelta(seconds=30), seconds=30)
-    await store.release_lease(first.referral_id)
-    assert await store.lease_due(first.referral_id, due + timedelta(seconds=31), seconds=30)
+    ids = [first.referral_id]
+    assert (await store.lease_due(ids, due, seconds=30))[1] == ids  # then the replica dies
+    assert (await store.lease_due(ids, due + timedelta(seconds=29), seconds=30))[1] == []
+    token, held = await store.lease_due(ids, due + timedelta(seconds=30), seconds=30)
+    assert held == ids
+    await store.release_lease(token)
+    assert (await store.lease_due(ids, due + timedelta(seconds=31), seconds=30))[1] == ids

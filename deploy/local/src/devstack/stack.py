@@ -124,7 +124,7 @@ class LocalStack:
             extra_env = {}
             if self.demo_clock:
                 self.clock = PlatformClock(run_dir / "clock-offset")
-                extra_env = {"CLOCK_OFFSET_FILE": str(self.clock.path), "SWEEP_SECONDS": "2"}
+                extra_env = {"CLOCK_OFFSET_FILE": str(self.clock.path), "SWEEP_SECONDS": "2", "METRICS_SECONDS": "5"}
             self.services = start_services(run_dir / "services", settings, extra_env=extra_env)
             self._resources.callback(self.services.stop)
 

@@ -10,24 +10,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
-from uuid import UUID
+from uuid import UUID, uuid4
 
-from pymongo import ASCENDING, AsyncMongoClient, ReturnDocument
+from pymongo import ASCENDING, AsyncMongoClient, ReturnDocument, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from referral_contracts import Event
 from referral_contracts.events import event_model
 
 from ..domain.model import OPEN_STATES, ReferralView
 
-_INTERNAL = ("_id", "published", "next_escalation_at", "sweep_lease_until")
+_INTERNAL = ("_id", "published", "next_escalation_at", "sweep_lease_until", "sweep_lease_token")
 
 
 class ReferralStore(Protocol):
     async def append(self, event: Event) -> bool: ...
     async def events_for(self, referral_id: UUID) -> list[Event]: ...
     async def save_view(self, view: ReferralView) -> bool: ...
+    async def append_many(self, events: list[Event]) -> int: ...
+    async def events_for_many(self, referral_ids: list[UUID]) -> dict[UUID, list[Event]]: ...
+    async def save_views(self, views: list[ReferralView]) -> None: ...
+    async def next_escalation_before(self, horizon: datetime, limit: int = 1000) -> datetime | None: ...
     async def view(self, referral_id: UUID) -> ReferralView | None: ...
     async def published(self, referral_id: UUID) -> set[UUID]: ...
     async def mark_published(self, referral_id: UUID, event_id: UUID) -> None: ...
@@ -35,9 +39,18 @@ class ReferralStore(Protocol):
     async def release_person_service(self, key: str, referral_id: UUID) -> None: ...
     async def quiet_open_referrals(self, before: datetime, limit: int) -> list[UUID]: ...
     async def escalations_due(self, now: datetime, limit: int) -> list[UUID]: ...
-    async def lease_due(self, referral_id: UUID, now: datetime, seconds: float) -> bool: ...
-    async def release_lease(self, referral_id: UUID) -> None: ...
+    async def lease_due(self, referral_ids: list[UUID], now: datetime, seconds: float) -> tuple[UUID, list[UUID]]: ...
+    async def release_lease(self, token: UUID) -> None: ...
+    async def views(self, referral_ids: list[UUID]) -> list[ReferralView]: ...
+    async def published_many(self, referral_ids: list[UUID]) -> dict[UUID, set[UUID]]: ...
+    async def mark_published_many(self, published: list[tuple[UUID, UUID]]) -> None: ...
     async def defer_escalations(self, view: ReferralView, until: datetime) -> None: ...
+
+
+def _event_document(event: Event) -> dict:
+    return {"_id": event.event_id, "referral_id": event.referral_id, "event_type": event.event_type,
+            "schema_version": event.schema_version, "occurred_at": event.occurred_at,
+            "body": event.model_dump(mode="json")}
 
 
 def connect(url: str) -> AsyncMongoClient:
@@ -48,10 +61,13 @@ NextDue = Callable[[ReferralView], datetime | None]
 
 
 class MongoReferralStore:
-    def __init__(self, database: AsyncDatabase, next_due: NextDue = lambda view: None) -> None:
+    def __init__(self, database: AsyncDatabase, next_due: NextDue = lambda view: None,
+                 on_next_due: Callable[[datetime], None] = lambda when: None) -> None:
         # `next_due` (the escalation ladder, bound to the policy) is kept beside each view, indexed,
-        # so the deadline watcher reads only the referrals that are due.
+        # so the deadline watcher reads only the referrals that are due; `on_next_due` tells this
+        # process's watcher of each, so it can wake for one sooner than it planned.
         self._next_due = next_due
+        self._on_next_due = on_next_due
         self._events = database["events"]
         self._referrals = database["referrals"]
         self.referrals = self._referrals  # read by oversight's queries (adapters/oversight_queries.py)
@@ -69,11 +85,7 @@ class MongoReferralStore:
     async def append(self, event: Event) -> bool:
         """Store an event once; False when it was already stored (a redelivery)."""
         try:
-            await self._events.insert_one({
-                "_id": event.event_id, "referral_id": event.referral_id, "event_type": event.event_type,
-                "schema_version": event.schema_version, "occurred_at": event.occurred_at,
-                "body": event.model_dump(mode="json"),
-            })
+            await self._events.insert_one(_event_document(event))
         except DuplicateKeyError:
             return False
         return True
@@ -82,18 +94,69 @@ class MongoReferralStore:
         cursor = self._events.find({"referral_id": referral_id}).sort("occurred_at", ASCENDING)
         return [event_model(d["event_type"], d["schema_version"]).model_validate(d["body"]) async for d in cursor]
 
+    async def events_for_many(self, referral_ids: list[UUID]) -> dict[UUID, list[Event]]:
+        """`events_for` of many referrals in one query, in the same order (the same index)."""
+        logs: dict[UUID, list[Event]] = {referral_id: [] for referral_id in referral_ids}
+        cursor = self._events.find({"referral_id": {"$in": referral_ids}}).sort(
+            [("referral_id", ASCENDING), ("occurred_at", ASCENDING)])
+        async for d in cursor:
+            logs[d["referral_id"]].append(event_model(d["event_type"], d["schema_version"]).model_validate(d["body"]))
+        return logs
+
     async def save_view(self, view: ReferralView) -> bool:
         """Store the view unless one folding at least as many events is there already."""
         try:
             await self._referrals.update_one(
                 {"_id": view.referral_id, "events_applied": {"$lt": view.events_applied}},
-                {"$set": view.model_dump() | {"next_escalation_at": self._next_due(view)},
-                 "$setOnInsert": {"published": []}},
+                {"$set": self.view_document(view), "$setOnInsert": {"published": []}},
                 upsert=True,
             )
         except DuplicateKeyError:  # the filter missed an existing, newer view and the upsert collided
             return False
         return True
+
+    def view_document(self, view: ReferralView) -> dict:
+        """The stored form of a view: its fields and when the watcher must look at it next."""
+        due = self._next_due(view)
+        if due is not None:
+            self._on_next_due(due)
+        return view.model_dump() | {"next_escalation_at": due}
+
+    async def append_many(self, events: list[Event]) -> int:
+        """Store events not stored yet, in one bulk write; returns how many were new. For rebuilds
+        (replay) and bulk loads: the live path appends one event at a time to see redeliveries."""
+        if not events:
+            return 0
+        try:
+            result = await self._events.insert_many([_event_document(e) for e in events], ordered=False)
+            return len(result.inserted_ids)
+        except BulkWriteError as error:
+            if any(e.get("code") != 11000 for e in error.details.get("writeErrors", [])):
+                raise
+            return error.details.get("nInserted", 0)
+
+    async def save_views(self, views: list[ReferralView]) -> None:
+        """`save_view` for many views in one bulk write (same rule: never replace a newer view)."""
+        if not views:
+            return
+        try:
+            await self._referrals.bulk_write([UpdateOne(
+                {"_id": v.referral_id, "events_applied": {"$lt": v.events_applied}},
+                {"$set": self.view_document(v), "$setOnInsert": {"published": []}}, upsert=True) for v in views],
+                ordered=False)
+        except BulkWriteError as error:  # a newer view was there: the upsert collided, as in save_view
+            if any(e.get("code") != 11000 for e in error.details.get("writeErrors", [])):
+                raise
+
+    async def next_escalation_before(self, horizon: datetime, limit: int = 1000) -> datetime | None:
+        """The earliest time a referral's next rung falls due, if before `horizon`. A range on the
+        index, not a sort: every MongoDB-compatible store plans it on the index (SecantusDB scans
+        the collection for a sort, BENCHMARKS.md); a window holding `limit` or more is read as due now."""
+        cursor = self._referrals.find({"next_escalation_at": {"$lte": horizon}}, {"next_escalation_at": 1}).limit(limit)
+        times = [document["next_escalation_at"] async for document in cursor]
+        if len(times) >= limit:
+            return datetime.min.replace(tzinfo=horizon.tzinfo)
+        return min(times, default=None)
 
     async def view(self, referral_id: UUID) -> ReferralView | None:
         document = await self._referrals.find_one({"_id": referral_id})
@@ -136,18 +199,39 @@ class MongoReferralStore:
         cursor = self._referrals.find({"next_escalation_at": {"$lte": now}}, {"_id": 1}).limit(limit)
         return [document["_id"] async for document in cursor]
 
-    async def lease_due(self, referral_id: UUID, now: datetime, seconds: float) -> bool:
-        """Take the referral's escalations for `seconds`, if they are due and no other replica holds
-        them: one atomic update, so of replicas sweeping at once exactly one fires the rungs."""
-        result = await self._referrals.update_one(
-            {"_id": referral_id, "next_escalation_at": {"$lte": now},
-             "$or": [{"sweep_lease_until": None}, {"sweep_lease_until": {"$lte": now}}]},
-            {"$set": {"sweep_lease_until": now + timedelta(seconds=seconds)}},
+    async def lease_due(self, referral_ids: list[UUID], now: datetime, seconds: float) -> tuple[UUID, list[UUID]]:
+        """Take the escalations of those referrals that are due and that no other replica holds, for
+        `seconds`: one update per referral, each atomic, so of replicas sweeping at once exactly one
+        fires a referral's rungs. Returns the lease's token and the referrals it holds."""
+        token = uuid4()
+        await self._referrals.update_many(
+            # "not after now" matches no lease, a null one and an expired one; an `$or` would do
+            # too, but makes SecantusDB scan the collection instead of using _id (BENCHMARKS.md).
+            {"_id": {"$in": referral_ids}, "next_escalation_at": {"$lte": now},
+             "sweep_lease_until": {"$not": {"$gt": now}}},
+            {"$set": {"sweep_lease_until": now + timedelta(seconds=seconds), "sweep_lease_token": token}},
         )
-        return result.modified_count == 1
+        held = self._referrals.find({"_id": {"$in": referral_ids}, "sweep_lease_token": token}, {"_id": 1})
+        return token, [document["_id"] async for document in held]
 
-    async def release_lease(self, referral_id: UUID) -> None:
-        await self._referrals.update_one({"_id": referral_id}, {"$set": {"sweep_lease_until": None}})
+    async def release_lease(self, token: UUID) -> None:
+        """Give back what this lease still holds (an expired one may have been taken meanwhile)."""
+        await self._referrals.update_many({"sweep_lease_token": token},
+                                          {"$set": {"sweep_lease_until": None, "sweep_lease_token": None}})
+
+    async def views(self, referral_ids: list[UUID]) -> list[ReferralView]:
+        cursor = self._referrals.find({"_id": {"$in": referral_ids}})
+        return [ReferralView.model_validate({k: v for k, v in d.items() if k not in _INTERNAL}) async for d in cursor]
+
+    async def published_many(self, referral_ids: list[UUID]) -> dict[UUID, set[UUID]]:
+        cursor = self._referrals.find({"_id": {"$in": referral_ids}}, {"published": 1})
+        return {d["_id"]: set(d.get("published", [])) async for d in cursor}
+
+    async def mark_published_many(self, published: list[tuple[UUID, UUID]]) -> None:
+        """`mark_published` of many (referral id, event id) pairs in one bulk write."""
+        if published:
+            await self._referrals.bulk_write([UpdateOne({"_id": r}, {"$addToSet": {"published": e}})
+                                              for r, e in published], ordered=False)
 
     async def defer_escalations(self, view: ReferralView, until: datetime) -> None:
         """Rungs due but held for working hours: look again at `until`, not at every sweep. Only

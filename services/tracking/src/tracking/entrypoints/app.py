@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from functools import partial
 
 from fastapi import FastAPI
@@ -20,17 +19,15 @@ from ..adapters.referral_store import MongoReferralStore, connect
 from ..config import Settings
 from ..domain.deadlines import next_due_at
 from ..service_layer.learning import note_crisis as _note_crisis
-from ..service_layer.sweeps import fire_due_escalations, flag_unknown_outcomes
+from ..service_layer.sweeps import flag_unknown_outcomes
+from .background import DeadlineWatcher, every
 from .event_topics import register_event_subscribers
 from .fhir_api import fhir_routes
 from .http_api import http_routes
 from .learning_api import learning_routes
-from .metrics import ESCALATIONS_FIRED, OUTCOMES_FLAGGED
+from .metrics import OUTCOMES_FLAGGED
 from .metrics import refresh as refresh_metrics
 from .oversight_api import oversight_routes
-
-log = logging.getLogger(__name__)
-
 
 def create_app(settings: Settings) -> FastAPI:
     # The partnership's ladder and thresholds, shared with triage through the one policy file.
@@ -39,32 +36,28 @@ def create_app(settings: Settings) -> FastAPI:
     bus = KafkaEventBus(broker, consumer_name="tracking")
     mongo = connect(settings.mongodb_url)
     keys = KeyRegistry.load(settings.api_keys_path)
-    store = MongoReferralStore(mongo[settings.mongodb_database], next_due=partial(next_due_at, policy=policy))
+    watcher = DeadlineWatcher(bus=bus, policy=policy, longest_sleep=settings.sweep_seconds)
+    store = MongoReferralStore(mongo[settings.mongodb_database], next_due=partial(next_due_at, policy=policy),
+                               on_next_due=watcher.due_at)  # a view due sooner wakes the watcher
     learning = MongoLearningStore(mongo[settings.mongodb_database])
     register_event_subscribers(broker, bus, store, after_triage=partial(
         _note_crisis, store=store, learning=learning, policy=policy))
-    sweeper: list[asyncio.Task] = []
+    background: list[asyncio.Task] = []
 
-    async def sweep_forever() -> None:
-        while True:
-            await asyncio.sleep(settings.sweep_seconds)
-            try:
-                fired = await fire_due_escalations(store=store, bus=bus, policy=policy, now=utc_now())
-                flagged = await flag_unknown_outcomes(store=store, bus=bus, now=utc_now(),
-                                                      after_days=policy.unknown_outcome_after_days)
-                ESCALATIONS_FIRED.inc(fired)
-                OUTCOMES_FLAGGED.inc(flagged)
-                await refresh_metrics(store.referrals, utc_now())
-                if fired or flagged:
-                    log.info("sweep: %d escalations fired, %d unknown outcomes flagged", fired, flagged)
-            except Exception:  # the next sweep tries again; a sweep must never stop the service
-                log.exception("sweep failed")
+    async def flag_quiet_referrals() -> None:
+        flagged = await flag_unknown_outcomes(store=store, bus=bus, now=utc_now(),
+                                              after_days=policy.unknown_outcome_after_days)
+        OUTCOMES_FLAGGED.inc(flagged)
 
-    async def start_sweeper() -> None:
-        sweeper.append(asyncio.create_task(sweep_forever()))
+    async def start_background() -> None:
+        background.extend(asyncio.create_task(loop) for loop in (
+            watcher.run_forever(store),
+            every(settings.sweep_seconds, "unknown-outcome sweep", flag_quiet_referrals),
+            every(settings.metrics_seconds, "metrics refresh", lambda: refresh_metrics(store.referrals, utc_now())),
+        ))
 
-    async def stop_sweeper() -> None:
-        for task in sweeper:
+    async def stop_background() -> None:
+        for task in background:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -77,7 +70,7 @@ def create_app(settings: Settings) -> FastAPI:
         broker=broker,
         routers=[http_routes(store, bus, policy, keys), oversight_routes(store.referrals, keys),
                  fhir_routes(store, keys), learning_routes(learning, policy, keys)],
-        on_start=[store.ensure_indexes, learning.ensure_indexes, start_sweeper],
-        on_stop=[stop_sweeper, mongo.close],
+        on_start=[store.ensure_indexes, learning.ensure_indexes, start_background],
+        on_stop=[stop_background, mongo.close],
         readiness={"mongodb": mongo_answers},
     )

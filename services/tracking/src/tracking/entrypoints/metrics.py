@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 from pymongo.asynchronous.collection import AsyncCollection
 
 from ..adapters.oversight_queries import live_counts
@@ -13,6 +13,8 @@ from ..adapters.oversight_queries import live_counts
 OPEN_REFERRALS = Gauge("referral_open", "Open referrals, by state and tier.", ["state", "tier"])
 OVERDUE = Gauge("referral_overdue", "Open referrals past their first-contact deadline without an attempt.")
 ESCALATIONS_FIRED = Counter("referral_escalations_fired", "Escalation rungs fired by this replica's sweeps.")
+SWEEP_SECONDS = Histogram("referral_deadline_sweep_seconds", "Time a deadline sweep took (firing what was due).",
+                          buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
 OUTCOMES_FLAGGED = Counter("referral_unknown_outcomes_flagged", "Unknown outcomes flagged by this replica.")
 
 

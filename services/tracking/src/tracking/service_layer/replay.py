@@ -22,6 +22,7 @@ from ..domain.lifecycle import fold
 # Every topic that carries an event tracking keeps in its log.
 REPLAYED_TOPICS = (topics.REFERRAL_SUBMITTED, topics.REFERRAL_TRIAGED, topics.REFERRAL_MILESTONES,
                    topics.NOTIFICATION_OUTCOMES, topics.REFERRAL_ESCALATIONS, topics.REFERRAL_FLAGS)
+REBUILD_CHUNK = 500  # referrals read, folded and stored per round trip
 Progress = Callable[[int, int], None]  # (records read so far, records to read)
 
 
@@ -45,6 +46,7 @@ async def replay(bootstrap_servers: str, store: MongoReferralStore, *, progress:
         progress(0, total)
         while pending:
             batches = await consumer.getmany(*pending, timeout_ms=1000, max_records=1000)
+            events = []
             for tp, batch in batches.items():
                 for record in batch:
                     records += 1
@@ -54,22 +56,23 @@ async def replay(bootstrap_servers: str, store: MongoReferralStore, *, progress:
                     if event is None:
                         skipped += 1  # not an event (a dead letter's business, not the log's)
                         continue
-                    await store.append(event)
+                    events.append(event)
                     referral_ids.add(event.referral_id)
+            await store.append_many(events)  # one bulk write per fetch
             progress(records, total)
     finally:
         await consumer.stop()
     rebuilt = 0
-    for referral_id in sorted(referral_ids, key=str):
-        events = await store.events_for(referral_id)
-        view = fold(events)
-        if view is None:
-            continue
-        await store.save_view(view)
-        rebuilt += 1
-        if view.is_open:
-            first = next(e for e in events if isinstance(e, ReferralSubmitted))
-            await store.claim_person_service(person_service_key(first.data), referral_id)
+    ordered = sorted(referral_ids, key=str)
+    for chunk in (ordered[i:i + REBUILD_CHUNK] for i in range(0, len(ordered), REBUILD_CHUNK)):
+        logs = await store.events_for_many(chunk)
+        views = [view for view in map(fold, logs.values()) if view is not None]
+        await store.save_views(views)  # one bulk write per chunk
+        rebuilt += len(views)
+        for view in views:
+            if view.is_open:
+                first = next(e for e in logs[view.referral_id] if isinstance(e, ReferralSubmitted))
+                await store.claim_person_service(person_service_key(first.data), view.referral_id)
     return {"records": records, "events": records - skipped, "referrals": rebuilt, "skipped": skipped}
 
 

@@ -10,7 +10,7 @@ from service_kit.messaging import EventPublisher
 
 from ..adapters.referral_store import ReferralStore
 from ..domain.deadlines import TRACKING, due_now, escalation_event, held_until
-from .tracking import apply_event
+from .tracking import apply_event, apply_raised_in_bulk
 
 
 async def flag_unknown_outcomes(
@@ -45,26 +45,27 @@ async def fire_due_escalations(
 ) -> int:
     """Fire every rung that has fallen due; returns how many rungs this call fired.
 
-    Reads only referrals whose next rung is due (an index on it), so its cost follows the due count.
+    Reads only referrals whose next rung is due (an index on it), so its cost follows the due count,
+    and fires them together in a fixed number of round trips (`apply_raised_in_bulk`).
     Once: a replica fires a referral's rungs only under a lease taken atomically, and each rung has
     a derived id the event log takes once (a lease that expired mid-work cannot double it). Never
     not at all: a rung stays due until its event is stored; a crash leaves a lease that expires,
     and stored escalations are published by the remember-what-was-said step of every event.
     """
-    fired = 0
-    for referral_id in await store.escalations_due(now, limit):
-        if not await store.lease_due(referral_id, now, lease_seconds):
-            continue  # another replica is on it
-        try:
-            view = await store.view(referral_id)
-            if view is None:
-                continue
-            after = view
-            for rung in due_now(view, policy, now):
-                after = await apply_event(escalation_event(view, rung, now), store=store, bus=bus) or after
-            fired += len(after.escalations) - len(view.escalations)
-            if (morning := held_until(after, policy, now)) is not None:
-                await store.defer_escalations(after, morning)  # not looked at again all night
-        finally:
-            await store.release_lease(referral_id)
+    due = await store.escalations_due(now, limit)
+    if not due:
+        return 0
+    token, held = await store.lease_due(due, now, lease_seconds)  # the rest: another replica is on them
+    try:
+        views = await store.views(held)
+        raised = [escalation_event(view, rung, now) for view in views for rung in due_now(view, policy, now)]
+        after = await apply_raised_in_bulk(raised, store=store, bus=bus) if raised else {}
+        fired = 0
+        for view in views:
+            now_view = after.get(view.referral_id, view)
+            fired += len(now_view.escalations) - len(view.escalations)
+            if (morning := held_until(now_view, policy, now)) is not None:
+                await store.defer_escalations(now_view, morning)  # not looked at again all night
+    finally:
+        await store.release_lease(token)
     return fired

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from uuid import UUID
 
 from referral_contracts import (
     Event,
@@ -51,6 +53,30 @@ async def apply_event(event: Event, *, store: ReferralStore, bus: EventPublisher
     elif not view.is_open:
         await store.release_person_service(person_service_key(first.data), view.referral_id)
     return view
+
+
+async def apply_raised_in_bulk(events: list[Event], *, store: ReferralStore,
+                               bus: EventPublisher) -> dict[UUID, ReferralView]:
+    """`apply_event` for many events tracking raises itself (escalations) about referrals it already
+    tracks, in a handful of round trips whatever their number: one bulk insert, one read of their
+    logs, one bulk write of their views; what they call for is published (in order per referral,
+    referrals at once) and remembered in one bulk write. Such events neither open nor close a
+    referral, so there is no duplicate to link and no person-service key to release."""
+    await store.append_many(events)
+    logs = await store.events_for_many(list({event.referral_id for event in events}))
+    views = {referral_id: view for referral_id, log in logs.items() if (view := fold(log)) is not None}
+    await store.save_views(list(views.values()))
+    calls = {referral_id: outgoing(view, logs[referral_id]) for referral_id, view in views.items()}
+    already = await store.published_many([r for r, messages in calls.items() if messages])
+    owed = {r: [(t, m) for t, m in messages if m.event_id not in already.get(r, set())] for r, messages in calls.items()}
+
+    async def publish_in_order(messages: list[tuple[str, Event]]) -> None:
+        for topic, message in messages:
+            await bus.publish(topic, message)
+
+    await asyncio.gather(*(publish_in_order(messages) for messages in owed.values() if messages))
+    await store.mark_published_many([(r, m.event_id) for r, messages in owed.items() for _, m in messages])
+    return views
 
 
 async def _link_if_duplicate(first: ReferralSubmitted, *, store: ReferralStore, bus: EventPublisher) -> None:

@@ -1,0 +1,103 @@
+"""Measurements 4 and 5 at each scale: deadline accuracy of the live watcher with 1,000 rungs
+falling due among N open referrals, the sweep's cost, and each oversight query's time."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import time
+from datetime import timedelta
+from functools import partial
+from uuid import UUID
+
+import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from latency import percentiles
+from referral_contracts import topics, utc_now
+from scale import due_referrals
+from tracking.adapters.referral_store import MongoReferralStore, connect
+from tracking.domain.deadlines import next_due_at
+
+DUE = 1000
+LEAD_TIME = timedelta(seconds=10)  # loading the due referrals takes a few seconds
+SPREAD = timedelta(seconds=10)  # the 1,000 rungs fall due evenly over this window
+
+
+def _sweep_totals(metrics_text: str) -> tuple[float, float]:
+    values = {line.split()[0]: float(line.split()[1]) for line in metrics_text.splitlines()
+              if line.startswith("referral_deadline_sweep_seconds_")}
+    return values.get("referral_deadline_sweep_seconds_sum", 0.0), values.get("referral_deadline_sweep_seconds_count", 0.0)
+
+
+async def deadline_accuracy(bootstrap: str, mongodb_url: str, policy, template_events: list[dict],
+                            tracking_url: str) -> dict:
+    client = connect(mongodb_url)
+    store = MongoReferralStore(client["tracking"], next_due=partial(next_due_at, policy=policy))
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topics.REFERRAL_ESCALATIONS, p)
+                      for p in consumer.partitions_for_topic(topics.REFERRAL_ESCALATIONS) or {0, 1, 2}]
+        consumer.assign(partitions)
+        await consumer.seek_to_end(*partitions)
+        # The watcher's cost with nothing due: the index query it makes at every wake.
+        idle = []
+        for _ in range(20):
+            started = time.perf_counter()
+            await store.escalations_due(utc_now(), 1000)
+            await store.next_escalation_before(utc_now() + timedelta(seconds=5))
+            idle.append(1000 * (time.perf_counter() - started))
+        sweep_before = _sweep_totals(httpx.get(f"{tracking_url}/metrics").text)
+        events, views, due = due_referrals(template_events, policy, utc_now() + LEAD_TIME, SPREAD, DUE)
+        loading = time.perf_counter()
+        for i in range(0, len(events), 1000):
+            await store.append_many(events[i:i + 1000])
+        for i in range(0, len(views), 500):
+            await store.save_views(views[i:i + 500])
+        loaded_in = time.perf_counter() - loading
+        late: dict[UUID, float] = {}
+        give_up = time.monotonic() + LEAD_TIME.total_seconds() + SPREAD.total_seconds() + 120
+        while len(late) < len(due) and time.monotonic() < give_up:
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                for record in records:
+                    event = json.loads(record.value)
+                    referral_id = UUID(event["referral_id"])
+                    if referral_id in due and referral_id not in late:
+                        late[referral_id] = record.timestamp / 1000 - due[referral_id].timestamp()
+        sweep_after = _sweep_totals(httpx.get(f"{tracking_url}/metrics").text)
+    finally:
+        await consumer.stop()
+        await client.close()
+    sweep_seconds, sweeps = (a - b for a, b in zip(sweep_after, sweep_before))
+    return {"lateness_ms": percentiles([1000 * s for s in late.values()]), "due": len(due), "fired": len(late),
+            "loaded_due_in_s": round(loaded_in, 2), "late_before_loaded": loaded_in > LEAD_TIME.total_seconds(),
+            "sweeps": int(sweeps), "sweep_seconds_total": round(sweep_seconds, 3),
+            "sweep_ms_per_escalation": round(1000 * sweep_seconds / max(1, len(late)), 3),
+            "idle_sweep_query_ms": round(statistics.median(idle), 2)}
+
+
+OVERSIGHT_QUERIES = {
+    "summary, one month": ("/v1/oversight/summary", "month"),
+    "summary, all history": ("/v1/oversight/summary", None),
+    "worklist (open, by acuity)": ("/v1/oversight/worklist?sort=acuity", None),
+    "breach log, one month": ("/v1/oversight/breaches", "month"),
+}
+
+
+def oversight_times(tracking_url: str, api_key: str, repeats: int = 3) -> dict:
+    """Each oversight query through tracking's API, as the dashboard asks it: median ms."""
+    now = utc_now()
+    month = {"since": (now - timedelta(days=30)).isoformat(), "until": now.isoformat()}
+    results = {}
+    with httpx.Client(base_url=tracking_url, timeout=600, headers={"Authorization": f"Bearer {api_key}"}) as http:
+        for name, (path, period) in OVERSIGHT_QUERIES.items():
+            times = []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                http.get(path, params=month if period else None).raise_for_status()
+                times.append(1000 * (time.perf_counter() - started))
+            results[name] = {"median_ms": round(statistics.median(times), 1), "min_ms": round(min(times), 1),
+                             "max_ms": round(max(times), 1)}
+    return results

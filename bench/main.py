@@ -1,0 +1,133 @@
+"""`make bench`: the real stack (Apache Kafka in KRaft mode, the local MongoDB-compatible store, the
+four services as separate processes), every measurement of issue 8 in one run, results into
+bench/results.json and the table of BENCHMARKS.md (bench/report.py).
+
+Harness: our own (asyncio, aiokafka, httpx, pymongo); each throughput figure is the median of
+BENCH_REPEATS runs with its spread (min-max); latencies are percentiles over every referral offered.
+BENCH_SCALES (default "10000,100000,1000000") says at which open-referral counts 4 and 5 run."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from uuid import uuid4
+
+from devstack.kafka import start_kafka
+from devstack.keys import OVERSIGHT, issue_local_keys
+from devstack.paths import demo_file
+from devstack.services import ServiceSettings, start_services
+from devstack.smtp_sink import start_smtp_sink
+from devstack.store import start_store
+
+from referral_contracts import Actor, ReferralRequest, ReferralSubmitted, utc_now
+from referral_contracts.codec import encode
+from referral_contracts.directory import Directory
+from referral_contracts.policy import load_policy
+
+import at_scale
+import latency
+import report
+import scale
+import throughput
+
+SCALES = [int(n) for n in os.environ.get("BENCH_SCALES", "10000,100000,1000000").split(",") if n]
+LATENCY_SECONDS = float(os.environ.get("BENCH_LATENCY_SECONDS", "10"))
+
+
+def resident_mb(pid: int) -> float:
+    """Resident memory of a process (Linux /proc), in MB (measurement 7)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+def spread(values: list[float]) -> dict:
+    return {"median": round(statistics.median(values), 1), "min": round(min(values), 1),
+            "max": round(max(values), 1), "runs": len(values)}
+
+
+def measure(kafka, store, services, keys) -> dict:
+    bootstrap, tracking = kafka.bootstrap_servers, services.urls["tracking"]
+    policy = load_policy(demo_file("policy.yaml"))
+    sample = encode(ReferralSubmitted.create(referral_id=uuid4(), correlation_id=uuid4(), actor=Actor(agency_id="gp-north"),
+                                             data=ReferralRequest.model_validate(throughput.referral(0, "size"))))
+    results: dict = {"message_bytes": len(sample)}
+    watcher = latency.TrackedDecisions(store.url)
+    try:
+        step("1. raw Kafka limit")
+        raw = [asyncio.run(throughput.raw_limit(bootstrap, sample)) for _ in range(throughput.REPEATS)]
+        step("2. pipeline throughput")
+        flow = [asyncio.run(throughput.pipeline(bootstrap, watcher)) for _ in range(throughput.REPEATS)]
+        results |= {"raw_limit_messages_per_second": spread(raw), "pipeline_referrals_per_second": spread(flow),
+                    "pipeline_to_raw_ratio": round(statistics.median(flow) / statistics.median(raw), 3)}
+        results["latency_ms"] = {}
+        for rate in (round(statistics.median(flow) / 2, 1), 100.0):
+            step(f"3. latency at {rate}/s")
+            results["latency_ms"][f"http at {rate}/s"] = asyncio.run(latency.by_http(
+                services.urls["intake"], keys.keys["gp-north"], rate, LATENCY_SECONDS, watcher, throughput.referral))
+            results["latency_ms"][f"topic at {rate}/s"] = asyncio.run(latency.by_topic(
+                bootstrap, rate, LATENCY_SECONDS, watcher, throughput.referral))
+        results["resident_mb_after_load"] = {name: resident_mb(s.process.pid) for name, s in services.services.items()}
+    finally:
+        watcher.close()
+    step("6. replay")
+    results["replay_events_per_second"] = spread(
+        [asyncio.run(throughput.replay_speed(bootstrap, store.url)) for _ in range(throughput.REPEATS)])
+    view, events = scale.template(store.url)
+    directory, loaded, results["at_scale"] = Directory.load(demo_file("hsds")), 0, {}
+    for size in SCALES:
+        step(f"4-5. {size:,} open referrals: loading")
+        seconds = scale.load_background(store.url, view, size - loaded, directory, utc_now(), seed=size)
+        loaded = size
+        step(f"4. deadline accuracy at {size:,}")
+        deadlines = asyncio.run(at_scale.deadline_accuracy(bootstrap, store.url, policy, events, tracking))
+        step(f"5. oversight at {size:,}")
+        oversight = at_scale.oversight_times(tracking, keys.keys[OVERSIGHT])
+        results["at_scale"][str(size)] = {"loaded_in_s": round(seconds, 1), "deadlines": deadlines,
+                                          "oversight": oversight}
+    results["resident_mb_at_largest_scale"] = {name: resident_mb(s.process.pid) for name, s in services.services.items()}
+    return results
+
+
+def step(what: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {what}", flush=True)
+
+
+def main() -> int:
+    work = Path(tempfile.mkdtemp(prefix="bench-"))
+    started = time.perf_counter()
+    kafka, store = start_kafka(work / "kafka"), start_store(work / "store")
+    smtp = start_smtp_sink(work / "smtp")
+    keys = issue_local_keys(work / "keys", demo_file("hsds"))
+    settings = ServiceSettings(kafka_bootstrap_servers=kafka.bootstrap_servers, mongodb_url=store.url,
+                               directory_path=demo_file("hsds"), policy_path=demo_file("policy.yaml"),
+                               smtp_host=smtp.host, smtp_port=smtp.port, api_keys_path=keys.hashes_path,
+                               log_level="WARNING")
+    services = start_services(work / "services", settings)
+    try:
+        results = measure(kafka, store, services, keys)
+    finally:
+        for stop in (services.stop, smtp.stop, store.stop, kafka.stop):
+            stop()
+    results = {"machine": {"cpus": os.cpu_count(), "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+                           "python": platform.python_version(), "platform": platform.platform(),
+                           "kafka": "4.3.1 (single KRaft node)", "store": "SecantusDB 0.7.0b3"},
+               "date": time.strftime("%Y-%m-%d"), "bench_minutes": round((time.perf_counter() - started) / 60, 1),
+               **results}
+    out = Path(__file__).with_name("results.json")
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    report.write(results, Path(__file__).parent.parent / "BENCHMARKS.md")
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Writes the measured table of BENCHMARKS.md from bench/results.json, between two markers; the rest
+of the file (what was changed and what it bought) is written by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+START, END = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
+
+
+def _s(figure: dict, unit: str) -> tuple[str, str]:
+    return f"{figure['median']:,} {unit}", f"{figure['min']:,}–{figure['max']:,}"
+
+
+def _ms(value) -> str:
+    return "—" if value is None else f"{value:,} ms"
+
+
+def table(r: dict) -> str:
+    m = r["machine"]
+    rows = [
+        f"Run of {r['date']} ({r['bench_minutes']} min): {m['cpus']} vCPU, {m['memory_gb']} GB, {m['platform']}, "
+        f"Python {m['python']}, Kafka {m['kafka']}, {m['store']}.",
+        "",
+        "| measurement | result | spread / detail | target (issue 8) | ratio to target |",
+        "|---|---|---|---|---|",
+    ]
+    raw, flow = r["raw_limit_messages_per_second"], r["pipeline_referrals_per_second"]
+    rows.append(f"| 1. raw limit: produce, consume, re-produce {r['message_bytes']:,}-byte messages, acks=all, "
+                f"idempotent, 3 partitions | {' | '.join(_s(raw, 'msg/s'))} | the ceiling | |")
+    rows.append(f"| 2. pipeline: inbound topic → triaged and tracked in the store | {' | '.join(_s(flow, 'referrals/s'))} "
+                f"| ≥ 2,000 /s | {flow['median'] / 2000:.2f} |")
+    rows.append(f"| 2. pipeline ÷ raw limit | {r['pipeline_to_raw_ratio']} | | as close to 1 as batching allows | |")
+    for name, lat in r["latency_ms"].items():
+        at_100 = name.endswith("at 100.0/s")
+        target, ratio = ("p99 < 100 ms", f"{lat['p99'] / 100:.1f}") if at_100 and lat["p99"] else ("", "")
+        missing = f", {lat['not_tracked_within_60s']} not within 60 s" if lat["not_tracked_within_60s"] else ""
+        rows.append(f"| 3. submission → tracked decision, {name} | p50 {_ms(lat['p50'])}, p95 {_ms(lat['p95'])}, "
+                    f"p99 {_ms(lat['p99'])} | {lat['measured']:,} of {lat['offered']:,} measured{missing} "
+                    f"| {target} | {ratio} |")
+    for size, at in r.get("at_scale", {}).items():
+        d = at["deadlines"]
+        lateness = d["lateness_ms"]
+        rows.append(f"| 4. deadline lateness, {int(size):,} open, {d['due']:,} falling due over 10 s | "
+                    f"p50 {_ms(lateness['p50'])}, p99 {_ms(lateness['p99'])} | {d['fired']:,} fired |"
+                    f" p99 < 1 s | {(lateness['p99'] or 0) / 1000:.1f} |")
+        rows.append(f"| 4. sweep cost, {int(size):,} open | {d['sweep_ms_per_escalation']} ms per escalation fired; "
+                    f"{d['idle_sweep_query_ms']} ms per wake with nothing due | {d['sweeps']} sweeps, "
+                    f"{d['sweep_seconds_total']} s in all | at 1 M within 2× of 10 k | |")
+        for query, t in at["oversight"].items():
+            rows.append(f"| 5. oversight {query}, {int(size):,} referrals | {t['median_ms']:,} ms | "
+                        f"{t['min_ms']:,}–{t['max_ms']:,} ms | < 1 s at 1 M | {t['median_ms'] / 1000:.2f} |")
+    rows.append(f"| 6. replay: rebuilding tracking from the Kafka log | "
+                f"{' | '.join(_s(r['replay_events_per_second'], 'events/s'))} | | |")
+    for label, key in (("after the load", "resident_mb_after_load"), ("at the largest scale", "resident_mb_at_largest_scale")):
+        if key in r:
+            mem = r[key]
+            rows.append(f"| 7. resident memory {label}: " + " / ".join(mem) + " | "
+                        + " / ".join(f"{v:g}" for v in mem.values()) + " MB | | each < 150 MB | "
+                        + f"{max(mem.values()) / 150:.2f} |")
+    return "\n".join(rows)
+
+
+def write(results: dict, path: Path) -> None:
+    text = path.read_text() if path.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
+    if START not in text:
+        text += f"\n{START}\n{END}\n"
+    before, rest = text.split(START, 1)
+    after = rest.split(END, 1)[1]
+    path.write_text(f"{before}{START}\n{table(results)}\n{END}{after}")

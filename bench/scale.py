@@ -1,0 +1,99 @@
+"""Open referrals at scale, loaded straight into tracking's store (measurements 4 and 5).
+
+Two kinds of referral, both from a real one the pipeline tracked (its events and its view):
+- background: copies of its stored view, spread over three years of submissions, with random
+  tiers, agencies and open states, recent activity (so the unknown-outcome sweep leaves them
+  alone) and a next rung days away: what the watcher's index holds but must not read;
+- due: 1,000 urgent referrals with real event logs (submitted, triaged) folded by tracking's own
+  code, whose reminder rung falls due at a chosen moment a few seconds ahead, spread evenly, so
+  the live watcher must fire each on time.
+Loaded with bulk writes (the same document shape `save_view` writes)."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from uuid import UUID, uuid4
+
+from pymongo import InsertOne, MongoClient
+
+from referral_contracts import AcuityTier, Event, ReferralSubmitted, ReferralTriaged
+from referral_contracts.directory import Directory
+from tracking.domain.deadlines import next_due_at
+from tracking.domain.lifecycle import fold
+from tracking.domain.model import ReferralView
+
+OPEN_STATES = ("assigned", "acknowledged", "accepted", "contact_attempted", "appointment_scheduled")
+CHUNK = 2000
+
+
+def template(mongodb_url: str) -> tuple[dict, list[dict]]:
+    """A referral the pipeline tracked and triaged: its stored view and its stored events."""
+    database = MongoClient(mongodb_url, uuidRepresentation="standard", tz_aware=True)["tracking"]
+    view = database["referrals"].find_one({"state": "assigned", "client_reference": {"$regex": "^BENCH-"}})
+    events = list(database["events"].find({"referral_id": view["_id"]}).sort("occurred_at", 1))
+    return view, events
+
+
+def _shifted(value, delta: timedelta):
+    if isinstance(value, datetime):
+        return value + delta
+    if isinstance(value, dict):
+        return {k: _shifted(v, delta) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shifted(v, delta) for v in value]
+    return value
+
+
+def load_background(mongodb_url: str, view: dict, count: int, directory: Directory, now: datetime, seed: int) -> float:
+    """Insert `count` background referrals; returns the seconds it took."""
+    import time
+
+    rng = random.Random(seed)
+    agencies = [a.id for a in directory.agencies]
+    tiers = [t.value for t in AcuityTier]
+    referrals = MongoClient(mongodb_url, uuidRepresentation="standard", tz_aware=True)["tracking"]["referrals"]
+    started = time.perf_counter()
+    for first in range(0, count, CHUNK):
+        batch = []
+        for _ in range(min(CHUNK, count - first)):
+            delta = -timedelta(days=rng.uniform(0, 3 * 365)) + (now - view["submitted_at"])
+            document = _shifted(view, delta)
+            referral_id = uuid4()
+            document.update(_id=referral_id, referral_id=referral_id, correlation_id=uuid4(),
+                            client_reference=f"SCALE-{referral_id.hex[:12]}", tier=rng.choice(tiers),
+                            state=rng.choice(OPEN_STATES), source_agency_id=rng.choice(agencies),
+                            lead_agency_id=rng.choice(agencies),
+                            last_activity_at=now - timedelta(hours=rng.uniform(0, 240)),
+                            next_escalation_at=now + timedelta(days=rng.uniform(1, 30)), published=[])
+            batch.append(InsertOne(document))
+        referrals.bulk_write(batch, ordered=False)
+    return time.perf_counter() - started
+
+
+def due_referrals(events: list[dict], policy, first_due: datetime, spread: timedelta,
+                  count: int) -> tuple[list[Event], list[ReferralView], dict[UUID, datetime]]:
+    """`count` urgent referrals whose reminder falls due between first_due and first_due + spread:
+    their events and views, ready to store, and when each falls due."""
+    def body(model):
+        return model.model_validate(next(e["body"] for e in events if e["event_type"] == model.type_name()))
+
+    submitted, triaged = body(ReferralSubmitted), body(ReferralTriaged)
+    logs: list[Event] = []
+    views: list[ReferralView] = []
+    due: dict[UUID, datetime] = {}
+    for i in range(count):
+        at = first_due + spread * (i / max(1, count - 1))
+        started, referral_id = at - timedelta(hours=3), uuid4()
+        # The reminder falls due at a share of the window; choose the deadline that puts it at `at`.
+        deadline = started + (at - started) / policy.escalation.reminder_at_fraction
+        s = submitted.model_copy(update={"event_id": uuid4(), "referral_id": referral_id, "occurred_at": started})
+        t = triaged.model_copy(update={
+            "event_id": uuid4(), "referral_id": referral_id, "occurred_at": started, "causation_id": s.event_id,
+            "data": triaged.data.model_copy(update={"tier": AcuityTier.URGENT, "clock_started_at": started,
+                                                   "contact_deadline": deadline})})
+        view = fold([s, t])
+        due[referral_id] = next_due_at(view, policy)
+        logs += [s, t]
+        views.append(view)
+    return logs, views, due

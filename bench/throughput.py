@@ -1,0 +1,99 @@
+"""Measurements 1, 2 and 6: the raw Kafka ceiling and the pipeline's sustained throughput, in the
+same run on the same broker, and replay speed."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from uuid import uuid4
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from devstack.kafka import ensure_topics
+from devstack.paths import demo_file
+
+from referral_contracts import topics
+
+from latency import TrackedDecisions
+
+REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
+RAW_MESSAGES = int(os.environ.get("BENCH_RAW_MESSAGES", "5000"))
+PIPELINE_REFERRALS = int(os.environ.get("BENCH_PIPELINE_REFERRALS", "1000"))
+
+
+def referral(i: int, run: str) -> dict:
+    payload = json.loads((demo_file("referral.json")).read_text())
+    payload["client_reference"] = f"BENCH-{run}-{i}"
+    payload["person"] = {**payload["person"], "identifier": f"BENCH-{run}-{i}"}
+    return payload
+
+
+async def raw_limit(bootstrap: str, size_of: bytes) -> float:
+    """Produce, consume and re-produce RAW_MESSAGES of a referral's size, acks=all, idempotent:
+    what a pipeline stage can do at best on this broker. Returns messages per second."""
+    source, sink = f"bench.raw.{uuid4().hex[:6]}", f"bench.raw.{uuid4().hex[:6]}"
+    ensure_topics(bootstrap, [source, sink], partitions=3)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
+    consumer = AIOKafkaConsumer(source, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                group_id=f"bench-{uuid4().hex[:6]}", enable_auto_commit=False)
+    await producer.start()
+    await consumer.start()
+    try:
+        started = time.perf_counter()
+        for i in range(RAW_MESSAGES):
+            await producer.send(source, size_of, key=str(i % 97).encode())
+        await producer.flush()
+        moved = 0
+        while moved < RAW_MESSAGES:
+            for records in (await consumer.getmany(timeout_ms=1000, max_records=500)).values():
+                for record in records:
+                    await producer.send(sink, record.value, key=record.key)
+                moved += len(records)
+            await consumer.commit()
+        await producer.flush()
+        return RAW_MESSAGES / (time.perf_counter() - started)
+    finally:
+        await consumer.stop()
+        await producer.stop()
+
+
+async def pipeline(bootstrap: str, watcher: TrackedDecisions) -> float:
+    """Referrals per second from gp-north's inbound topic to triaged-and-tracked in the store (the
+    last one's view stored with its triage decision, seen on the change stream)."""
+    run = uuid4().hex[:6]
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
+    await producer.start()
+    try:
+        started = time.perf_counter()
+        for i in range(PIPELINE_REFERRALS):
+            await producer.send(topics.referrals_inbound("gp-north"), json.dumps(referral(i, run)).encode())
+        await producer.flush()
+        references = [f"BENCH-{run}-{i}" for i in range(PIPELINE_REFERRALS)]
+        while not all(r in watcher.decided_at for r in references):
+            await asyncio.sleep(0.1)
+        return PIPELINE_REFERRALS / (max(watcher.decided_at[r] for r in references) - started)
+    finally:
+        await producer.stop()
+
+
+async def replay_speed(bootstrap: str, mongodb_url: str) -> float:
+    """Events per second rebuilding tracking from the Kafka log into a new database (measurement 6)."""
+    from functools import partial
+
+    from referral_contracts.policy import load_policy
+    from tracking.adapters.referral_store import MongoReferralStore, connect
+    from tracking.domain.deadlines import next_due_at
+    from tracking.service_layer.replay import replay
+
+    client = connect(mongodb_url)
+    try:
+        policy = load_policy(demo_file("policy.yaml"))
+        store = MongoReferralStore(client[f"replay_{uuid4().hex[:6]}"], next_due=partial(next_due_at, policy=policy))
+        started = time.perf_counter()
+        counts = await replay(bootstrap, store)
+        return counts["events"] / (time.perf_counter() - started)
+    finally:
+        await client.close()
+
+

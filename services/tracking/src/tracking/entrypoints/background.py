@@ -1,0 +1,77 @@
+"""Tracking's background loops, apart so that none holds up another:
+- the deadline watcher sleeps until the next rung falls due (the earliest `next_escalation_at`, an
+  index's first entry), or sooner when this process stores a view due earlier; at most
+  `longest_sleep`, so a rung saved by another replica is never missed for longer;
+- the unknown-outcome sweep (days-scale thresholds) and the metrics refresh (an aggregation over
+  all open referrals) run on their own slower timers, so their cost, which grows with the open
+  count, never delays a deadline."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from referral_contracts import utc_now
+from referral_contracts.policy import Policy
+from service_kit.messaging import EventPublisher
+
+from ..adapters.referral_store import MongoReferralStore
+from ..service_layer.sweeps import fire_due_escalations
+from .metrics import ESCALATIONS_FIRED, SWEEP_SECONDS
+
+log = logging.getLogger(__name__)
+HELD_ELSEWHERE_WAIT = 1.0  # due rungs another replica has leased: look again after this
+
+
+class DeadlineWatcher:
+    def __init__(self, *, bus: EventPublisher, policy: Policy, longest_sleep: float) -> None:
+        self._bus, self._policy, self._longest = bus, policy, longest_sleep
+        self._wake = asyncio.Event()
+        self._planned: datetime | None = None
+
+    def due_at(self, when: datetime) -> None:
+        """A view was stored whose next rung falls due at `when`: wake earlier if that is sooner."""
+        if self._planned is not None and when < self._planned:
+            self._wake.set()
+
+    async def run_forever(self, store: MongoReferralStore) -> None:
+        while True:
+            self._wake.clear()
+            wait = await self._sweep(store)
+            self._planned = utc_now() + timedelta(seconds=wait)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), wait)
+
+    async def _sweep(self, store: MongoReferralStore) -> float:
+        """Fire what is due; return how long to sleep before the next rung."""
+        try:
+            started = time.perf_counter()
+            fired = await fire_due_escalations(store=store, bus=self._bus, policy=self._policy, now=utc_now())
+            SWEEP_SECONDS.observe(time.perf_counter() - started)
+            ESCALATIONS_FIRED.inc(fired)
+            if fired:
+                log.info("deadline watcher: %d escalations fired", fired)
+            next_at = await store.next_escalation_before(utc_now() + timedelta(seconds=self._longest))
+        except Exception:  # a failed sweep is retried; the watcher must never stop
+            log.exception("deadline sweep failed")
+            return self._longest
+        if next_at is None:
+            return self._longest
+        wait = (next_at - utc_now()).total_seconds()
+        if wait <= 0 and not fired:
+            return HELD_ELSEWHERE_WAIT  # due, but leased by another replica or held: not a busy loop
+        return min(self._longest, max(0.0, wait))
+
+
+async def every(seconds: float, what: str, work: Callable[[], Awaitable[object]]) -> None:
+    """Run `work` every `seconds`, forever; a failure is logged and retried next time."""
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await work()
+        except Exception:
+            log.exception("%s failed", what)
