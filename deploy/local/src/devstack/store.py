@@ -47,7 +47,11 @@ def start_store(workdir: Path, *, timeout: float = 30.0) -> LocalStore:
         # secantusd-py reads ./secantusd.toml if present: run it where none can be.
         cwd=workdir,
     ).start()
-    store = LocalStore(f"mongodb://{LOOPBACK}:{port}/", process, workdir)
+    # retryWrites=false: SecantusDB 0.7.0b3 keeps up to 10,000 retryable-write records and, past
+    # that, sorts them all on every write, so a long run slows down write by write (measured:
+    # BENCHMARKS.md). The services do not need driver retries for correctness (every write is
+    # idempotent and a failed record is handled again); against a real mongod leave the default.
+    store = LocalStore(f"mongodb://{LOOPBACK}:{port}/?retryWrites=false", process, workdir)
     try:
         process.wait_until(lambda: store_answers(store.url), timeout, "the store to answer ping")
     except BaseException:

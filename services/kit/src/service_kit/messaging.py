@@ -141,7 +141,8 @@ def subscribe(
     topic: str,
     model: type[M],
     group_id: str | None,
-    handle: Callable[[M, Record], Awaitable[None]],
+    handle: Callable[[M, Record], Awaitable[None]] | None = None,
+    handle_batch: Callable[[list[tuple[M, Record]]], Awaitable[None]] | None = None,
     backoff: Backoff = Backoff(),
     pattern: bool = False,
 ) -> None:
@@ -151,6 +152,8 @@ def subscribe(
     skipped: the partition waits, so later records keep their order. Records of one referral (the
     key, else the model's `referral_id`) are handled in order, different referrals concurrently
     (service_kit/records.py); the batch is committed once, after all of it was handled.
+    `handle_batch` instead takes the whole batch's valid records at once (for handlers that write
+    them in bulk: tracking), in one span linked to each record's trace.
 
     `group_id=None` joins no consumer group: every process reads every partition from the earliest
     offset on each start and commits nothing, so a failure in `handle` is logged, not retried.
@@ -177,6 +180,25 @@ def subscribe(
         CONSUMED.labels(record.topic).inc()
         record_lag(consumer, record.topic, record.partition, record.offset)
 
+    async def on_whole_batch(valid: list[tuple[M, Record]], consumer: object) -> None:
+        if not valid:
+            return
+        first = valid[0][1]
+        try:
+            with log_context(correlation_id=first.headers.get(HEADER_CORRELATION_ID), topic=topic, key=None), \
+                    HANDLER_SECONDS.labels(first.topic).time(), \
+                    span(f"consume {first.topic}", parent_headers=first.headers, consumer=bus.consumer_name,
+                         linked_headers=[record.headers for _, record in valid[1:]], records=str(len(valid))):
+                await handle_batch(valid)
+        except Exception:
+            HANDLER_ERRORS.labels(first.topic).inc()
+            failing[first.position] = failing.get(first.position, 0) + 1
+            raise
+        failing.clear()
+        for _, record in valid:
+            CONSUMED.labels(record.topic).inc()
+            record_lag(consumer, record.topic, record.partition, record.offset)
+
     async def on_batch(message: KafkaMessageParam) -> None:
         records = [Record.of(raw) for raw in message.raw_message]
         valid: list[tuple[M, Record]] = []
@@ -186,9 +208,12 @@ def subscribe(
             except Rejected as rejected:
                 log.warning("record from %s dead-lettered: %s", record.topic, rejected.reason)
                 await bus.dead_letter(record, rejected.reason)
-        lanes = in_order_lanes(valid, lambda item: _lane(*item))
         try:
-            await run_lanes(lanes, lambda item: on_record(*item, message.consumer), concurrency=CONCURRENCY)
+            if handle_batch is not None:
+                await on_whole_batch(valid, message.consumer)
+            else:
+                lanes = in_order_lanes(valid, lambda item: _lane(*item))
+                await run_lanes(lanes, lambda item: on_record(*item, message.consumer), concurrency=CONCURRENCY)
         except Exception as error:
             if group_id is None:
                 raise

@@ -5,10 +5,11 @@ intake → triage → tracking → notifier is one trace. Off by default (OTEL_T
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 from opentelemetry import propagate, trace
+from opentelemetry.trace import Link, get_current_span
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
@@ -42,8 +43,11 @@ def trace_headers() -> dict[str, str]:
 
 
 @contextmanager
-def span(name: str, *, parent_headers: Mapping[str, str] | None = None, **attributes: str) -> Iterator[None]:
-    """A span named `name`, continuing the trace in `parent_headers` when given."""
+def span(name: str, *, parent_headers: Mapping[str, str] | None = None,
+         linked_headers: Sequence[Mapping[str, str]] = (), **attributes: str) -> Iterator[None]:
+    """A span named `name`, continuing the trace in `parent_headers` when given, and linked to the
+    traces in `linked_headers` (a batch handled as one: OpenTelemetry's pattern for batch consumers)."""
     context = propagate.extract(dict(parent_headers)) if parent_headers is not None else None
-    with tracer.start_as_current_span(name, context=context, attributes=attributes):
+    links = [Link(c) for h in linked_headers if (c := get_current_span(propagate.extract(dict(h))).get_span_context()).is_valid]
+    with tracer.start_as_current_span(name, context=context, attributes=attributes, links=links):
         yield

@@ -36,6 +36,7 @@ class ReferralStore(Protocol):
     async def published(self, referral_id: UUID) -> set[UUID]: ...
     async def mark_published(self, referral_id: UUID, event_id: UUID) -> None: ...
     async def claim_person_service(self, key: str, referral_id: UUID) -> UUID: ...
+    async def claim_person_services(self, claims: dict[str, UUID]) -> dict[str, UUID]: ...
     async def release_person_service(self, key: str, referral_id: UUID) -> None: ...
     async def quiet_open_referrals(self, before: datetime, limit: int) -> list[UUID]: ...
     async def escalations_due(self, now: datetime, limit: int) -> list[UUID]: ...
@@ -183,6 +184,18 @@ class MongoReferralStore:
             except DuplicateKeyError:
                 continue
         raise RuntimeError(f"could not claim person-service key for referral {referral_id}")
+
+    async def claim_person_services(self, claims: dict[str, UUID]) -> dict[str, UUID]:
+        """`claim_person_service` for many keys: one bulk upsert, one read of who holds each."""
+        try:
+            await self._open_by_person.bulk_write(
+                [UpdateOne({"_id": key}, {"$setOnInsert": {"referral_id": r}}, upsert=True) for key, r in claims.items()],
+                ordered=False)
+        except BulkWriteError as error:  # two first claims raced on an upsert: the read says who won
+            if any(e.get("code") != 11000 for e in error.details.get("writeErrors", [])):
+                raise
+        held = self._open_by_person.find({"_id": {"$in": list(claims)}})
+        return {document["_id"]: document["referral_id"] async for document in held}
 
     async def release_person_service(self, key: str, referral_id: UUID) -> None:
         await self._open_by_person.delete_one({"_id": key, "referral_id": referral_id})

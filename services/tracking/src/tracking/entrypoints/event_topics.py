@@ -23,7 +23,7 @@ from ..adapters.referral_store import ReferralStore
 from ..domain.model import ReferralView
 from ..domain.refusal import Refused
 from ..service_layer.commands import UnknownReferral, record_milestone
-from ..service_layer.tracking import apply_event
+from ..service_layer.tracking import apply_events
 
 GROUP = "tracking"
 SUBSCRIPTIONS: dict[str, type[Event]] = {
@@ -38,10 +38,12 @@ AfterTriage = Callable[[ReferralTriaged, ReferralView | None], Awaitable[object]
 
 def register_event_subscribers(broker: KafkaBroker, bus: KafkaEventBus, store: ReferralStore,
                                after_triage: AfterTriage | None = None) -> None:
-    async def on_event(event: Event, _: Record) -> None:
-        view = await apply_event(event, store=store, bus=bus)
-        if after_triage is not None and isinstance(event, ReferralTriaged):
-            await after_triage(event, view)  # e.g. a repeated crisis into the issue log
+    async def on_events(batch: list[tuple[Event, Record]]) -> None:
+        events = [event for event, _ in batch]
+        views = await apply_events(events, store=store, bus=bus)  # the whole batch in bulk
+        for event in events:
+            if after_triage is not None and isinstance(event, ReferralTriaged):
+                await after_triage(event, views.get(event.referral_id))  # e.g. a repeated crisis into the issue log
 
     async def on_inbound_milestone(report: MilestoneReport, record: Record) -> None:
         """The topic twin of POST .../milestones, on the agency's own inbound topic: a milestone of
@@ -57,12 +59,12 @@ def register_event_subscribers(broker: KafkaBroker, bus: KafkaEventBus, store: R
         except (Refused, UnknownReferral) as refused:
             await bus.dead_letter(record, f"refused: {refused}")
 
-    async def on_notification_outcome(outcome: NotificationOutcome, _: Record) -> None:
-        await apply_event(outcome.root, store=store, bus=bus)  # sent or failed: the audit says which
+    async def on_notification_outcomes(batch: list[tuple[NotificationOutcome, Record]]) -> None:
+        await apply_events([outcome.root for outcome, _ in batch], store=store, bus=bus)  # sent or failed: the audit says which
 
     for topic, model in SUBSCRIPTIONS.items():
-        subscribe(broker, bus, topic=topic, model=model, group_id=GROUP, handle=on_event)
+        subscribe(broker, bus, topic=topic, model=model, group_id=GROUP, handle_batch=on_events)
     subscribe(broker, bus, topic=topics.NOTIFICATION_OUTCOMES, model=NotificationOutcome, group_id=GROUP,
-              handle=on_notification_outcome)
+              handle_batch=on_notification_outcomes)
     subscribe(broker, bus, topic=topics.MILESTONES_INBOUND_PATTERN, pattern=True, model=MilestoneReport,
               group_id=GROUP, handle=on_inbound_milestone)

@@ -10,7 +10,7 @@ from service_kit.messaging import EventPublisher
 
 from ..adapters.referral_store import ReferralStore
 from ..domain.deadlines import TRACKING, due_now, escalation_event, held_until
-from .tracking import apply_event, apply_raised_in_bulk
+from .tracking import apply_event, apply_events
 
 
 async def flag_unknown_outcomes(
@@ -46,7 +46,7 @@ async def fire_due_escalations(
     """Fire every rung that has fallen due; returns how many rungs this call fired.
 
     Reads only referrals whose next rung is due (an index on it), so its cost follows the due count,
-    and fires them together in a fixed number of round trips (`apply_raised_in_bulk`).
+    and fires them together in a fixed number of round trips (`apply_events`).
     Once: a replica fires a referral's rungs only under a lease taken atomically, and each rung has
     a derived id the event log takes once (a lease that expired mid-work cannot double it). Never
     not at all: a rung stays due until its event is stored; a crash leaves a lease that expires,
@@ -59,7 +59,7 @@ async def fire_due_escalations(
     try:
         views = await store.views(held)
         raised = [escalation_event(view, rung, now) for view in views for rung in due_now(view, policy, now)]
-        after = await apply_raised_in_bulk(raised, store=store, bus=bus) if raised else {}
+        after = await apply_events(raised, store=store, bus=bus) if raised else {}
         fired = 0
         for view in views:
             now_view = after.get(view.referral_id, view)

@@ -1,4 +1,4 @@
-"""Apply one event: store it once, rebuild the referral, and say what its new state calls for."""
+"""Apply events: store each once, rebuild their referrals, and say what the new states call for."""
 
 from __future__ import annotations
 
@@ -28,47 +28,54 @@ log = logging.getLogger(__name__)
 
 
 async def apply_event(event: Event, *, store: ReferralStore, bus: EventPublisher) -> ReferralView | None:
-    """Idempotent: a redelivered event is not stored twice and rebuilds the same view.
+    """One event: `apply_events` of one."""
+    return (await apply_events([event], store=store, bus=bus)).get(event.referral_id)
 
-    Messages the state calls for are published after the view is stored and remembered once
-    published, so a crash in between republishes them with the same ids, which consumers drop.
+
+async def apply_events(events: list[Event], *, store: ReferralStore, bus: EventPublisher) -> dict[UUID, ReferralView]:
+    """Store events once, rebuild their referrals and say what the new states call for; returns the
+    views rebuilt (a referral whose submission has not arrived yet has none: its events wait).
+
+    Idempotent: a redelivered event is not stored twice and rebuilds the same view. In a fixed
+    number of round trips whatever the number of events (a consumer's batch, a sweep's rungs): one
+    bulk insert, one read of the referrals' logs, one bulk write of their views, one read and one
+    bulk write of what was published. Messages are published after the views are stored and
+    remembered once published, so a crash in between republishes them with the same ids, which
+    consumers drop.
     """
-    if not await store.append(event):
-        log.info("event %s already applied", event.event_id)
-    events = await store.events_for(event.referral_id)
-    view = fold(events)
-    if view is None:
-        log.info("referral %s: %s held until its submission arrives", event.referral_id, event.event_type)
-        return None
-    await store.save_view(view)
-    messages = outgoing(view, events)
-    already = await store.published(view.referral_id) if messages else set()  # most events call for none
-    for topic, message in messages:
-        if message.event_id not in already:
-            await bus.publish(topic, message)
-            await store.mark_published(view.referral_id, message.event_id)
-    first = next(e for e in events if isinstance(e, ReferralSubmitted))
-    if event.event_id == first.event_id:
-        await _link_if_duplicate(first, store=store, bus=bus)
-    elif not view.is_open:
-        await store.release_person_service(person_service_key(first.data), view.referral_id)
-    return view
-
-
-async def apply_raised_in_bulk(events: list[Event], *, store: ReferralStore,
-                               bus: EventPublisher) -> dict[UUID, ReferralView]:
-    """`apply_event` for many events tracking raises itself (escalations) about referrals it already
-    tracks, in a handful of round trips whatever their number: one bulk insert, one read of their
-    logs, one bulk write of their views; what they call for is published (in order per referral,
-    referrals at once) and remembered in one bulk write. Such events neither open nor close a
-    referral, so there is no duplicate to link and no person-service key to release."""
     await store.append_many(events)
-    logs = await store.events_for_many(list({event.referral_id for event in events}))
+    logs = await store.events_for_many(list(dict.fromkeys(event.referral_id for event in events)))
     views = {referral_id: view for referral_id, log in logs.items() if (view := fold(log)) is not None}
+    for referral_id in logs.keys() - views.keys():
+        log.info("referral %s: events held until its submission arrives", referral_id)
     await store.save_views(list(views.values()))
-    calls = {referral_id: outgoing(view, logs[referral_id]) for referral_id, view in views.items()}
-    already = await store.published_many([r for r, messages in calls.items() if messages])
-    owed = {r: [(t, m) for t, m in messages if m.event_id not in already.get(r, set())] for r, messages in calls.items()}
+    await _publish_owed({r: outgoing(view, logs[r]) for r, view in views.items()}, store=store, bus=bus)
+    applied = {event.event_id for event in events}
+    new: list[ReferralSubmitted] = []
+    for referral_id, view in views.items():
+        first = next(e for e in logs[referral_id] if isinstance(e, ReferralSubmitted))
+        if first.event_id in applied:
+            new.append(first)
+        elif not view.is_open:
+            await store.release_person_service(person_service_key(first.data), referral_id)
+    if new:
+        claims: dict[str, UUID] = {}
+        for first in new:  # the same person and service twice in one batch: the earlier one holds it
+            claims.setdefault(person_service_key(first.data), first.referral_id)
+        holders = await store.claim_person_services(claims)
+        for first in new:
+            await _link_if_duplicate(first, holders[person_service_key(first.data)], store=store, bus=bus)
+    return views
+
+
+async def _publish_owed(calls: dict[UUID, list[tuple[str, Event]]], *, store: ReferralStore, bus: EventPublisher) -> None:
+    """Publish what each referral's state calls for and was not yet published (in order within a
+    referral, referrals at once), then remember it in one bulk write."""
+    wanted = {referral_id: messages for referral_id, messages in calls.items() if messages}  # most call for none
+    if not wanted:
+        return
+    already = await store.published_many(list(wanted))
+    owed = {r: [(t, m) for t, m in messages if m.event_id not in already.get(r, set())] for r, messages in wanted.items()}
 
     async def publish_in_order(messages: list[tuple[str, Event]]) -> None:
         for topic, message in messages:
@@ -76,14 +83,13 @@ async def apply_raised_in_bulk(events: list[Event], *, store: ReferralStore,
 
     await asyncio.gather(*(publish_in_order(messages) for messages in owed.values() if messages))
     await store.mark_published_many([(r, m.event_id) for r, messages in owed.items() for _, m in messages])
-    return views
 
 
-async def _link_if_duplicate(first: ReferralSubmitted, *, store: ReferralStore, bus: EventPublisher) -> None:
-    """The same person referred again to the same service while a referral is open is linked to
-    that referral, not tracked twice."""
+async def _link_if_duplicate(first: ReferralSubmitted, holder: UUID, *, store: ReferralStore,
+                             bus: EventPublisher) -> None:
+    """The same person referred again to the same service while a referral is open (`holder`, the
+    open referral holding the person-and-service key) is linked to that referral, not tracked twice."""
     key = person_service_key(first.data)
-    holder = await store.claim_person_service(key, first.referral_id)
     if holder == first.referral_id:
         return
     original = await store.view(holder)
