@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 KAFKA_JARS := .cache/kafka/4.3.1/COMPLETE
 
-.PHONY: help sync fetch browser run infra test unit chaos docs manifests bench clean
+.PHONY: help sync fetch browser run infra test unit chaos docs manifests bench profile clean
 
 help:
 	@echo "make run    start Kafka, the store, an SMTP sink and the four services (Ctrl-C stops all)"
@@ -15,7 +15,8 @@ help:
 	@echo "make unit   unit tests only (no broker, no store)"
 	@echo "make chaos  only the chaos run: services and the broker killed under load"
 	@echo "make docs   regenerate the AsyncAPI and OpenAPI documents in docs/api/"
-	@echo "make bench  measure the raw Kafka limit and the pipeline's throughput (bench/results.json)"
+	@echo "make bench  measure throughput, latency, deadlines and oversight at scale (bench/results.json, BENCHMARKS.md)"
+	@echo "make profile  CPU per referral in each process (PROFILE=store,tracking for py-spy profiles)"
 	@echo "make clean  remove run directories (.run/)"
 
 $(UV):
@@ -65,6 +66,10 @@ manifests: sync
 # Benchmarks: the real stack, numbers into bench/results.json (never assertions in tests).
 bench: fetch
 	.venv/bin/python bench/main.py
+
+# Where the time goes: CPU per referral in each process; PROFILE=store,tracking adds py-spy profiles.
+profile: fetch
+	.venv/bin/python bench/profile.py
 
 chaos: fetch
 	.venv/bin/python -m pytest -s tests/chaos

@@ -86,6 +86,20 @@ OVERSIGHT_QUERIES = {
 }
 
 
+async def recount_ms(mongodb_url: str) -> float:
+    """The metrics recount (open referrals by state and tier, overdue) that tracking runs every
+    METRICS_SECONDS: an aggregation over every open referral."""
+    from tracking.adapters.oversight_queries import live_counts
+
+    client = connect(mongodb_url)
+    try:
+        started = time.perf_counter()
+        await live_counts(client["tracking"]["referrals"], utc_now())
+        return round(1000 * (time.perf_counter() - started), 1)
+    finally:
+        await client.close()
+
+
 def oversight_times(tracking_url: str, api_key: str, repeats: int = 3) -> dict:
     """Each oversight query through tracking's API, as the dashboard asks it: median ms."""
     now = utc_now()

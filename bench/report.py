@@ -47,6 +47,9 @@ def table(r: dict) -> str:
         rows.append(f"| 4. sweep cost, {int(size):,} open | {d['sweep_ms_per_escalation']} ms per escalation fired; "
                     f"{d['idle_sweep_query_ms']} ms per wake with nothing due | {d['sweeps']} sweeps, "
                     f"{d['sweep_seconds_total']} s in all | at 1 M within 2× of 10 k | |")
+        if "metrics_recount_ms" in at:
+            rows.append(f"| 4. the metrics recount (every METRICS_SECONDS, default 60), {int(size):,} open | "
+                        f"{at['metrics_recount_ms']:,} ms | an aggregation over every open referral | | |")
         for query, t in at["oversight"].items():
             rows.append(f"| 5. oversight {query}, {int(size):,} referrals | {t['median_ms']:,} ms | "
                         f"{t['min_ms']:,}–{t['max_ms']:,} ms | < 1 s at 1 M | {t['median_ms'] / 1000:.2f} |")

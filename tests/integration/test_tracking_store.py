@@ -134,5 +134,5 @@ async def test_a_lease_left_by_a_crashed_replica_expires(store: MongoReferralSto
     assert (await store.lease_due(ids, due + timedelta(seconds=29), seconds=30))[1] == []
     token, held = await store.lease_due(ids, due + timedelta(seconds=30), seconds=30)
     assert held == ids
-    await store.release_lease(token)
+    await store.release_lease(token, held)
     assert (await store.lease_due(ids, due + timedelta(seconds=31), seconds=30))[1] == ids

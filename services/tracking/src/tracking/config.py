@@ -11,4 +11,6 @@ class Settings(ServiceSettings):
     # The deadline watcher wakes when the next rung falls due, and looks at least this often (for
     # rungs stored by other replicas); the unknown-outcome sweep runs this often too.
     sweep_seconds: float = 5.0
-    metrics_seconds: float = 15.0  # how often open/overdue gauges are recounted (an aggregation)
+    # How often the open and overdue gauges are recounted: an aggregation over every open referral
+    # (0.9 s at 20 k open on SecantusDB, BENCHMARKS.md), so not often.
+    metrics_seconds: float = 60.0

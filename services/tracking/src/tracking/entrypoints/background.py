@@ -31,17 +31,24 @@ class DeadlineWatcher:
     def __init__(self, *, bus: EventPublisher, policy: Policy, longest_sleep: float) -> None:
         self._bus, self._policy, self._longest = bus, policy, longest_sleep
         self._wake = asyncio.Event()
-        self._planned: datetime | None = None
+        self._planned: datetime | None = None  # None while sweeping
+        self._seen_while_sweeping: datetime | None = None
 
     def due_at(self, when: datetime) -> None:
-        """A view was stored whose next rung falls due at `when`: wake earlier if that is sooner."""
-        if self._planned is not None and when < self._planned:
+        """A view was stored whose next rung falls due at `when`: wake earlier if that is sooner.
+        During a sweep, remember the soonest: the sweep may have read the index before it."""
+        if self._planned is None:
+            self._seen_while_sweeping = min(when, self._seen_while_sweeping or when)
+        elif when < self._planned:
             self._wake.set()
 
     async def run_forever(self, store: MongoReferralStore) -> None:
         while True:
             self._wake.clear()
+            self._planned, self._seen_while_sweeping = None, None  # sweeping
             wait = await self._sweep(store)
+            if self._seen_while_sweeping is not None:
+                wait = min(wait, max(0.0, (self._seen_while_sweeping - utc_now()).total_seconds()))
             self._planned = utc_now() + timedelta(seconds=wait)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)

@@ -67,5 +67,5 @@ async def fire_due_escalations(
             if (morning := held_until(now_view, policy, now)) is not None:
                 await store.defer_escalations(now_view, morning)  # not looked at again all night
     finally:
-        await store.release_lease(token)
+        await store.release_lease(token, held)
     return fired
