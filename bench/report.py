@@ -51,6 +51,10 @@ def table(r: dict) -> str:
             rows.append(f"| 4. the metrics recount (every METRICS_SECONDS, default 60), {int(size):,} open | "
                         f"{at['metrics_recount_ms']:,} ms | an aggregation over every open referral | | |")
         for query, t in at["oversight"].items():
+            if t["median_ms"] is None:
+                rows.append(f"| 5. oversight {query}, {int(size):,} referrals | not answered within "
+                            f"{t['gave_up_after_ms'] / 1000:g} s | | < 1 s at 1 M | > {t['gave_up_after_ms'] / 1000:g} |")
+                continue
             rows.append(f"| 5. oversight {query}, {int(size):,} referrals | {t['median_ms']:,} ms | "
                         f"{t['min_ms']:,}–{t['max_ms']:,} ms | < 1 s at 1 M | {t['median_ms'] / 1000:.2f} |")
     rows.append(f"| 6. replay: rebuilding tracking from the Kafka log | "

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 from uuid import UUID, uuid4
@@ -185,7 +185,8 @@ def subscribe(
             return
         first = valid[0][1]
         try:
-            with log_context(correlation_id=first.headers.get(HEADER_CORRELATION_ID), topic=topic, key=None), \
+            with log_context(correlation_id=_listed(r.headers.get(HEADER_CORRELATION_ID) for _, r in valid), topic=topic,
+                             key=_listed(r.key.decode(errors="replace") if r.key else None for _, r in valid)), \
                     HANDLER_SECONDS.labels(first.topic).time(), \
                     span(f"consume {first.topic}", parent_headers=first.headers, consumer=bus.consumer_name,
                          linked_headers=[record.headers for _, record in valid[1:]], records=str(len(valid))):
@@ -229,6 +230,12 @@ def subscribe(
     where = {"pattern": topic} if pattern else {"topics": [topic]}
     broker.subscriber(*where.get("topics", []), pattern=where.get("pattern"), group_id=group_id, batch=True,
                       max_records=BATCH_RECORDS, batch_timeout_ms=BATCH_WAIT_MS, **defaults)(on_batch)
+
+
+def _listed(values: Iterable[str | None], most: int = 5) -> str | None:
+    """The distinct values of a batch for a log line: those of its referrals, the first few."""
+    distinct = list(dict.fromkeys(v for v in values if v))
+    return ",".join(distinct[:most]) + (f" (+{len(distinct) - most} more)" if len(distinct) > most else "") or None
 
 
 def _lane(parsed: BaseModel, record: Record) -> object:

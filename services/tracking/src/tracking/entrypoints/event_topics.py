@@ -41,9 +41,14 @@ def register_event_subscribers(broker: KafkaBroker, bus: KafkaEventBus, store: R
     async def on_events(batch: list[tuple[Event, Record]]) -> None:
         events = [event for event, _ in batch]
         views = await apply_events(events, store=store, bus=bus)  # the whole batch in bulk
-        for event in events:
-            if after_triage is not None and isinstance(event, ReferralTriaged):
-                await after_triage(event, views.get(event.referral_id))  # e.g. a repeated crisis into the issue log
+        if after_triage is None:
+            return
+        triages = [event for event in events if isinstance(event, ReferralTriaged)]
+        for event in events:  # a triage that overtook its submission waited for it: it counts now
+            if isinstance(event, ReferralSubmitted) and getattr(views.get(event.referral_id), "triaged_at", None):
+                triages += [e for e in await store.events_for(event.referral_id) if isinstance(e, ReferralTriaged)]
+        for triage in triages:
+            await after_triage(triage, views.get(triage.referral_id))  # e.g. a repeated crisis into the issue log
 
     async def on_inbound_milestone(report: MilestoneReport, record: Record) -> None:
         """The topic twin of POST .../milestones, on the agency's own inbound topic: a milestone of
