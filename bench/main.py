@@ -108,8 +108,9 @@ def measure(kafka, store, services, keys) -> dict:
         step(f"5. oversight at {size:,}")
         oversight = at_scale.oversight_times(tracking, keys.keys[OVERSIGHT], *((3, 600) if size < 1_000_000 else (1, 150)))
         results["at_scale"][str(size)] = {"loaded_in_s": round(seconds, 1), "deadlines": deadlines,
-                                          "oversight": oversight,
-                                          "metrics_recount_ms": asyncio.run(at_scale.recount_ms(store.url))}
+                                          "oversight": oversight}
+        if size < 1_000_000:  # minutes at a million on this store: it grows with the open count
+            results["at_scale"][str(size)]["metrics_recount_ms"] = asyncio.run(at_scale.recount_ms(store.url))
     results["resident_mb_at_largest_scale"] = {name: resident_mb(s.process.pid) for name, s in services.services.items()}
     return results
 
@@ -121,7 +122,8 @@ def step(what: str) -> None:
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     started = time.perf_counter()
-    kafka, store = start_kafka(work / "kafka"), start_store(work / "store")
+    kafka = start_kafka(work / "kafka")
+    store = start_store(work / "store", cache_size=os.environ.get("BENCH_STORE_CACHE"))  # e.g. 6G for a million
     smtp = start_smtp_sink(work / "smtp")
     keys = issue_local_keys(work / "keys", demo_file("hsds"))
     settings = ServiceSettings(kafka_bootstrap_servers=kafka.bootstrap_servers, mongodb_url=store.url,

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 from pymongo import InsertOne, MongoClient
+from pymongo.errors import BulkWriteError, PyMongoError
 
 from referral_contracts import AcuityTier, Event, ReferralSubmitted, ReferralTriaged
 from referral_contracts.directory import Directory
@@ -67,8 +68,24 @@ def load_background(mongodb_url: str, view: dict, count: int, directory: Directo
                             last_activity_at=now - timedelta(hours=rng.uniform(0, 240)),
                             next_escalation_at=now + timedelta(days=rng.uniform(1, 30)), published=[])
             batch.append(InsertOne(document))
-        referrals.bulk_write(batch, ordered=False)
+        _insert(referrals, batch)
     return time.perf_counter() - started
+
+
+def _insert(referrals, batch: list[InsertOne], attempts: int = 3) -> None:
+    """A bulk insert that survives the store pausing (cache eviction at a million documents made
+    the driver give up on the connection): tried again; what was inserted already is a duplicate."""
+    for attempt in range(attempts):
+        try:
+            referrals.bulk_write(batch, ordered=False)
+            return
+        except BulkWriteError as error:
+            if all(e.get("code") == 11000 for e in error.details.get("writeErrors", [])):
+                return
+            raise
+        except PyMongoError:
+            if attempt == attempts - 1:
+                raise
 
 
 def due_referrals(events: list[dict], policy, first_due: datetime, spread: timedelta,

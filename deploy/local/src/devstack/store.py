@@ -27,7 +27,9 @@ class LocalStore:
         self.process.stop(timeout=timeout)
 
 
-def start_store(workdir: Path, *, timeout: float = 30.0) -> LocalStore:
+def start_store(workdir: Path, *, timeout: float = 30.0, cache_size: str | None = None) -> LocalStore:
+    """`cache_size`: WiredTiger's cache (SecantusDB's default 1G); a benchmark with a million
+    referrals sizes it to the data, as one would a mongod's."""
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     process = ManagedProcess(
@@ -42,6 +44,7 @@ def start_store(workdir: Path, *, timeout: float = 30.0) -> LocalStore:
             workdir / "data",
             "--log-level",
             "WARNING",
+            *(["--cache-size", cache_size] if cache_size else []),
         ],
         log_path=workdir / "store.log",
         # secantusd-py reads ./secantusd.toml if present: run it where none can be.

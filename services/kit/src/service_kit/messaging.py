@@ -160,6 +160,8 @@ def subscribe(
 
     `pattern=True`: `topic` is a regular expression; every topic it matches is consumed (one
     inbound topic per agency), and each record's own topic names where it came from."""
+    if (handle is None) == (handle_batch is None):
+        raise ValueError("subscribe takes one of handle and handle_batch")
     failing: dict[tuple[str, int, int], int] = {}  # the record failing now, and how often it failed
 
     async def on_record(parsed: M, record: Record, consumer: object) -> None:
@@ -206,7 +208,7 @@ def subscribe(
         for record in records:
             try:
                 valid.append((decode(model, record.body), record))
-            except Rejected as rejected:
+            except Rejected as rejected:  # (in a batch handed back, dead-lettered again: same origin headers)
                 log.warning("record from %s dead-lettered: %s", record.topic, rejected.reason)
                 await bus.dead_letter(record, rejected.reason)
         try:
