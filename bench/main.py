@@ -138,12 +138,13 @@ def main() -> int:
             stop()
     results = {"machine": {"cpus": os.cpu_count(), "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
                            "python": platform.python_version(), "platform": platform.platform(),
-                           "kafka": "4.3.1 (single KRaft node)", "store": "SecantusDB 0.7.0b3"},
+                           "kafka": "4.3.1 (single KRaft node)", "store": "SecantusDB 0.7.0b3",
+                           "store_cache": os.environ.get("BENCH_STORE_CACHE")},
                "date": time.strftime("%Y-%m-%d"), "bench_minutes": round((time.perf_counter() - started) / 60, 1),
                **results}
     OUT.write_text(json.dumps(results, indent=2) + "\n")
-    if not SCALE_ONLY:
-        report.write(results, Path(__file__).parent.parent / "BENCHMARKS.md")
+    benchmarks = Path(__file__).parent.parent / "BENCHMARKS.md"
+    report.write_scale_only(results, benchmarks) if SCALE_ONLY else report.write(results, benchmarks)
     print(json.dumps(results, indent=2))
     return 0
 

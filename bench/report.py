@@ -16,6 +16,31 @@ def _ms(value) -> str:
     return "—" if value is None else f"{value:,} ms"
 
 
+def scale_rows(at_scale: dict) -> list[str]:
+    """Measurements 4 and 5 at each scale, as table rows."""
+    rows: list[str] = []
+    for size, at in at_scale.items():
+        d = at["deadlines"]
+        lateness = d["lateness_ms"]
+        rows.append(f"| 4. deadline lateness, {int(size):,} open, {d['due']:,} falling due over 10 s | "
+                    f"p50 {_ms(lateness['p50'])}, p99 {_ms(lateness['p99'])} | {d['fired']:,} fired |"
+                    f" p99 < 1 s | {(lateness['p99'] or 0) / 1000:.1f} |")
+        rows.append(f"| 4. sweep cost, {int(size):,} open | {d['sweep_ms_per_escalation']} ms per escalation fired; "
+                    f"{d['idle_sweep_query_ms']} ms per wake with nothing due | {d['sweeps']} sweeps, "
+                    f"{d['sweep_seconds_total']} s in all | at 1 M within 2× of 10 k | |")
+        if "metrics_recount_ms" in at:
+            rows.append(f"| 4. the metrics recount (every METRICS_SECONDS, default 60), {int(size):,} open | "
+                        f"{at['metrics_recount_ms']:,} ms | an aggregation over every open referral | | |")
+        for query, t in at["oversight"].items():
+            if t["median_ms"] is None:
+                rows.append(f"| 5. oversight {query}, {int(size):,} referrals | not answered within "
+                            f"{t['gave_up_after_ms'] / 1000:g} s | | < 1 s at 1 M | > {t['gave_up_after_ms'] / 1000:g} |")
+                continue
+            rows.append(f"| 5. oversight {query}, {int(size):,} referrals | {t['median_ms']:,} ms | "
+                        f"{t['min_ms']:,}–{t['max_ms']:,} ms | < 1 s at 1 M | {t['median_ms'] / 1000:.2f} |")
+    return rows
+
+
 def table(r: dict) -> str:
     m = r["machine"]
     rows = [
@@ -38,25 +63,7 @@ def table(r: dict) -> str:
         rows.append(f"| 3. submission → tracked decision, {name} | p50 {_ms(lat['p50'])}, p95 {_ms(lat['p95'])}, "
                     f"p99 {_ms(lat['p99'])} | {lat['measured']:,} of {lat['offered']:,} measured{missing} "
                     f"| {target} | {ratio} |")
-    for size, at in r.get("at_scale", {}).items():
-        d = at["deadlines"]
-        lateness = d["lateness_ms"]
-        rows.append(f"| 4. deadline lateness, {int(size):,} open, {d['due']:,} falling due over 10 s | "
-                    f"p50 {_ms(lateness['p50'])}, p99 {_ms(lateness['p99'])} | {d['fired']:,} fired |"
-                    f" p99 < 1 s | {(lateness['p99'] or 0) / 1000:.1f} |")
-        rows.append(f"| 4. sweep cost, {int(size):,} open | {d['sweep_ms_per_escalation']} ms per escalation fired; "
-                    f"{d['idle_sweep_query_ms']} ms per wake with nothing due | {d['sweeps']} sweeps, "
-                    f"{d['sweep_seconds_total']} s in all | at 1 M within 2× of 10 k | |")
-        if "metrics_recount_ms" in at:
-            rows.append(f"| 4. the metrics recount (every METRICS_SECONDS, default 60), {int(size):,} open | "
-                        f"{at['metrics_recount_ms']:,} ms | an aggregation over every open referral | | |")
-        for query, t in at["oversight"].items():
-            if t["median_ms"] is None:
-                rows.append(f"| 5. oversight {query}, {int(size):,} referrals | not answered within "
-                            f"{t['gave_up_after_ms'] / 1000:g} s | | < 1 s at 1 M | > {t['gave_up_after_ms'] / 1000:g} |")
-                continue
-            rows.append(f"| 5. oversight {query}, {int(size):,} referrals | {t['median_ms']:,} ms | "
-                        f"{t['min_ms']:,}–{t['max_ms']:,} ms | < 1 s at 1 M | {t['median_ms'] / 1000:.2f} |")
+    rows += scale_rows(r.get("at_scale", {}))
     rows.append(f"| 6. replay: rebuilding tracking from the Kafka log | "
                 f"{' | '.join(_s(r['replay_events_per_second'], 'events/s'))} | | |")
     for label, key in (("after the load", "resident_mb_after_load"), ("at the largest scale", "resident_mb_at_largest_scale")):
@@ -66,6 +73,22 @@ def table(r: dict) -> str:
                         + " / ".join(f"{v:g}" for v in mem.values()) + " MB | | each < 150 MB | "
                         + f"{max(mem.values()) / 150:.2f} |")
     return "\n".join(rows)
+
+
+MILLION_START, MILLION_END = "<!-- bench:million:start -->", "<!-- bench:million:end -->"
+
+
+def write_scale_only(results: dict, path: Path) -> None:
+    """A run of 4 and 5 alone (BENCH_SCALE_ONLY, e.g. the million) into its own marked section."""
+    header = ["| measurement | result | spread / detail | target (issue 8) | ratio to target |", "|---|---|---|---|---|"]
+    body = "\n".join([f"Run of {results['date']} ({results['bench_minutes']} min), store cache "
+                      f"{results['machine'].get('store_cache') or 'default'}:", "", *header,
+                      *scale_rows(results.get("at_scale", {}))])
+    text = path.read_text()
+    if MILLION_START not in text:
+        text += f"\n{MILLION_START}\n{MILLION_END}\n"
+    before, rest = text.split(MILLION_START, 1)
+    path.write_text(f"{before}{MILLION_START}\n{body}\n{MILLION_END}{rest.split(MILLION_END, 1)[1]}")
 
 
 def write(results: dict, path: Path) -> None:
