@@ -69,7 +69,7 @@ bench: fetch
 
 # Where the time goes: CPU per referral in each process; PROFILE=store,tracking adds py-spy profiles.
 profile: fetch
-	.venv/bin/python bench/profile.py
+	.venv/bin/python bench/cpu_profile.py
 
 chaos: fetch
 	.venv/bin/python -m pytest -s tests/chaos

@@ -16,18 +16,12 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from uuid import uuid4
 
-from devstack.kafka import start_kafka
-from devstack.keys import OVERSIGHT, issue_local_keys
+from devstack.keys import OVERSIGHT
 from devstack.paths import demo_file
-from devstack.services import ServiceSettings, start_services
-from devstack.smtp_sink import start_smtp_sink
-from devstack.store import start_store
 
 from referral_contracts import Actor, ReferralRequest, ReferralSubmitted, utc_now
 from referral_contracts.codec import encode
@@ -39,6 +33,7 @@ import latency
 import report
 import scale
 import throughput
+from stack import start_stack
 
 SCALES = [int(n) for n in os.environ.get("BENCH_SCALES", "10000,100000").split(",") if n]
 LATENCY_SECONDS = float(os.environ.get("BENCH_LATENCY_SECONDS", "10"))
@@ -46,16 +41,6 @@ LATENCY_SECONDS = float(os.environ.get("BENCH_LATENCY_SECONDS", "10"))
 # BENCHMARKS.md's table is written only from a full run).
 SCALE_ONLY = os.environ.get("BENCH_SCALE_ONLY") == "1"
 OUT = Path(os.environ.get("BENCH_OUT", Path(__file__).with_name("results.json")))
-
-
-@dataclass
-class GivenStore:
-    """MONGODB_URL: a real mongod (a disposable one: the run writes its `tracking` database)."""
-
-    url: str
-
-    def stop(self) -> None:  # not ours to stop
-        return None
 
 
 def resident_mb(pid: int) -> float:
@@ -133,23 +118,12 @@ def step(what: str) -> None:
 
 
 def main() -> int:
-    work = Path(tempfile.mkdtemp(prefix="bench-"))
     started = time.perf_counter()
-    kafka = start_kafka(work / "kafka")
-    store = (GivenStore(os.environ["MONGODB_URL"]) if os.environ.get("MONGODB_URL")
-             else start_store(work / "store", cache_size=os.environ.get("BENCH_STORE_CACHE")))
-    smtp = start_smtp_sink(work / "smtp")
-    keys = issue_local_keys(work / "keys", demo_file("hsds"))
-    settings = ServiceSettings(kafka_bootstrap_servers=kafka.bootstrap_servers, mongodb_url=store.url,
-                               directory_path=demo_file("hsds"), policy_path=demo_file("policy.yaml"),
-                               smtp_host=smtp.host, smtp_port=smtp.port, api_keys_path=keys.hashes_path,
-                               log_level="WARNING")
-    services = start_services(work / "services", settings)
+    stack = start_stack("bench-")
     try:
-        results = measure(kafka, store, services, keys)
+        results = measure(stack.kafka, stack.store, stack.services, stack.keys)
     finally:
-        for stop in (services.stop, smtp.stop, store.stop, kafka.stop):
-            stop()
+        stack.stop()
     results = {"machine": {"cpus": os.cpu_count(), "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
                            "python": platform.python_version(), "platform": platform.platform(),
                            "kafka": "4.3.1 (single KRaft node)",

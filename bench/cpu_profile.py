@@ -2,8 +2,8 @@
 while BENCH_PIPELINE_REFERRALS go through the pipeline, the store's command counts, and, with
 PROFILE=store,tracking (any of the process names), a py-spy profile of each into bench/profiles/.
 
-    .venv/bin/python bench/profile.py            # CPU per referral, store commands
-    PROFILE=store .venv/bin/python bench/profile.py
+    .venv/bin/python bench/cpu_profile.py            # CPU per referral, store commands
+    PROFILE=store .venv/bin/python bench/cpu_profile.py
 
 What this showed, and what was changed for it, is in BENCHMARKS.md."""
 
@@ -14,19 +14,14 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from devstack.kafka import start_kafka
-from devstack.keys import issue_local_keys
-from devstack.paths import demo_file, venv_script
-from devstack.services import ServiceSettings, start_services
-from devstack.smtp_sink import start_smtp_sink
-from devstack.store import start_store
+from devstack.paths import venv_script
 from pymongo import MongoClient
 
 import latency
 import throughput
+from stack import start_stack
 
 OUT = Path(__file__).with_name("profiles")
 
@@ -58,15 +53,8 @@ def store_commands(url: str) -> dict[str, int]:
 
 
 def main() -> int:
-    work = Path(tempfile.mkdtemp(prefix="profile-"))
-    kafka, store = start_kafka(work / "kafka"), start_store(work / "store")
-    smtp = start_smtp_sink(work / "smtp")
-    keys = issue_local_keys(work / "keys", demo_file("hsds"))
-    settings = ServiceSettings(kafka_bootstrap_servers=kafka.bootstrap_servers, mongodb_url=store.url,
-                               directory_path=demo_file("hsds"), policy_path=demo_file("policy.yaml"),
-                               smtp_host=smtp.host, smtp_port=smtp.port, api_keys_path=keys.hashes_path,
-                               log_level="WARNING")
-    services = start_services(work / "services", settings)
+    stack = start_stack("profile-")
+    kafka, store, services = stack.kafka, stack.store, stack.services
     pids = {"kafka": kafka.process.pid, "store": store.process.pid,
             **{name: s.process.pid for name, s in services.services.items()}}
     spies = []
@@ -85,8 +73,7 @@ def main() -> int:
         for spy in spies:
             spy.send_signal(signal.SIGINT)
             spy.wait()
-        for stop in (services.stop, smtp.stop, store.stop, kafka.stop):
-            stop()
+        stack.stop()
     n = throughput.PIPELINE_REFERRALS
     print(f"{n} referrals at {rate:.0f}/s (while measured)")
     for name in pids:
