@@ -45,8 +45,8 @@ async def test_an_event_is_stored_once(store: MongoReferralStore) -> None:
 async def test_a_view_is_only_replaced_by_one_that_folds_more_events(store: MongoReferralStore) -> None:
     events = closed_loop()
     newer, older = fold(events), fold(events[:3])
-    assert await store.save_view(newer) is True
-    assert await store.save_view(older) is False
+    await store.save_views([newer])
+    await store.save_views([older])
     assert await store.view(newer.referral_id) == newer
 
 

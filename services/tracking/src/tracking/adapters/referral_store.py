@@ -27,14 +27,11 @@ _INTERNAL = ("_id", "published", "next_escalation_at", "sweep_lease_until", "swe
 class ReferralStore(Protocol):
     async def append(self, event: Event) -> bool: ...
     async def events_for(self, referral_id: UUID) -> list[Event]: ...
-    async def save_view(self, view: ReferralView) -> bool: ...
     async def append_many(self, events: list[Event]) -> int: ...
     async def events_for_many(self, referral_ids: list[UUID]) -> dict[UUID, list[Event]]: ...
     async def save_views(self, views: list[ReferralView]) -> None: ...
     async def next_escalation_before(self, horizon: datetime, limit: int = 1000) -> datetime | None: ...
     async def view(self, referral_id: UUID) -> ReferralView | None: ...
-    async def published(self, referral_id: UUID) -> set[UUID]: ...
-    async def mark_published(self, referral_id: UUID, event_id: UUID) -> None: ...
     async def claim_person_service(self, key: str, referral_id: UUID) -> UUID: ...
     async def claim_person_services(self, claims: dict[str, UUID]) -> dict[str, UUID]: ...
     async def release_person_service(self, key: str, referral_id: UUID) -> None: ...
@@ -104,18 +101,6 @@ class MongoReferralStore:
             logs[d["referral_id"]].append(event_model(d["event_type"], d["schema_version"]).model_validate(d["body"]))
         return logs
 
-    async def save_view(self, view: ReferralView) -> bool:
-        """Store the view unless one folding at least as many events is there already."""
-        try:
-            await self._referrals.update_one(
-                {"_id": view.referral_id, "events_applied": {"$lt": view.events_applied}},
-                {"$set": self.view_document(view), "$setOnInsert": {"published": []}},
-                upsert=True,
-            )
-        except DuplicateKeyError:  # the filter missed an existing, newer view and the upsert collided
-            return False
-        return True
-
     def view_document(self, view: ReferralView) -> dict:
         """The stored form of a view: its fields and when the watcher must look at it next."""
         due = self._next_due(view)
@@ -137,7 +122,8 @@ class MongoReferralStore:
             return error.details.get("nInserted", 0)
 
     async def save_views(self, views: list[ReferralView]) -> None:
-        """`save_view` for many views in one bulk write (same rule: never replace a newer view)."""
+        """Store views in one bulk write; a view is stored unless one folding at least as many events is
+        there already, so handlers racing on a referral never leave the older view behind."""
         if not views:
             return
         try:
@@ -145,7 +131,7 @@ class MongoReferralStore:
                 {"_id": v.referral_id, "events_applied": {"$lt": v.events_applied}},
                 {"$set": self.view_document(v), "$setOnInsert": {"published": []}}, upsert=True) for v in views],
                 ordered=False)
-        except BulkWriteError as error:  # a newer view was there: the upsert collided, as in save_view
+        except BulkWriteError as error:  # the filter missed an existing, newer view and the upsert collided
             if any(e.get("code") != 11000 for e in error.details.get("writeErrors", [])):
                 raise
 
@@ -164,13 +150,6 @@ class MongoReferralStore:
         if document is None:
             return None
         return ReferralView.model_validate({k: v for k, v in document.items() if k not in _INTERNAL})
-
-    async def published(self, referral_id: UUID) -> set[UUID]:
-        document = await self._referrals.find_one({"_id": referral_id}, {"published": 1})
-        return set(document.get("published", [])) if document else set()
-
-    async def mark_published(self, referral_id: UUID, event_id: UUID) -> None:
-        await self._referrals.update_one({"_id": referral_id}, {"$addToSet": {"published": event_id}})
 
     async def claim_person_service(self, key: str, referral_id: UUID) -> UUID:
         """The open referral holding this person-and-service key: this one, if none held it."""
