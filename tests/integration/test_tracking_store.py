@@ -37,8 +37,8 @@ async def store(mongodb_url: str):
 
 async def test_an_event_is_stored_once(store: MongoReferralStore) -> None:
     event = closed_loop()[0]
-    assert await store.append(event) is True
-    assert await store.append(event) is False
+    assert await store.append_many([event]) == 1
+    assert await store.append_many([event]) == 0
     assert await store.events_for(event.referral_id) == [event]
 
 

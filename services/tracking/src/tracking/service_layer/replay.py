@@ -69,10 +69,12 @@ async def replay(bootstrap_servers: str, store: MongoReferralStore, *, progress:
         views = [view for view in map(fold, logs.values()) if view is not None]
         await store.save_views(views)  # one bulk write per chunk
         rebuilt += len(views)
-        for view in views:
-            if view.is_open:
-                first = next(e for e in logs[view.referral_id] if isinstance(e, ReferralSubmitted))
-                await store.claim_person_service(person_service_key(first.data), view.referral_id)
+        claims: dict[str, UUID] = {}  # open referrals hold their person-and-service key, the first one wins
+        for view in (v for v in views if v.is_open):
+            first = next(e for e in logs[view.referral_id] if isinstance(e, ReferralSubmitted))
+            claims.setdefault(person_service_key(first.data), view.referral_id)
+        if claims:
+            await store.claim_person_services(claims)
     return {"records": records, "events": records - skipped, "referrals": rebuilt, "skipped": skipped}
 
 
