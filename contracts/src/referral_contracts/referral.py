@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from uuid import UUID
 
 from pydantic import Field, field_validator, model_validator
 
-from .envelope import Contract, utc_now
+from .envelope import Contract, derived_id, utc_now
 
 ShortText = Field(min_length=1, max_length=200)
 
@@ -123,3 +124,9 @@ class ReferralRequest(Contract):
     funding_route: str = ShortText
     consent: Consent
     outcome_sought: str = Field(min_length=1, max_length=2000)
+
+
+def referral_id_for(source_agency_id: str, client_reference: str) -> UUID:
+    """The referral an agency's own reference names: one agency's reference always names one
+    referral, so a resubmission is not a second one, and a sender can find its referral again."""
+    return derived_id("referral", source_agency_id, client_reference)

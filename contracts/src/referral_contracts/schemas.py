@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from .events import RELEASED_EVENTS
 from .milestones import MilestoneReport
+from .outbound import OUTBOUND_EVENTS
 from .referral import ReferralRequest
 
 # Inbound payloads are contracts too: agencies publish them to the inbound topics.
@@ -31,6 +32,9 @@ def released_schemas() -> dict[str, dict]:
         f"events/{event.type_name()}.v{event.version()}.json": event.model_json_schema(mode="serialization")
         for event in RELEASED_EVENTS
     }
+    # What agencies read back on their own outbound topics.
+    schemas |= {f"outbound/{event.type_name()}.v{event.version()}.json": event.model_json_schema(mode="serialization")
+                for event in OUTBOUND_EVENTS}
     for name, (model, version) in RELEASED_INBOUND.items():
         schemas[f"inbound/{name}.v{version}.json"] = model.model_json_schema()
     return schemas

@@ -34,6 +34,23 @@ def inbound_agency(topic: str) -> str | None:
             return found["agency"]
     return None
 
+
+# Outbound: what each agency hears back, on a topic of its own that only it may read (Kafka's ACLs):
+# receipts and refusals of what it sent, clarification requests, the changes it has a part in and
+# the closure (referral_contracts.outbound). Keyed by referral id.
+REFERRALS_OUTBOUND = "referrals.outbound.v1"
+REFERRALS_OUTBOUND_PATTERN = rf"^{re.escape(REFERRALS_OUTBOUND)}\.{_AGENCY}$"
+
+
+def referrals_outbound(agency_id: str) -> str:
+    return f"{REFERRALS_OUTBOUND}.{agency_id}"
+
+
+def outbound_agency(topic: str) -> str | None:
+    """The agency an outbound topic belongs to; None for any other topic."""
+    found = re.match(REFERRALS_OUTBOUND_PATTERN, topic)
+    return found["agency"] if found else None
+
 # Domain events (envelopes from referral_contracts.events).
 REFERRAL_SUBMITTED = "referral.submitted.v1"  # intake -> triage, tracking
 REFERRAL_TRIAGED = "referral.triaged.v1"  # triage -> tracking
@@ -67,9 +84,11 @@ ALL_TOPICS = SOURCE_TOPICS + tuple(dead_letter_topic(t) for t in SOURCE_TOPICS)
 
 
 def agency_topics(agency_ids: Iterable[str]) -> tuple[str, ...]:
-    """Each agency's inbound topics and their dead-letter twins: created when an agency joins."""
-    inbound = [t for a in agency_ids for t in (referrals_inbound(a), milestones_inbound(a))]
-    return tuple(inbound) + tuple(dead_letter_topic(t) for t in inbound)
+    """Each agency's inbound topics with their dead-letter twins, and its outbound topic: created
+    when an agency joins."""
+    agencies = list(agency_ids)
+    inbound = [t for a in agencies for t in (referrals_inbound(a), milestones_inbound(a))]
+    return tuple(inbound) + tuple(dead_letter_topic(t) for t in inbound) + tuple(referrals_outbound(a) for a in agencies)
 
 
 FOREVER = "-1"
@@ -82,6 +101,8 @@ def topic_config(topic: str) -> dict[str, str]:
       event per referral): replay rebuilds tracking from them;
     - capacity: compacted, the latest capacity of each service (its key) is what matters;
     - agencies' inbound topics: 7 days (intake turns each record into referral.submitted.v1);
+    - agencies' outbound topics: 30 days, time enough for an agency's system to come back from an
+      outage and read what it missed;
     - dead letters: 30 days, for people to look into."""
     if topic.endswith(DEAD_LETTER_SUFFIX):
         return {"cleanup.policy": "delete", "retention.ms": str(30 * DAYS)}
@@ -89,4 +110,6 @@ def topic_config(topic: str) -> dict[str, str]:
         return {"cleanup.policy": "compact", "retention.ms": FOREVER}
     if inbound_agency(topic) is not None:
         return {"cleanup.policy": "delete", "retention.ms": str(7 * DAYS)}
+    if outbound_agency(topic) is not None:
+        return {"cleanup.policy": "delete", "retention.ms": str(30 * DAYS)}
     return {"cleanup.policy": "delete", "retention.ms": FOREVER}

@@ -8,11 +8,7 @@ from uuid import UUID
 
 from referral_contracts import Actor, ReferralRequest, ReferralSubmitted
 from referral_contracts.envelope import derived_id
-
-
-def referral_id_for(request: ReferralRequest) -> UUID:
-    """One agency's reference always names one referral, so a resubmission is not a second one."""
-    return derived_id("referral", request.source_agency_id, request.client_reference)
+from referral_contracts.referral import referral_id_for
 
 
 def referral_submitted(
@@ -20,7 +16,7 @@ def referral_submitted(
 ) -> ReferralSubmitted:
     """The event id follows the content: the same package sent twice is one event, and a changed
     package (how a sender answers a clarification request) is a new revision of the referral."""
-    referral_id = referral_id_for(request)
+    referral_id = referral_id_for(request.source_agency_id, request.client_reference)
     content = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
     return ReferralSubmitted.create(
         event_id=derived_id(referral_id, "submitted", content),
