@@ -12,9 +12,14 @@ from pydantic import BaseModel, ValidationError
 
 from .envelope import EventBase
 
-HEADER_EVENT_TYPE = "event-type"
-HEADER_SCHEMA_VERSION = "schema-version"
-HEADER_CORRELATION_ID = "correlation-id"
+# Headers mirror the envelope's own field names, so a consumer can route or trace a record without
+# parsing it. `correlation_id` is also the header FastStream reads and writes: one correlation
+# header, the same value as the envelope's. Values are JSON, so `content-type` says so.
+HEADER_EVENT_TYPE = "event_type"
+HEADER_SCHEMA_VERSION = "schema_version"
+HEADER_CORRELATION_ID = "correlation_id"
+HEADER_CONTENT_TYPE = "content-type"
+JSON = "application/json"
 
 HEADER_DLQ_REASON = "dlq-reason"
 HEADER_DLQ_SOURCE_TOPIC = "dlq-source-topic"
@@ -34,6 +39,7 @@ def event_headers(event: EventBase) -> dict[str, str]:
         HEADER_EVENT_TYPE: event.event_type,
         HEADER_SCHEMA_VERSION: str(event.schema_version),
         HEADER_CORRELATION_ID: str(event.correlation_id),
+        HEADER_CONTENT_TYPE: JSON,
     }
 
 

@@ -22,7 +22,7 @@ def test_create_fills_the_envelope_and_normalises_time_to_utc() -> None:
     assert event.schema_version == 1
     assert event.occurred_at == local and event.occurred_at.tzinfo == timezone.utc
     assert event_key(event) == str(event.referral_id).encode()
-    assert event_headers(event)["correlation-id"] == str(event.correlation_id)
+    assert event_headers(event)["correlation_id"] == str(event.correlation_id)
 
 
 def test_naive_timestamps_are_refused() -> None:

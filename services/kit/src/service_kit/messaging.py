@@ -93,9 +93,9 @@ class KafkaEventBus:
         return self._consumer_name
 
     async def publish(self, topic: str, event: Event) -> None:
-        await self._broker.publish(
-            encode(event), topic=topic, key=event_key(event), headers=event_headers(event) | trace_headers()
-        )
+        # FastStream writes a `correlation_id` header of its own: given the event's, it is one header.
+        await self._broker.publish(encode(event), topic=topic, key=event_key(event), correlation_id=str(event.correlation_id),
+                                   headers=event_headers(event) | trace_headers())
         PRODUCED.labels(topic).inc()
 
     async def dead_letter(self, record: Record, reason: str) -> None:
