@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, field_validator, model_validator
+from pydantic import AwareDatetime, ConfigDict, Field, field_validator, model_validator
 
+from . import schema_rules
 from .envelope import Actor, Contract, to_stored_precision
 from .referral import Consent, ContactMethod
 
@@ -92,8 +94,19 @@ _REQUIRED: dict[MilestoneKind, tuple[str, ...]] = {
 }
 
 
+def _details_in_schema(schema: dict[str, Any]) -> None:
+    """The rules of `Milestone._kind_has_its_details`, from the same table, in the JSON Schema: an
+    agency's validator then refuses, say, a `withdrawn` without `reason_text`, as the platform does."""
+    schema_rules.add_all_of(schema, [
+        {"properties": {"actor": schema_rules.present(["person"])}},
+        *schema_rules.per_value("kind", _REQUIRED),
+    ])
+
+
 class Milestone(Contract):
     """A milestone as recorded: the body of `POST /v1/referrals/{id}/milestones` on tracking."""
+
+    model_config = ConfigDict(json_schema_extra=_details_in_schema)
 
     milestone_id: UUID | None = Field(
         default=None, description="Client-chosen id; sending the same id again records nothing new."

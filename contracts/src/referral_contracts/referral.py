@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from . import schema_rules
 from .envelope import Contract, derived_id, utc_now
 
 ShortText = Field(min_length=1, max_length=200)
@@ -41,7 +43,19 @@ class ContactMethod(StrEnum):
     IN_PERSON = "in_person"
 
 
+# Limited consent names its scope: at least one agency, or at least one data category.
+_LIMITED_SCOPE = ("agencies", "data_categories")
+
+
+def _scope_in_schema(schema: dict[str, Any]) -> None:
+    """`Consent._limited_has_scope` in the JSON Schema: limited needs a non-empty scope list."""
+    scoped = {"anyOf": [schema_rules.present_and_not_empty(name) for name in _LIMITED_SCOPE]}
+    schema_rules.add_all_of(schema, [schema_rules.when("status", ConsentStatus.LIMITED.value, scoped)])
+
+
 class Consent(Contract):
+    model_config = ConfigDict(json_schema_extra=_scope_in_schema)
+
     status: ConsentStatus
     agencies: list[str] = Field(
         default_factory=list, description="With status limited: the agencies that may receive data."
@@ -53,12 +67,32 @@ class Consent(Contract):
 
     @model_validator(mode="after")
     def _limited_has_scope(self) -> Consent:
-        if self.status is ConsentStatus.LIMITED and not (self.agencies or self.data_categories):
+        if self.status is ConsentStatus.LIMITED and not any(getattr(self, name) for name in _LIMITED_SCOPE):
             raise ValueError("limited consent needs a scope: agencies or data_categories")
         return self
 
 
+# The contact detail each preferred method needs (in person needs none).
+_CONTACT_DETAIL: dict[ContactMethod, str] = {
+    ContactMethod.PHONE: "phone",
+    ContactMethod.SMS: "phone",
+    ContactMethod.EMAIL: "email",
+    ContactMethod.LETTER: "address",
+}
+
+
+def _detail_in_schema(schema: dict[str, Any]) -> None:
+    """`PersonContact._preferred_method_is_reachable` in the JSON Schema, from the same table."""
+    schema_rules.add_all_of(schema, [
+        schema_rules.when("preferred_method", method.value,
+                          {"required": [detail], "properties": {detail: {"type": "string", "minLength": 1}}})
+        for method, detail in _CONTACT_DETAIL.items()
+    ])
+
+
 class PersonContact(Contract):
+    model_config = ConfigDict(json_schema_extra=_detail_in_schema)
+
     preferred_method: ContactMethod
     phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{6,20}$")
     email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
@@ -66,13 +100,8 @@ class PersonContact(Contract):
 
     @model_validator(mode="after")
     def _preferred_method_is_reachable(self) -> PersonContact:
-        needed = {
-            ContactMethod.PHONE: self.phone,
-            ContactMethod.SMS: self.phone,
-            ContactMethod.EMAIL: self.email,
-            ContactMethod.LETTER: self.address,
-        }
-        if self.preferred_method in needed and not needed[self.preferred_method]:
+        detail = _CONTACT_DETAIL.get(self.preferred_method)
+        if detail is not None and not getattr(self, detail):
             raise ValueError(f"preferred_method {self.preferred_method.value} needs its contact detail")
         return self
 
