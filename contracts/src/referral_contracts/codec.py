@@ -47,28 +47,46 @@ def encode(model: BaseModel) -> bytes:
     return model.model_dump_json().encode()
 
 
+# A record larger than this is refused before it is parsed (Kafka's own default limit is 1 MB).
+MAX_RECORD_BYTES = 1024 * 1024
+WHOLE_RECORD = "(record)"
+
+
 class Rejected(Exception):
-    """A record that breaks its contract; `reason` says how, in words fit for a dead-letter header."""
+    """A record that breaks its contract. `problems` names each (field, problem); `reason` says it
+    in one line fit for a dead-letter header."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, problems: list[tuple[str, str]] | None = None) -> None:
         super().__init__(reason)
-        self.reason = reason
+        self.reason = reason[:1000]
+        self.problems = problems or [(WHOLE_RECORD, reason[:1000])]
 
 
-def describe_validation_error(error: ValidationError) -> str:
-    parts = []
+def validation_problems(error: ValidationError) -> list[tuple[str, str]]:
+    """Each problem pydantic found, as (dotted field path, what is wrong)."""
+    problems = []
     for item in error.errors(include_url=False):
-        where = ".".join(str(p) for p in item["loc"]) or "(root)"
-        parts.append(f"{where}: {item['msg']}")
-    return "; ".join(parts)
+        where = ".".join(str(p) for p in item["loc"]) or WHOLE_RECORD
+        problems.append((where, item["msg"]))
+    return problems
 
 
 def decode(model: type[M], raw: bytes) -> M:
-    """Parse one record's value as `model`, or raise `Rejected` naming the fields at fault."""
+    """Parse one record's value as `model`, or raise `Rejected` naming the fields at fault.
+
+    Whatever the bytes (invalid UTF-8, nesting deeper than the parser's limit, the wrong types, an
+    unknown version, a value too large), the answer is the model or `Rejected`, never another
+    exception: a consumer must be able to dead-letter any record and go on."""
+    if len(raw) > MAX_RECORD_BYTES:
+        raise Rejected(f"{model.__name__}: {len(raw)} bytes, more than the {MAX_RECORD_BYTES} a record may carry")
     try:
         return model.model_validate_json(raw)
     except ValidationError as error:
-        raise Rejected(f"{model.__name__}: {describe_validation_error(error)}"[:1000]) from None
+        problems = validation_problems(error)
+        reason = "; ".join(f"{where}: {problem}" for where, problem in problems)
+        raise Rejected(f"{model.__name__}: {reason}", problems) from None
+    except Exception as error:  # noqa: BLE001 - e.g. RecursionError: any failure to read is the record's
+        raise Rejected(f"{model.__name__}: unreadable ({type(error).__name__})") from None
 
 
 def dead_letter_headers(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -18,6 +20,7 @@ from referral_contracts import clock
 
 from .health import ReadinessCheck, health_routes
 from .logs import configure_logging, log_context
+from .progress import ConsumerProgress
 from .tracing import configure_tracing, span
 
 Hook = Callable[[], Awaitable[None]]
@@ -26,7 +29,7 @@ Hook = Callable[[], Awaitable[None]]
 class ServiceSettings(BaseSettings):
     """Read from the environment: KAFKA_BOOTSTRAP_SERVERS, KAFKA_SASL_MECHANISM,
     KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD, KAFKA_USE_TLS, HTTP_HOST, HTTP_PORT, LOG_LEVEL,
-    API_KEYS_PATH and CLOCK_OFFSET_FILE (tests and demos only: shift this process's clock, see referral_contracts.clock)."""
+    API_KEYS_PATH, CONSUMER_STALL_SECONDS and CLOCK_OFFSET_FILE (tests and demos only: shift this process's clock, see referral_contracts.clock)."""
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     http_host: str = "127.0.0.1"
@@ -41,6 +44,9 @@ class ServiceSettings(BaseSettings):
     kafka_sasl_username: str = ""
     kafka_sasl_password: str = ""
     kafka_use_tls: bool = False
+    # A consumer with records waiting and none handled for this long is stalled: /ready fails
+    # naming the partition (service_kit.progress).
+    consumer_stall_seconds: float = 60.0
 
     def kafka_security(self) -> BaseSecurity | None:
         """FastStream's security for the broker, from the settings (None: plaintext, no SASL)."""
@@ -62,17 +68,24 @@ def service_app(
     on_start: Sequence[Hook] = (),
     on_stop: Sequence[Hook] = (),
     readiness: dict[str, ReadinessCheck] | None = None,
+    consumers: ConsumerProgress | None = None,
 ) -> FastAPI:
-    """Start hooks run before the broker starts consuming; stop hooks after it stopped."""
+    """Start hooks run before the broker starts consuming; stop hooks after it stopped.
+    `consumers` (the bus's progress) is watched while the app runs and reported by /ready."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         for hook in on_start:
             await hook()
         await broker.start()
+        watchdog = asyncio.create_task(consumers.run_forever()) if consumers is not None else None
         try:
             yield
         finally:
+            if watchdog is not None:
+                watchdog.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watchdog
             await broker.stop()
             for hook in on_stop:
                 await hook()
@@ -88,7 +101,7 @@ def service_app(
 
     for router in routers:
         app.include_router(router)
-    app.include_router(health_routes(broker, **(readiness or {})))
+    app.include_router(health_routes(broker, consumers, **(readiness or {})))
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

@@ -47,10 +47,12 @@ def in_order_lanes(items: Iterable[T], lane_of: Callable[[T], Hashable]) -> list
     return list(lanes.values())
 
 
-async def run_lanes(lanes: list[list[T]], handle: Callable[[T], Awaitable[None]], *, concurrency: int) -> None:
+async def run_lanes(lanes: list[list[T]], handle: Callable[[T], Awaitable[None]], *, concurrency: int,
+                    prefer: Callable[[BaseException], bool] = lambda error: True) -> None:
     """Each lane in order, lanes concurrently (at most `concurrency` at once). A lane stops at its
-    first failure; the other lanes finish, then the first failure is raised, so the caller can
-    hand the whole batch back (handlers are idempotent: what succeeded is redone harmlessly)."""
+    first failure; the other lanes finish, then a failure is raised (the first that `prefer`
+    picks, else the first), so the caller can hand the whole batch back (handlers are idempotent:
+    what succeeded is redone harmlessly)."""
     gate = asyncio.Semaphore(concurrency)
 
     async def run(lane: list[T]) -> None:
@@ -59,6 +61,6 @@ async def run_lanes(lanes: list[list[T]], handle: Callable[[T], Awaitable[None]]
                 await handle(item)
 
     outcomes = await asyncio.gather(*(run(lane) for lane in lanes), return_exceptions=True)
-    failure = next((o for o in outcomes if isinstance(o, BaseException)), None)
-    if failure is not None:
-        raise failure
+    failures = [o for o in outcomes if isinstance(o, BaseException)]
+    if failures:
+        raise next((f for f in failures if prefer(f)), failures[0])

@@ -15,6 +15,7 @@ from .inbound_topics import register_inbound_subscribers
 
 def create_app(settings: Settings) -> FastAPI:
     broker = new_broker(settings.kafka_bootstrap_servers, client_id="intake", security=settings.kafka_security())
-    bus = KafkaEventBus(broker, consumer_name="intake")
+    bus = KafkaEventBus(broker, consumer_name="intake", stall_seconds=settings.consumer_stall_seconds)
     register_inbound_subscribers(broker, bus)
-    return service_app(title="Referral intake", broker=broker, routers=[http_routes(bus, KeyRegistry.load(settings.api_keys_path))])
+    return service_app(title="Referral intake", broker=broker, routers=[http_routes(bus, KeyRegistry.load(settings.api_keys_path))],
+                       consumers=bus.progress)

@@ -4,11 +4,13 @@ and the subscriptions."""
 from __future__ import annotations
 
 from fastapi import FastAPI
+from pymongo.errors import PyMongoError
 
 from referral_contracts.directory import Directory
 from service_kit.app import service_app
 from service_kit.messaging import KafkaEventBus, new_broker
 
+from ..adapters.delivery_errors import TransientDeliveryError
 from ..adapters.delivery_ledger import MongoDeliveryLedger, connect
 from ..adapters.email_sender import SmtpEmailSender
 from ..adapters.sms_sender import ProviderSmsSender
@@ -21,7 +23,9 @@ def create_app(settings: Settings) -> FastAPI:
     # Read once at start: a bad directory file stops the service before it consumes.
     directory = Directory.load(settings.directory_path)
     broker = new_broker(settings.kafka_bootstrap_servers, client_id="notifier", security=settings.kafka_security())
-    bus = KafkaEventBus(broker, consumer_name="notifier")
+    # The ledger's store and a relay that stays down are worth waiting out, never a dead letter.
+    bus = KafkaEventBus(broker, consumer_name="notifier", transient=(PyMongoError, TransientDeliveryError),
+                        stall_seconds=settings.consumer_stall_seconds)
     mongo = connect(settings.mongodb_url)
     register_subscribers(broker, bus, Channels(
         directory=directory,
@@ -43,4 +47,5 @@ def create_app(settings: Settings) -> FastAPI:
         broker=broker,
         on_stop=[mongo.close],
         readiness={"mongodb": mongo_answers},
+        consumers=bus.progress,
     )

@@ -7,6 +7,7 @@ import contextlib
 from functools import partial
 
 from fastapi import FastAPI
+from pymongo.errors import PyMongoError
 
 from referral_contracts import utc_now
 from referral_contracts.policy import load_policy
@@ -33,7 +34,9 @@ def create_app(settings: Settings) -> FastAPI:
     # The partnership's ladder and thresholds, shared with triage through the one policy file.
     policy = load_policy(settings.policy_path)
     broker = new_broker(settings.kafka_bootstrap_servers, client_id="tracking", security=settings.kafka_security())
-    bus = KafkaEventBus(broker, consumer_name="tracking")
+    # The store's errors are worth waiting out: a record is never dead-lettered because the store was down.
+    bus = KafkaEventBus(broker, consumer_name="tracking", transient=(PyMongoError,),
+                        stall_seconds=settings.consumer_stall_seconds)
     mongo = connect(settings.mongodb_url)
     keys = KeyRegistry.load(settings.api_keys_path)
     watcher = DeadlineWatcher(bus=bus, policy=policy, longest_sleep=settings.sweep_seconds)
@@ -73,4 +76,5 @@ def create_app(settings: Settings) -> FastAPI:
         on_start=[store.ensure_indexes, learning.ensure_indexes, start_background],
         on_stop=[stop_background, mongo.close],
         readiness={"mongodb": mongo_answers},
+        consumers=bus.progress,
     )

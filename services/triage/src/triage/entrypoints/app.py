@@ -25,7 +25,7 @@ def create_app(settings: Settings) -> FastAPI:
     directory = LiveDirectory(Directory.load(settings.directory_path))
     policy = load_policy(settings.policy_path)
     broker = new_broker(settings.kafka_bootstrap_servers, client_id="triage", security=settings.kafka_security())
-    bus = KafkaEventBus(broker, consumer_name="triage")
+    bus = KafkaEventBus(broker, consumer_name="triage", stall_seconds=settings.consumer_stall_seconds)
 
     async def on_submitted(event: ReferralSubmitted, _: Record) -> None:
         await triage_submitted(event, directory=directory.current, policy=policy, bus=bus, now=utc_now())
@@ -45,6 +45,7 @@ def create_app(settings: Settings) -> FastAPI:
     subscribe(broker, bus, topic=topics.DIRECTORY_CAPACITY, model=CapacityChanged, group_id=None,
               handle=on_capacity)
     app = service_app(title="Referral triage", broker=broker, routers=[http_routes(lambda: directory.current, bus,
-                                                                                  KeyRegistry.load(settings.api_keys_path))])
+                                                                                  KeyRegistry.load(settings.api_keys_path))],
+                      consumers=bus.progress)
     app.state.directory = directory
     return app
