@@ -31,11 +31,11 @@ def _sweep_totals(metrics_text: str) -> tuple[float, float]:
     return values.get("referral_deadline_sweep_seconds_sum", 0.0), values.get("referral_deadline_sweep_seconds_count", 0.0)
 
 
-async def deadline_accuracy(bootstrap: str, mongodb_url: str, policy, template_events: list[dict],
+async def deadline_accuracy(kafka, mongodb_url: str, policy, template_events: list[dict],
                             tracking_url: str) -> dict:
     client = connect(mongodb_url)
     store = MongoReferralStore(client["tracking"], next_due=partial(next_due_at, policy=policy))
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**kafka.client(), enable_auto_commit=False)  # as the admin: it watches
     await consumer.start()
     try:
         partitions = [TopicPartition(topics.REFERRAL_ESCALATIONS, p)

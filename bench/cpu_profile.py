@@ -66,7 +66,7 @@ def main() -> int:
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         watcher = latency.TrackedDecisions(store.url)
         commands_before, before = store_commands(store.url), {n: cpu_seconds(p) for n, p in pids.items()}
-        rate = asyncio.run(throughput.pipeline(kafka.bootstrap_servers, watcher))
+        rate = asyncio.run(throughput.pipeline(kafka.access, watcher))
         after, commands_after = {n: cpu_seconds(p) for n, p in pids.items()}, store_commands(store.url)
         watcher.close()
     finally:

@@ -96,8 +96,8 @@ async def by_http(intake_url: str, api_key: str, rate: float, seconds: float, wa
         return await offered(rate, seconds, send, watcher, payload_for)
 
 
-async def by_topic(bootstrap: str, rate: float, seconds: float, watcher, payload_for) -> dict:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+async def by_topic(kafka, rate: float, seconds: float, watcher, payload_for) -> dict:
+    producer = AIOKafkaProducer(**kafka.client(SENDER), acks="all", enable_idempotence=True)  # the sender's login
     await producer.start()
     try:
         async def send(payload: dict) -> None:

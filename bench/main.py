@@ -56,15 +56,15 @@ def spread(values: list[float]) -> dict:
             "max": round(max(values), 1), "runs": len(values)}
 
 
-def flow_measurements(bootstrap: str, store, services, keys, sample: bytes) -> dict:
+def flow_measurements(kafka, store, services, keys, sample: bytes) -> dict:
     """Measurements 1, 2, 3, 7 (after the load) and 6."""
     results: dict = {}
     watcher = latency.TrackedDecisions(store.url)
     try:
         step("1. raw Kafka limit")
-        raw = [asyncio.run(throughput.raw_limit(bootstrap, sample)) for _ in range(throughput.REPEATS)]
+        raw = [asyncio.run(throughput.raw_limit(kafka, sample)) for _ in range(throughput.REPEATS)]
         step("2. pipeline throughput")
-        flow = [asyncio.run(throughput.pipeline(bootstrap, watcher)) for _ in range(throughput.REPEATS)]
+        flow = [asyncio.run(throughput.pipeline(kafka, watcher)) for _ in range(throughput.REPEATS)]
         results |= {"raw_limit_messages_per_second": spread(raw), "pipeline_referrals_per_second": spread(flow),
                     "pipeline_to_raw_ratio": round(statistics.median(flow) / statistics.median(raw), 3)}
         results["latency_ms"] = {}
@@ -73,28 +73,29 @@ def flow_measurements(bootstrap: str, store, services, keys, sample: bytes) -> d
             results["latency_ms"][f"http at {rate}/s"] = asyncio.run(latency.by_http(
                 services.urls["intake"], keys.keys["gp-north"], rate, LATENCY_SECONDS, watcher, throughput.referral))
             results["latency_ms"][f"topic at {rate}/s"] = asyncio.run(latency.by_topic(
-                bootstrap, rate, LATENCY_SECONDS, watcher, throughput.referral))
+                kafka, rate, LATENCY_SECONDS, watcher, throughput.referral))
         results["resident_mb_after_load"] = {name: resident_mb(s.process.pid) for name, s in services.services.items()}
     finally:
         watcher.close()
     step("6. replay")
     results["replay_events_per_second"] = spread(
-        [asyncio.run(throughput.replay_speed(bootstrap, store.url)) for _ in range(throughput.REPEATS)])
+        [asyncio.run(throughput.replay_speed(kafka, store.url)) for _ in range(throughput.REPEATS)])
     return results
 
 
 def measure(kafka, store, services, keys) -> dict:
-    bootstrap, tracking = kafka.bootstrap_servers, services.urls["tracking"]
+    """`kafka`: devstack's KafkaAccess (each client logs in as the principal it stands for)."""
+    tracking = services.urls["tracking"]
     policy = load_policy(demo_file("policy.yaml"))
     sample = encode(ReferralSubmitted.create(referral_id=uuid4(), correlation_id=uuid4(), actor=Actor(agency_id="gp-north"),
                                              data=ReferralRequest.model_validate(throughput.referral(0, "size"))))
     results: dict = {"message_bytes": len(sample)}
     if SCALE_ONLY:
         watcher = latency.TrackedDecisions(store.url)
-        asyncio.run(throughput.pipeline(bootstrap, watcher))  # a tracked referral to copy from
+        asyncio.run(throughput.pipeline(kafka, watcher))  # a tracked referral to copy from
         watcher.close()
     else:
-        results |= flow_measurements(bootstrap, store, services, keys, sample)
+        results |= flow_measurements(kafka, store, services, keys, sample)
     view, events = scale.template(store.url)
     directory, loaded, results["at_scale"] = Directory.load(demo_file("hsds")), 0, {}
     for size in SCALES:
@@ -102,7 +103,7 @@ def measure(kafka, store, services, keys) -> dict:
         seconds = scale.load_background(store.url, view, size - loaded, directory, utc_now(), seed=size)
         loaded = size
         step(f"4. deadline accuracy at {size:,}")
-        deadlines = asyncio.run(at_scale.deadline_accuracy(bootstrap, store.url, policy, events, tracking))
+        deadlines = asyncio.run(at_scale.deadline_accuracy(kafka, store.url, policy, events, tracking))
         step(f"5. oversight at {size:,}")
         oversight = at_scale.oversight_times(tracking, keys.keys[OVERSIGHT], *((3, 600) if size < 1_000_000 else (1, 150)))
         results["at_scale"][str(size)] = {"loaded_in_s": round(seconds, 1), "deadlines": deadlines,
@@ -121,7 +122,7 @@ def main() -> int:
     started = time.perf_counter()
     stack = start_stack("bench-")
     try:
-        results = measure(stack.kafka, stack.store, stack.services, stack.keys)
+        results = measure(stack.kafka.access, stack.store, stack.services, stack.keys)
     finally:
         stack.stop()
     results = {"machine": {"cpus": os.cpu_count(), "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),

@@ -47,7 +47,7 @@ def start_stack(prefix: str) -> BenchStack:
              else start_store(work / "store", cache_size=os.environ.get("BENCH_STORE_CACHE")))  # e.g. 6G
     smtp = start_smtp_sink(work / "smtp")
     keys = issue_local_keys(work / "keys", demo_file("hsds"))
-    settings = ServiceSettings(kafka_bootstrap_servers=kafka.bootstrap_servers, mongodb_url=store.url,
+    settings = ServiceSettings(kafka=kafka.access, mongodb_url=store.url,
                                directory_path=demo_file("hsds"), policy_path=demo_file("policy.yaml"),
                                smtp_host=smtp.host, smtp_port=smtp.port, api_keys_path=keys.hashes_path,
                                log_level="WARNING")

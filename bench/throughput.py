@@ -29,13 +29,14 @@ def referral(i: int, run: str) -> dict:
     return payload
 
 
-async def raw_limit(bootstrap: str, size_of: bytes) -> float:
+async def raw_limit(kafka, size_of: bytes) -> float:
     """Produce, consume and re-produce RAW_MESSAGES of a referral's size, acks=all, idempotent:
-    what a pipeline stage can do at best on this broker. Returns messages per second."""
+    what a pipeline stage can do at best on this broker (with SCRAM logins and ACL checks, as the
+    services have them; topics of its own, so as the admin). Returns messages per second."""
     source, sink = f"bench.raw.{uuid4().hex[:6]}", f"bench.raw.{uuid4().hex[:6]}"
-    ensure_topics(bootstrap, [source, sink], partitions=3)
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
-    consumer = AIOKafkaConsumer(source, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+    ensure_topics(kafka, [source, sink], partitions=3)
+    producer = AIOKafkaProducer(**kafka.client(), acks="all", enable_idempotence=True, linger_ms=5)
+    consumer = AIOKafkaConsumer(source, **kafka.client(), auto_offset_reset="earliest",
                                 group_id=f"bench-{uuid4().hex[:6]}", enable_auto_commit=False)
     await producer.start()
     await consumer.start()
@@ -58,11 +59,12 @@ async def raw_limit(bootstrap: str, size_of: bytes) -> float:
         await producer.stop()
 
 
-async def pipeline(bootstrap: str, watcher: TrackedDecisions) -> float:
-    """Referrals per second from gp-north's inbound topic to triaged-and-tracked in the store (the
-    last one's view stored with its triage decision, seen on the change stream)."""
+async def pipeline(kafka, watcher: TrackedDecisions) -> float:
+    """Referrals per second from gp-north's inbound topic (written with gp-north's login) to
+    triaged-and-tracked in the store (the last one's view stored with its triage decision, seen on
+    the change stream)."""
     run = uuid4().hex[:6]
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
+    producer = AIOKafkaProducer(**kafka.client("gp-north"), acks="all", enable_idempotence=True, linger_ms=5)
     await producer.start()
     try:
         started = time.perf_counter()
@@ -77,7 +79,7 @@ async def pipeline(bootstrap: str, watcher: TrackedDecisions) -> float:
         await producer.stop()
 
 
-async def replay_speed(bootstrap: str, mongodb_url: str) -> float:
+async def replay_speed(kafka, mongodb_url: str) -> float:
     """Events per second rebuilding tracking from the Kafka log into a new database (measurement 6)."""
     from functools import partial
 
@@ -91,7 +93,8 @@ async def replay_speed(bootstrap: str, mongodb_url: str) -> float:
         policy = load_policy(demo_file("policy.yaml"))
         store = MongoReferralStore(client[f"replay_{uuid4().hex[:6]}"], next_due=partial(next_due_at, policy=policy))
         started = time.perf_counter()
-        counts = await replay(bootstrap, store)
+        login = {k: v for k, v in kafka.client("tracking").items() if k != "bootstrap_servers"}
+        counts = await replay(kafka.bootstrap_servers, store, security_kwargs=login)  # as tracking's replay logs in
         return counts["events"] / (time.perf_counter() - started)
     finally:
         await client.close()

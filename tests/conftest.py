@@ -4,6 +4,7 @@ tests/infra.py, the one place that decides how tests get it; see its docstring."
 from infra import (  # noqa: F401 - imported so pytest registers the fixtures for every test
     api_keys,
     infra_dir,
+    kafka,
     kafka_bootstrap_servers,
     mongodb_url,
     platform_clock,

@@ -6,7 +6,12 @@ Per resource, the first that applies:
 2. a Docker engine answers: start apache/kafka / mongo in containers (testcontainers);
 3. otherwise: start the local processes from devstack (Kafka from Maven jars, SecantusDB).
 Every topic of the platform (devstack.kafka.platform_topics: with each demo agency's inbound topics)
-is created whichever broker is used.
+is created whichever broker is used, and so are the users and ACLs of every service and demo agency:
+the broker asks every client who it is (SASL/SCRAM-SHA-512). The `kafka` fixture says where it is
+and who may log in: `kafka.client("gp-north")` gives aiokafka's keyword arguments for an agency,
+`kafka.client()` the admin's, for test code acting as the platform. With KAFKA_BOOTSTRAP_SERVERS the
+admin's login comes from KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD (source what `devstack infra`
+printed).
 The SMTP sink is always devstack's local sink. Set TESTS_NO_DOCKER=1 to skip step 2.
 """
 
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shlex
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +29,8 @@ from pathlib import Path
 import pytest
 import yaml
 from devstack.clock import PlatformClock
-from devstack.kafka import ensure_topics, new_cluster_id, start_kafka
+from devstack.kafka import ensure_topics, existing_kafka, format_command, server_properties, start_kafka
+from devstack.kafka_access import ADMIN, KafkaAccess, credentials_path, issue_credentials, provision
 from devstack.keys import LocalKeys, issue_local_keys
 from devstack.paths import demo_file
 from devstack.ports import free_port
@@ -43,6 +50,7 @@ __all__ = [
     "api_keys",
     "docker_available",
     "infra_dir",
+    "kafka",
     "kafka_bootstrap_servers",
     "mongodb_url",
     "platform_clock",
@@ -74,20 +82,25 @@ def infra_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def kafka_bootstrap_servers(infra_dir: Path) -> Iterator[str]:
+def kafka(infra_dir: Path) -> Iterator[KafkaAccess]:
+    """The broker's address and every principal's login (the admin, each service, each demo agency)."""
     if configured := os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
-        ensure_topics(configured)
-        yield configured
+        yield existing_kafka(configured, infra_dir / "kafka")
     elif docker_available():
-        with _kafka_container() as bootstrap_servers:
-            ensure_topics(bootstrap_servers)
-            yield bootstrap_servers
+        with _kafka_container(infra_dir / "kafka") as access:
+            yield access
     else:
-        kafka = start_kafka(infra_dir / "kafka")
+        local = start_kafka(infra_dir / "kafka")
         try:
-            yield kafka.bootstrap_servers
+            yield local.access
         finally:
-            kafka.stop()
+            local.stop()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap_servers(kafka: KafkaAccess) -> str:
+    """Only the address: a client needs `kafka.client(...)` as well, to log in."""
+    return kafka.bootstrap_servers
 
 
 @pytest.fixture(scope="session")
@@ -146,7 +159,7 @@ def api_keys(infra_dir: Path) -> LocalKeys:
 
 @pytest.fixture(scope="session")
 def service_settings(
-    kafka_bootstrap_servers: str, mongodb_url: str, smtp_sink: SmtpSink, sms_sink: SmsSink, api_keys: LocalKeys
+    kafka: KafkaAccess, mongodb_url: str, smtp_sink: SmtpSink, sms_sink: SmsSink, api_keys: LocalKeys
 ) -> ServiceSettings:
     """The demo partnership (directory and policy) wired to the fixtures above."""
     directory, policy = demo_file("hsds"), demo_file("policy.yaml")
@@ -154,7 +167,7 @@ def service_settings(
         if not path.exists():  # the directory is an HSDS folder
             pytest.fail(f"the services need {path}, which does not exist")
     return ServiceSettings(
-        kafka_bootstrap_servers=kafka_bootstrap_servers,
+        kafka=kafka,
         mongodb_url=mongodb_url,
         directory_path=directory,
         policy_path=policy,
@@ -191,43 +204,39 @@ def running_services(stack: RunningServices) -> dict[str, str]:
 
 
 @contextmanager
-def _kafka_container() -> Iterator[str]:
-    """apache/kafka, single KRaft node, configured through the image's KAFKA_* variables.
+def _kafka_container(workdir: Path) -> Iterator[KafkaAccess]:
+    """apache/kafka, single KRaft node, run with devstack's own configuration (SASL/SCRAM, ACLs) and
+    storage formatted with the admin's credential, as the local broker is.
 
     testcontainers' KafkaContainer drives Confluent's start scripts, which apache/kafka does
     not have, so this is a generic container. The host port equals the container port so the
-    advertised listener is right without rewriting it after start.
+    advertised listener is right without rewriting it after start. The configuration travels in
+    the environment: a mounted file of mode 600 would not be readable by the image's user.
     """
     from testcontainers.core.container import DockerContainer
     from testcontainers.core.docker_client import DockerClient
     from testcontainers.core.wait_strategies import LogMessageWaitStrategy
 
     host, port = DockerClient().host(), free_port()
+    demo = demo_file("hsds")
+    passwords = issue_credentials(workdir, demo)
+    properties = server_properties(port, 9093, "/tmp/kraft-data", passwords[ADMIN], listen_host="0.0.0.0",
+                                   advertised_host=host)
+    storage = format_command(["/opt/kafka/bin/kafka-storage.sh"], "/tmp/server.properties", passwords[ADMIN])
+    script = (f'printf "%s" "$SERVER_PROPERTIES" > /tmp/server.properties && {shlex.join(storage)} '
+              "&& exec /opt/kafka/bin/kafka-server-start.sh /tmp/server.properties")
     container = (
         DockerContainer(KAFKA_IMAGE)
         .with_bind_ports(port, port)
-        .with_envs(
-            CLUSTER_ID=new_cluster_id(),
-            KAFKA_NODE_ID="1",
-            KAFKA_PROCESS_ROLES="broker,controller",
-            KAFKA_LISTENERS=f"PLAINTEXT://0.0.0.0:{port},CONTROLLER://127.0.0.1:9093",
-            KAFKA_ADVERTISED_LISTENERS=f"PLAINTEXT://{host}:{port}",
-            KAFKA_CONTROLLER_LISTENER_NAMES="CONTROLLER",
-            KAFKA_INTER_BROKER_LISTENER_NAME="PLAINTEXT",
-            KAFKA_LISTENER_SECURITY_PROTOCOL_MAP="CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-            KAFKA_CONTROLLER_QUORUM_VOTERS="1@127.0.0.1:9093",
-            KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR="1",
-            KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR="1",
-            KAFKA_TRANSACTION_STATE_LOG_MIN_ISR="1",
-            KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR="1",
-            KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR="1",
-            KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS="0",
-            KAFKA_NUM_PARTITIONS="3",
-        )
+        .with_env("SERVER_PROPERTIES", properties)
+        .with_command(["sh", "-c", script])
         .waiting_for(LogMessageWaitStrategy("Kafka Server started").with_startup_timeout(120))
     )
     with container:
-        yield f"{host}:{port}"
+        access = KafkaAccess(f"{host}:{port}", passwords, credentials_path(workdir))
+        ensure_topics(access)
+        provision(access, demo)
+        yield access
 
 
 @contextmanager

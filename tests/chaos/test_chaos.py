@@ -51,7 +51,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     kafka, store = start_kafka(work / "kafka"), start_store(work / "store")
     smtp, sms = start_smtp_sink(work / "smtp"), start_sms_sink(work / "sms")
     keys, clock = issue_local_keys(work / "keys", demo_file("hsds")), PlatformClock(work / "clock-offset")
-    settings = ServiceSettings(kafka_bootstrap_servers=kafka.bootstrap_servers, mongodb_url=store.url,
+    settings = ServiceSettings(kafka=kafka.access, mongodb_url=store.url,
                                directory_path=demo_file("hsds"), policy_path=demo_file("policy.yaml"),
                                smtp_host=smtp.host, smtp_port=smtp.port, sms_api_url=sms.url,
                                api_keys_path=keys.hashes_path)

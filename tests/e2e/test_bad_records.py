@@ -64,11 +64,11 @@ bad_records = st.one_of(
 @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
 @given(records=st.lists(bad_records, min_size=len(CONSUMERS), max_size=len(CONSUMERS)))
 def test_every_consumer_dead_letters_what_it_cannot_read_and_goes_on(
-    running_services, kafka_bootstrap_servers, records
+    running_services, kafka, records
 ) -> None:
     sent = {uuid4().hex.encode(): (topic, value) for topic, value in zip(CONSUMERS, records, strict=True)}
-    asyncio.run(_publish(kafka_bootstrap_servers, sent))
-    letters = asyncio.run(_dead_letters(kafka_bootstrap_servers, sent))
+    asyncio.run(_publish(kafka.client(), sent))  # as the admin: bad records on every consumed topic
+    letters = asyncio.run(_dead_letters(kafka.client(), sent))
     for key, (topic, value) in sent.items():
         consumers = {dict(r.headers)[HEADER_DLQ_CONSUMER].decode() for r in letters[key]}
         assert consumers == CONSUMERS[topic], (topic, value[:80])
@@ -80,8 +80,8 @@ def test_every_consumer_dead_letters_what_it_cannot_read_and_goes_on(
         assert httpx.get(f"{url}/ready", timeout=5).status_code == 200, name
 
 
-async def _publish(bootstrap: str, sent: dict[bytes, tuple[str, bytes]]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+async def _publish(client: dict, sent: dict[bytes, tuple[str, bytes]]) -> None:
+    producer = AIOKafkaProducer(**client, acks="all", enable_idempotence=True)
     await producer.start()
     try:
         for key, (topic, value) in sent.items():
@@ -90,9 +90,9 @@ async def _publish(bootstrap: str, sent: dict[bytes, tuple[str, bytes]]) -> None
         await producer.stop()
 
 
-async def _dead_letters(bootstrap: str, sent: dict[bytes, tuple[str, bytes]], timeout: float = 60) -> dict:
+async def _dead_letters(client: dict, sent: dict[bytes, tuple[str, bytes]], timeout: float = 60) -> dict:
     """Every dead letter for the sent keys, waiting until each has one per consuming service."""
-    consumer = AIOKafkaConsumer(*{topics.dead_letter_topic(t) for t, _ in sent.values()}, bootstrap_servers=bootstrap,
+    consumer = AIOKafkaConsumer(*{topics.dead_letter_topic(t) for t, _ in sent.values()}, **client,
                                 auto_offset_reset="earliest", group_id=f"fuzz-{uuid4().hex[:8]}")
     found: dict[bytes, list] = {key: [] for key in sent}
     await consumer.start()

@@ -68,10 +68,10 @@ def test_a_referral_travels_the_whole_loop_and_the_sender_gets_an_email(running_
 
 
 async def test_a_malformed_inbound_record_lands_in_the_dead_letter_topic(
-    running_services, kafka_bootstrap_servers
+    running_services, kafka
 ) -> None:
     marker = uuid4().hex.encode()
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap_servers, acks="all", enable_idempotence=True)
+    producer = AIOKafkaProducer(**kafka.client("gp-north"), acks="all", enable_idempotence=True)
     await producer.start()
     try:
         await producer.send_and_wait(
@@ -81,7 +81,7 @@ async def test_a_malformed_inbound_record_lands_in_the_dead_letter_topic(
         await producer.stop()
 
     consumer = AIOKafkaConsumer(
-        topics.dead_letter_topic(topics.referrals_inbound("gp-north")), bootstrap_servers=kafka_bootstrap_servers,
+        topics.dead_letter_topic(topics.referrals_inbound("gp-north")), **kafka.client(),  # the operator reads
         auto_offset_reset="earliest", group_id=f"e2e-{marker.decode()}",
     )
     await consumer.start()

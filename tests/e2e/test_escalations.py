@@ -149,16 +149,16 @@ def test_two_tracking_replicas_fire_each_rung_once(running_services, api_keys, s
         time.sleep(3)  # both replicas sweep again meanwhile
     finally:
         second.stop()
-    published = escalation_records(service_settings.kafka_bootstrap_servers, loop.id)
+    published = escalation_records(service_settings.kafka, loop.id)
     assert sorted(published) == ["breach", "reminder"]  # each rung on the topic once, by one replica
     assert len(emails(smtp_sink, loop.reference, "Deadline missed")) == 1
 
 
-def escalation_records(bootstrap_servers: str, referral_id: str) -> list[str]:
+def escalation_records(kafka, referral_id: str) -> list[str]:
     """The steps of every record on the escalations topic for one referral, read from the start."""
 
     async def read() -> list[str]:
-        consumer = AIOKafkaConsumer(topics.REFERRAL_ESCALATIONS, bootstrap_servers=bootstrap_servers,
+        consumer = AIOKafkaConsumer(topics.REFERRAL_ESCALATIONS, **kafka.client(),
                                     auto_offset_reset="earliest", enable_auto_commit=False)
         await consumer.start()
         try:

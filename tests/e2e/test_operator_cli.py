@@ -40,9 +40,8 @@ def test_a_directory_is_checked_row_by_row(tmp_path) -> None:
     assert bad.returncode == 1 and "services.csv" in bad.stdout and "row 2" in bad.stdout
 
 
-def test_topics_a_sample_referral_its_topic_and_its_timeline(running_services, api_keys,
-                                                              kafka_bootstrap_servers) -> None:
-    env = {"KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap_servers, "INTAKE_URL": running_services["intake"],
+def test_topics_a_sample_referral_its_topic_and_its_timeline(running_services, api_keys, kafka) -> None:
+    env = {**kafka.environment(), "INTAKE_URL": running_services["intake"],  # the operator: the admin's login
            "TRACKING_URL": running_services["tracking"]}
     applied = ops("apply-topics", "--directory", str(demo_file("hsds")), **env)
     assert applied.returncode == 0 and "0 created" in applied.stdout  # already there: nothing changes

@@ -20,10 +20,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.after_the_scenarios]
 PRODUCERS = ("notifier", "intake", "triage")  # stopped first: nothing new reaches tracking
 
 
-async def _tracking_lag(bootstrap: str) -> int:
-    """Records on tracking's topics its consumer group has not committed yet."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+async def _tracking_lag(kafka) -> int:
+    """Records on tracking's topics its consumer group has not committed yet (asked as the admin)."""
+    admin = AIOKafkaAdminClient(**kafka.client())
+    consumer = AIOKafkaConsumer(**kafka.client())
     await admin.start()
     await consumer.start()
     try:
@@ -36,11 +36,11 @@ async def _tracking_lag(bootstrap: str) -> int:
         await admin.close()
 
 
-def _quiesce(stack, bootstrap: str) -> None:
+def _quiesce(stack, kafka) -> None:
     for name in PRODUCERS:
         stack[name].process.stop()
     deadline = time.monotonic() + 60
-    while asyncio.run(_tracking_lag(bootstrap)) > 0:
+    while asyncio.run(_tracking_lag(kafka)) > 0:
         assert time.monotonic() < deadline, "tracking never caught up with its topics"
         time.sleep(0.5)
     time.sleep(2)  # a sweep in flight finishes (it publishes what it stores)
@@ -64,11 +64,10 @@ async def _views(mongodb_url: str, database: str) -> dict:
         await client.close()
 
 
-def test_the_store_rebuilt_from_the_log_equals_the_live_one(stack, service_settings, kafka_bootstrap_servers,
-                                                             mongodb_url) -> None:
-    _quiesce(stack, kafka_bootstrap_servers)
+def test_the_store_rebuilt_from_the_log_equals_the_live_one(stack, service_settings, kafka, mongodb_url) -> None:
+    _quiesce(stack, kafka)
     try:
-        env = {**os.environ, **service_settings.environment(0)}
+        env = {**os.environ, **service_settings.environment(0, "tracking")}  # replays with tracking's own login
         run = subprocess.run([str(venv_script("referral-tracking-replay")), "--database", "tracking_replayed"],
                              env=env, capture_output=True, text=True, timeout=300)
         assert run.returncode == 0, run.stderr[-3000:]

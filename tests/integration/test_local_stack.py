@@ -11,6 +11,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from devstack.kafka import ensure_topics
+from devstack.kafka_access import KafkaAccess
 from devstack.smtp_sink import SmtpSink
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
@@ -20,21 +21,20 @@ pytestmark = pytest.mark.integration
 
 
 async def test_broker_acknowledges_an_idempotent_acks_all_write_and_serves_it_back(
-    kafka_bootstrap_servers: str,
+    kafka: KafkaAccess,
 ) -> None:
-    # A topic of its own, so no service or other test ever sees this record.
+    # A topic of its own, so no service or other test ever sees this record (the admin's: no ACL
+    # names it, and only a super user may use a topic no ACL names).
     topic = f"devstack.selftest.{uuid4().hex[:8]}"
-    ensure_topics(kafka_bootstrap_servers, [topic])
-    producer = AIOKafkaProducer(
-        bootstrap_servers=kafka_bootstrap_servers, acks="all", enable_idempotence=True
-    )
+    ensure_topics(kafka, [topic])
+    producer = AIOKafkaProducer(**kafka.client(), acks="all", enable_idempotence=True)
     await producer.start()
     try:
         sent = await producer.send_and_wait(topic, b'{"hello": "kafka"}', key=b"referral-1")
     finally:
         await producer.stop()
 
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap_servers, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**kafka.client(), enable_auto_commit=False)
     await consumer.start()
     try:
         partition = TopicPartition(topic, sent.partition)
@@ -47,9 +47,9 @@ async def test_broker_acknowledges_an_idempotent_acks_all_write_and_serves_it_ba
 
 
 async def test_every_contract_topic_exists_with_three_partitions(
-    kafka_bootstrap_servers: str,
+    kafka: KafkaAccess,
 ) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(**kafka.client())
     await admin.start()
     try:
         assert set(ALL_TOPICS) <= set(await admin.list_topics())

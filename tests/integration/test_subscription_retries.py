@@ -19,10 +19,10 @@ class Ping(BaseModel):
     n: int
 
 
-async def test_a_failing_record_is_retried_until_it_succeeds_and_the_next_one_waits(kafka_bootstrap_servers) -> None:
+async def test_a_failing_record_is_retried_until_it_succeeds_and_the_next_one_waits(kafka) -> None:
     topic = f"test.retries.{uuid4().hex[:8]}"
-    ensure_topics(kafka_bootstrap_servers, [topic, f"{topic}.dlq"], partitions=1)
-    broker = new_broker(kafka_bootstrap_servers, client_id="retry-test")
+    ensure_topics(kafka, [topic, f"{topic}.dlq"], partitions=1)
+    broker = new_broker(kafka.bootstrap_servers, client_id="retry-test", security=kafka.security())
     bus = KafkaEventBus(broker, consumer_name="retry-test")
     handled: list[int] = []
     outage = {"left": 2}  # the first two attempts at record 1 find the store down

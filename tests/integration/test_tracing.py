@@ -37,14 +37,19 @@ def app_of(name: str, **settings):
     return import_module(f"{name}.entrypoints.app").create_app(chosen)
 
 
+def login_of(kafka, service: str) -> dict[str, str]:
+    """Each app logs in to Kafka as its own service, as the processes do."""
+    return {name.lower(): value for name, value in kafka.environment(service).items()}
+
+
 async def test_one_trace_spans_intake_triage_tracking_and_the_notifiers_send(
-    spans, kafka_bootstrap_servers, mongodb_url, smtp_sink, sms_sink, api_keys
+    spans, kafka, mongodb_url, smtp_sink, sms_sink, api_keys
 ) -> None:
-    common = {"kafka_bootstrap_servers": kafka_bootstrap_servers, "mongodb_url": mongodb_url,
+    common = {"mongodb_url": mongodb_url,
               "api_keys_path": str(api_keys.hashes_path), "directory_path": str(demo_file("hsds")),
               "policy_path": str(demo_file("policy.yaml")), "smtp_host": smtp_sink.host, "smtp_port": smtp_sink.port,
               "sms_api_url": sms_sink.url}  # the same databases and groups as the services: one platform
-    apps = {name: app_of(name, **common) for name in ("intake", "triage", "tracking", "notifier")}
+    apps = {name: app_of(name, **common, **login_of(kafka, name)) for name in ("intake", "triage", "tracking", "notifier")}
     tracer = trace.get_tracer("test-agency")
     async with AsyncExitStack() as running:
         for app in apps.values():

@@ -115,6 +115,13 @@ def _banner(stack: LocalStack) -> str:
         f"    export KAFKA_BOOTSTRAP_SERVERS={stack.kafka_bootstrap_servers}",
         f"    export MONGODB_URL={stack.mongodb_url}",
     ]
+    if stack.kafka_access and stack.kafka_access.env_path:
+        lines += [
+            "  Kafka asks who you are (SASL/SCRAM-SHA-512) and allows each principal only its topics (ACLs).",
+            "  Logins issued for this run: sourcing these makes your shell the admin (KAFKA_SASL_*, as",
+            "  referral-ops and the tests expect), with every service's and agency's password beside it:",
+            f"    source {_shown(stack.kafka_access.env_path)}",
+        ]
     if "intake" in urls and "tracking" in urls and stack.keys:
         referral = _shown(demo_file("referral.json"))
         json = "-H 'content-type: application/json'"

@@ -1,13 +1,16 @@
 """Genuine Apache Kafka, single node in KRaft mode, run from jars resolved off Maven Central.
 
 No Docker and no tarball: Maven puts the broker's jars in <repo>/.cache/kafka/<version>/libs
-and we run `kafka.Kafka` with java directly, on free loopback ports.
+and we run `kafka.Kafka` with java directly, on free loopback ports. As in production, it knows who
+is who: every client logs in with SASL/SCRAM-SHA-512 and the StandardAuthorizer refuses whatever
+no ACL allows (the users and ACLs: devstack.kafka_access).
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import secrets
 import shutil
 import socket
 import subprocess
@@ -21,6 +24,7 @@ from typing import Any, TypeVar
 from aiokafka.admin import AIOKafkaAdminClient
 from referral_ops import topics as ops_topics
 
+from .kafka_access import ADMIN, KafkaAccess, credentials_path, given_credentials, issue_credentials, provision
 from .paths import default_cache_root, demo_file, kafka_pom
 from .ports import LOOPBACK, free_ports
 from .processes import ManagedProcess, wait_until
@@ -81,9 +85,13 @@ def ensure_kafka_jars(cache_root: Path | None = None) -> Path:
 
 @dataclass
 class LocalKafka:
-    bootstrap_servers: str
+    access: KafkaAccess  # the address, and the password of every principal
     process: ManagedProcess
     workdir: Path
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return self.access.bootstrap_servers
 
     def stop(self, timeout: float = 20.0) -> None:
         # SIGTERM makes the broker shut down cleanly (it flushes and closes its logs).
@@ -91,58 +99,81 @@ class LocalKafka:
 
     def crash_and_restart(self, timeout: float = 90.0) -> None:
         """kill -9 the broker, then start it again on the same port and log dir (it recovers its
-        logs from disk, as after a power cut of the process)."""
+        logs from disk, as after a power cut of the process; users and ACLs are in its metadata log)."""
         self.process.kill()
         self.process.start()
-        self.process.wait_until(lambda: broker_answers(self.bootstrap_servers), timeout, "Kafka to answer again")
+        self.process.wait_until(lambda: broker_answers(self.access), timeout, "Kafka to answer again")
 
 
 def start_kafka(
     workdir: Path,
     *,
+    directory_path: Path | None = None,
     cache_root: Path | None = None,
     topics: Iterable[str] | None = None,
     timeout: float = 90.0,
 ) -> LocalKafka:
-    """Format a fresh KRaft log dir in `workdir`, start the broker and create `topics`."""
+    """Format a fresh KRaft log dir in `workdir` with the admin's SCRAM credential, start the broker
+    with authentication and ACLs on, create `topics` (None: the platform's, for the directory), and
+    the users and ACLs of every service and agency of the directory (the demo's unless given)."""
     libs = ensure_kafka_jars(cache_root)
     java = shutil.which("java")
     if java is None:
         raise RuntimeError("java (17 or newer) is needed to run Kafka")
-    workdir.mkdir(parents=True, exist_ok=True)
+    directory_path = directory_path or demo_file("hsds")
+    passwords = issue_credentials(workdir, directory_path)
     port, controller_port = free_ports(2)
     properties = workdir / "server.properties"
-    properties.write_text(_server_properties(port, controller_port, workdir / "data"))
+    properties.touch(mode=0o600)  # it holds the admin's and the controller's passwords
+    properties.write_text(server_properties(port, controller_port, workdir / "data", passwords[ADMIN]))
     log4j = workdir / "log4j2.yaml"
     log4j.write_text(_LOG4J2_YAML)
     classpath = ["-cp", f"{libs}/*"]
-
-    format_log = workdir / "format.log"
-    with open(format_log, "wb") as out:
-        storage_format = ["kafka.tools.StorageTool", "format", "-t", new_cluster_id()]
-        formatted = subprocess.run(
-            [java, *classpath, *storage_format, "-c", str(properties)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            timeout=timeout,
-        )
-    if formatted.returncode != 0:
-        raise RuntimeError(f"formatting Kafka storage failed:\n{format_log.read_text()}")
+    _format_storage([java, *classpath, "kafka.tools.StorageTool"], properties, passwords[ADMIN], timeout)
 
     # A 512 MB heap is plenty for one local broker and leaves room for everything else.
     jvm = [java, "-Xms256m", "-Xmx512m", f"-Dlog4j2.configurationFile={log4j}"]
     broker = [*jvm, *classpath, "kafka.Kafka", str(properties)]
     process = ManagedProcess("kafka", broker, log_path=workdir / "kafka.log", cwd=workdir).start()
-    kafka = LocalKafka(f"{LOOPBACK}:{port}", process, workdir)
+    access = KafkaAccess(f"{LOOPBACK}:{port}", passwords, credentials_path(workdir))
+    kafka = LocalKafka(access, process, workdir)
     try:
-        process.wait_until(
-            lambda: broker_answers(kafka.bootstrap_servers), timeout, "Kafka to answer"
-        )
-        ensure_topics(kafka.bootstrap_servers, topics)  # None: the platform's (platform_topics)
+        process.wait_until(lambda: broker_answers(access), timeout, "Kafka to answer")
+        ensure_topics(access, topics if topics is not None else platform_topics(directory_path))
+        provision(access, directory_path)
     except BaseException:
         kafka.stop()
         raise
     return kafka
+
+
+def existing_kafka(
+    bootstrap_servers: str, workdir: Path, *, directory_path: Path | None = None, topics: Iterable[str] | None = None
+) -> KafkaAccess:
+    """A broker started elsewhere (e.g. by `devstack infra`), logged in to as the admin this process's
+    environment names (KAFKA_SASL_*); the other principals keep the passwords the environment gives
+    (KAFKA_PASSWORD_*) or get new ones. Topics, users and ACLs are then made as on a broker of ours."""
+    directory_path = directory_path or demo_file("hsds")
+    passwords = issue_credentials(workdir, directory_path, given=given_credentials())
+    access = KafkaAccess(bootstrap_servers, passwords, credentials_path(workdir))
+    ensure_topics(access, topics if topics is not None else platform_topics(directory_path))
+    provision(access, directory_path)
+    return access
+
+
+def format_command(storage_tool: list[str], properties: str, admin_password: str) -> list[str]:
+    """StorageTool format, bootstrapping the admin's SCRAM credential into the first metadata: the
+    broker's own logins need it before any client could create it."""
+    scram = f"SCRAM-SHA-512=[name={ADMIN},password={admin_password}]"
+    return [*storage_tool, "format", "-t", new_cluster_id(), "-c", properties, "--add-scram", scram]
+
+
+def _format_storage(storage_tool: list[str], properties: Path, admin_password: str, timeout: float) -> None:
+    """Format the log dir; the tool's output (which lists the stored keys) only explains a failure."""
+    command = format_command(storage_tool, str(properties), admin_password)
+    formatted = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    if formatted.returncode != 0:
+        raise RuntimeError(f"formatting Kafka storage failed:\n{formatted.stdout}{formatted.stderr}")
 
 
 def new_cluster_id() -> str:
@@ -157,18 +188,18 @@ def new_cluster_id() -> str:
             return text
 
 
-def broker_answers(bootstrap_servers: str) -> bool:
-    """True when a real client can fetch cluster metadata from the broker.
+def broker_answers(access: KafkaAccess) -> bool:
+    """True when the admin can log in and fetch cluster metadata from the broker.
 
     A plain TCP connect comes first: it is cheap, and it keeps aiokafka from logging a
     connection error for every poll while the JVM is still starting.
     """
-    host, _, port = bootstrap_servers.split(",")[0].rpartition(":")
+    host, _, port = access.bootstrap_servers.split(",")[0].rpartition(":")
     with socket.create_connection((host, int(port)), timeout=1):
         pass
 
     async def describe() -> bool:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=5000)
+        admin = AIOKafkaAdminClient(**access.client(ADMIN), request_timeout_ms=5000)
         try:
             await admin.start()
             cluster = await admin.describe_cluster()
@@ -186,14 +217,14 @@ def platform_topics(directory_path: Path | None = None) -> tuple[str, ...]:
 
 
 def ensure_topics(
-    bootstrap_servers: str, topics: Iterable[str] | None = None, partitions: int = TOPIC_PARTITIONS
+    access: KafkaAccess, topics: Iterable[str] | None = None, partitions: int = TOPIC_PARTITIONS
 ) -> None:
     """Create `topics` (replication 1; None: `platform_topics()`) unless they exist, as an operator's
-    `referral-ops apply-topics` does; retried while a fresh broker settles."""
+    `referral-ops apply-topics` does, logged in as the admin; retried while a fresh broker settles."""
     wanted = list(topics if topics is not None else platform_topics())
 
     def create() -> bool:
-        run_coroutine(ops_topics.apply_topics(bootstrap_servers, wanted, partitions=partitions, replication=1))
+        run_coroutine(ops_topics.apply_topics(access.login(ADMIN), wanted, partitions=partitions, replication=1))
         return True
 
     wait_until(create, 30, "the topics to exist")
@@ -205,17 +236,37 @@ def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coroutine).result()
 
 
-def _server_properties(port: int, controller_port: int, log_dir: Path) -> str:
+def server_properties(port: int, controller_port: int, log_dir: Path | str, admin_password: str, *,
+                      listen_host: str = LOOPBACK, advertised_host: str = LOOPBACK) -> str:
+    """The broker's configuration: authentication and authorization on, loopback unless told."""
+    # The controller's PLAIN password is only ever read from this file (mode 600): the broker part
+    # of this node logs in to the controller part with it, as the admin.
+    controller_password = secrets.token_urlsafe(24)
     return f"""\
 # Single node that is both broker and controller (KRaft, static quorum), loopback only.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@{LOOPBACK}:{controller_port}
-listeners=PLAINTEXT://{LOOPBACK}:{port},CONTROLLER://{LOOPBACK}:{controller_port}
-advertised.listeners=PLAINTEXT://{LOOPBACK}:{port}
+listeners=CLIENT://{listen_host}:{port},CONTROLLER://{LOOPBACK}:{controller_port}
+advertised.listeners=CLIENT://{advertised_host}:{port}
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+inter.broker.listener.name=CLIENT
+listener.security.protocol.map=CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT
+# Clients and brokers: SCRAM-SHA-512 only, the users' credentials kept in the metadata log.
+listener.name.client.sasl.enabled.mechanisms=SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.client.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule \
+  required username="{ADMIN}" password="{admin_password}";
+# The controller listener: SCRAM credentials live in the metadata the controller serves, so it
+# cannot check them itself; PLAIN with one static user (the admin, a super user) secures it.
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+sasl.mechanism.controller.protocol=PLAIN
+listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule \
+  required username="{ADMIN}" password="{controller_password}" user_{ADMIN}="{controller_password}";
+# Authorization: ACLs in the metadata log; whatever no ACL allows is refused; the admin may do all.
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:{ADMIN}
 log.dirs={log_dir}
 # One broker: internal topics cannot have more than one replica.
 offsets.topic.replication.factor=1

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from .kafka_access import KafkaAccess
 from .paths import venv_script
 from .ports import LOOPBACK, free_port
 from .processes import ManagedProcess
@@ -25,7 +26,7 @@ _RUN_SMS_TOKEN = secrets.token_urlsafe(24)
 class ServiceSettings:
     """What every service is told through its environment."""
 
-    kafka_bootstrap_servers: str
+    kafka: KafkaAccess  # each service logs in as itself (its principal is its name)
     mongodb_url: str
     directory_path: Path
     policy_path: Path
@@ -35,9 +36,14 @@ class ServiceSettings:
     log_level: str = "INFO"
     api_keys_path: Path | None = None  # the agencies' API key hashes (devstack.keys)
 
-    def environment(self, http_port: int) -> dict[str, str]:
+    @property
+    def kafka_bootstrap_servers(self) -> str:
+        return self.kafka.bootstrap_servers
+
+    def environment(self, http_port: int, service: str) -> dict[str, str]:
+        """What `service` is told: its HTTP port, and its own Kafka login (KAFKA_SASL_*)."""
         return {
-            "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
+            **self.kafka.environment(service),
             "MONGODB_URL": self.mongodb_url,
             "HTTP_HOST": LOOPBACK,
             "HTTP_PORT": str(http_port),
@@ -102,7 +108,7 @@ def start_services(
     try:
         for name in names:
             port = free_port()
-            env = {**os.environ, **settings.environment(port), **(extra_env or {})}
+            env = {**os.environ, **settings.environment(port, name), **(extra_env or {})}
             env["PYTHONUNBUFFERED"] = "1"  # log lines reach the log file as they happen
             process = ManagedProcess(
                 name, [venv_script(f"referral-{name}")], log_path=workdir / f"{name}.log", env=env

@@ -13,7 +13,8 @@ from types import FrameType, TracebackType
 from typing import Any
 
 from .clock import PlatformClock
-from .kafka import LocalKafka, ensure_topics, platform_topics, start_kafka
+from .kafka import LocalKafka, existing_kafka, start_kafka
+from .kafka_access import KafkaAccess
 from .keys import LocalKeys, issue_local_keys
 from .paths import demo_file, new_run_dir
 from .processes import ManagedProcess
@@ -29,7 +30,8 @@ class LocalStack:
     """Kafka, the store, the SMTP sink and (unless `with_services=False`) the four services.
 
     Pass `kafka_bootstrap_servers` / `mongodb_url` to use an existing broker / MongoDB instead of
-    starting one (the topics are still created on that broker).
+    starting one (the admin's login then comes from KAFKA_SASL_*; the topics, users and ACLs are
+    still made on that broker).
     """
 
     def __init__(
@@ -52,6 +54,7 @@ class LocalStack:
         self.log_level = log_level
         self._run_dir = run_dir
         self.kafka: LocalKafka | None = None
+        self.kafka_access: KafkaAccess | None = None  # who may log in to the broker, for this run
         self.store: LocalStore | None = None
         self.smtp: SmtpSink | None = None
         self.sms: SmsSink | None = None
@@ -92,11 +95,13 @@ class LocalStack:
     def _start(self) -> None:
         run_dir = self.run_dir
         if self.kafka_bootstrap_servers is None:
-            self.kafka = start_kafka(run_dir / "kafka", topics=platform_topics(self.directory_path))
+            self.kafka = start_kafka(run_dir / "kafka", directory_path=self.directory_path)
             self._resources.callback(self.kafka.stop)
+            self.kafka_access = self.kafka.access
             self.kafka_bootstrap_servers = self.kafka.bootstrap_servers
         else:
-            ensure_topics(self.kafka_bootstrap_servers, platform_topics(self.directory_path))
+            self.kafka_access = existing_kafka(self.kafka_bootstrap_servers, run_dir / "kafka",
+                                               directory_path=self.directory_path)
         if self.mongodb_url is None:
             self.store = start_store(run_dir / "store")
             self._resources.callback(self.store.stop)
@@ -111,7 +116,7 @@ class LocalStack:
                     raise FileNotFoundError(f"services need {path}, which does not exist")
             self.keys = issue_local_keys(run_dir / "keys", self.directory_path)
             settings = ServiceSettings(
-                kafka_bootstrap_servers=self.kafka_bootstrap_servers,
+                kafka=self.kafka_access,
                 mongodb_url=self.mongodb_url,
                 directory_path=self.directory_path,
                 policy_path=self.policy_path,

@@ -1,5 +1,7 @@
 """`referral-ops`: one command line for the platform's operators. Every command has --help;
-addresses and keys come from options or the environment (never from files in the repository)."""
+addresses and keys come from options or the environment (never from files in the repository).
+Kafka commands log in as KAFKA_SASL_MECHANISM / KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD say
+(the environment only: a password on a command line is visible to every local user)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from rich.table import Table
 
 from referral_contracts.directory import Directory
 
+from .acls import apply_acls, platform_acls
+from .login import KafkaLogin
 from .topics import apply_topics, platform_topics
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
@@ -32,8 +36,32 @@ def apply_topics_command(
 ) -> None:
     """Create every topic of the platform that does not exist yet, with its retention and cleanup."""
     wanted = platform_topics(directory)
-    created = asyncio.run(apply_topics(bootstrap, wanted, partitions=partitions, replication=replication))
+    created = asyncio.run(apply_topics(KafkaLogin.from_environment(bootstrap), wanted, partitions=partitions,
+                                       replication=replication))
     console.print(f"{len(wanted)} topics declared, {len(created)} created: {', '.join(created) or 'none'}")
+
+
+@app.command("apply-acls")
+def apply_acls_command(
+    directory: Annotated[Path, typer.Option(help="HSDS folder: each agency gets its principal's ACLs.")],
+    bootstrap: Bootstrap = "127.0.0.1:9092",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only print the ACLs, change nothing.")] = False,
+) -> None:
+    """Grant each service and each agency exactly the topics and groups it uses (the table in
+    referral_contracts.topology), as Kafka ACLs; ACLs already there are left as they are. Needs a
+    login allowed to alter ACLs (a super user)."""
+    wanted = platform_acls(agency.id for agency in Directory.load(directory).agencies)
+    if dry_run:
+        for acl in wanted:
+            console.print(str(acl), highlight=False)
+        console.print(f"{len(wanted)} ACLs (dry run: nothing applied)")
+        return
+    added, unlisted = apply_acls(KafkaLogin.from_environment(bootstrap), wanted)
+    for acl in added:
+        console.print(f"added {acl}", highlight=False)
+    for acl in unlisted:
+        console.print(f"[yellow]not in the table, left as it is: {acl}[/yellow]", highlight=False)
+    console.print(f"{len(wanted)} ACLs declared, {len(added)} added")
 
 
 @app.command("import-directory")
@@ -88,8 +116,8 @@ def tail(
 
 
 async def _tail(topic: str, bootstrap: str, limit: int, from_beginning: bool, wait: float) -> list[str]:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
-                                auto_offset_reset="earliest" if from_beginning else "latest")
+    consumer = AIOKafkaConsumer(topic, **KafkaLogin.from_environment(bootstrap).aiokafka(), enable_auto_commit=False,
+                                group_id=None, auto_offset_reset="earliest" if from_beginning else "latest")
     await consumer.start()
     lines: list[str] = []
     try:

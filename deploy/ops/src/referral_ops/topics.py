@@ -11,6 +11,8 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from referral_contracts.directory import Directory
 from referral_contracts.topics import ALL_TOPICS, agency_topics, topic_config
 
+from .login import KafkaLogin
+
 TOPIC_ALREADY_EXISTS = 36  # Kafka's error code when another client created it first
 
 
@@ -19,12 +21,12 @@ def platform_topics(directory_path: Path) -> tuple[str, ...]:
     return ALL_TOPICS + agency_topics(agency.id for agency in Directory.load(directory_path).agencies)
 
 
-async def apply_topics(bootstrap_servers: str, topics: Iterable[str], *, partitions: int, replication: int,
-                       **client: object) -> list[str]:
+async def apply_topics(login: KafkaLogin, topics: Iterable[str], *, partitions: int, replication: int) -> list[str]:
     """Create the topics that do not exist yet; returns those created. Existing ones are left as
-    they are (changing partitions or configs of a live topic is an operator's deliberate act)."""
+    they are (changing partitions or configs of a live topic is an operator's deliberate act).
+    `login` must be allowed to create topics (on the local broker: the admin, a super user)."""
     wanted = list(topics)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=15000, **client)
+    admin = AIOKafkaAdminClient(**login.aiokafka(), request_timeout_ms=15000)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
