@@ -1,12 +1,13 @@
-# Works from a fresh clone on a machine with only python3 (3.11+), Java 17+ and Maven:
-# uv is bootstrapped into .tools/, the workspace venv is .venv/, Kafka's jars go to .cache/.
+# Works from a fresh clone on a machine with only python3 (3.11+), Java 17+, Maven and Node.js 18+ (npm):
+# uv is bootstrapped into .tools/, the workspace venv is .venv/, Kafka's jars go to .cache/, the
+# AsyncAPI parser to tools/asyncapi/node_modules/.
 .DEFAULT_GOAL := help
 PYTHON ?= python3
 UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 KAFKA_JARS := .cache/kafka/4.3.1/COMPLETE
 
-.PHONY: help sync fetch browser run infra test unit chaos docs manifests bench profile clean
+.PHONY: help sync fetch asyncapi-parser browser run infra test unit chaos docs manifests bench profile clean
 
 help:
 	@echo "make run    start Kafka, the store, an SMTP sink and the four services (Ctrl-C stops all)"
@@ -14,7 +15,7 @@ help:
 	@echo "make test   every test: unit, integration, end-to-end, then the chaos run"
 	@echo "make unit   unit tests only (no broker, no store)"
 	@echo "make chaos  only the chaos run: services and the broker killed under load"
-	@echo "make docs   regenerate the AsyncAPI and OpenAPI documents in docs/api/"
+	@echo "make docs   regenerate the AsyncAPI and OpenAPI documents in docs/api/ and validate the AsyncAPI ones"
 	@echo "make bench  measure throughput, latency, deadlines and oversight at scale (bench/results.json, BENCHMARKS.md)"
 	@echo "make profile  CPU per referral in each process (PROFILE=store,tracking for py-spy profiles)"
 	@echo "make clean  remove run directories (.run/)"
@@ -35,7 +36,16 @@ COMPOSE_SPEC := .cache/compose-spec/docker_compose-1.29.2-py2.py3-none-any.whl
 $(COMPOSE_SPEC): | $(UV)
 	.tools/bin/pip download --quiet --disable-pip-version-check --no-deps docker-compose==1.29.2 -d .cache/compose-spec
 
-fetch: sync $(KAFKA_JARS) $(COMPOSE_SPEC)
+# The AsyncAPI documents are checked by the AsyncAPI Initiative's parser, exactly as package-lock.json
+# pins it; installed again only when the lock changes. No install scripts run (--ignore-scripts).
+ASYNCAPI_PARSER := tools/asyncapi/node_modules/.package-lock.json
+$(ASYNCAPI_PARSER): tools/asyncapi/package-lock.json
+	npm ci --prefix tools/asyncapi --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+asyncapi-parser: $(ASYNCAPI_PARSER)
+
+fetch: sync $(KAFKA_JARS) $(COMPOSE_SPEC) $(ASYNCAPI_PARSER)
 
 # The dashboard's browser test drives Debian's Chromium (Playwright never downloads a browser here).
 CHROMIUM := /usr/bin/chromium
@@ -57,8 +67,9 @@ test: fetch browser
 	.venv/bin/python -m pytest tests/unit tests/integration tests/e2e
 	.venv/bin/python -m pytest -s tests/chaos
 
-docs: sync
+docs: sync $(ASYNCAPI_PARSER)
 	.venv/bin/python -m devstack.apidocs docs/api
+	node tools/asyncapi/validate.mjs docs/api/*.asyncapi.json
 
 manifests: sync
 	.venv/bin/python -m referral_ops.manifests deploy/k8s deploy/demo/hsds
@@ -74,7 +85,7 @@ profile: fetch
 chaos: fetch
 	.venv/bin/python -m pytest -s tests/chaos
 
-unit: sync
+unit: sync $(ASYNCAPI_PARSER)
 	.venv/bin/python -m pytest tests/unit
 
 clean:

@@ -1,6 +1,11 @@
-"""`python -m devstack.apidocs [folder]`: the AsyncAPI document (FastStream) and the OpenAPI
-document (FastAPI) of each service, written as JSON under docs/api/. A test regenerates them and
-fails when the committed ones are stale (`make docs` rewrites them)."""
+"""`python -m devstack.apidocs [folder]`: the API documents under docs/api/, as JSON:
+
+- the AsyncAPI 3.0 documents written from the contracts (devstack.asyncapi): the agency's topics
+  and the platform's, validated by the AsyncAPI parser (`tools/asyncapi/validate.mjs`);
+- the OpenAPI document (FastAPI) of each service.
+
+A test regenerates them and fails when the committed ones are stale (`make docs` rewrites them).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,7 @@ import sys
 from importlib import import_module
 from pathlib import Path
 
-from faststream.specification import AsyncAPI
-
+from .asyncapi import DOCUMENTS as ASYNCAPI_DOCUMENTS
 from .paths import demo_file, repo_root
 
 SERVICES = ("intake", "triage", "tracking", "notifier")
@@ -19,16 +23,13 @@ DOC_ENV = {"kafka_bootstrap_servers": "kafka:9092", "mongodb_url": "mongodb://mo
 
 
 def documents() -> dict[str, str]:
-    """File name -> JSON text, for every service."""
-    found: dict[str, str] = {}
+    """File name -> JSON text: the AsyncAPI documents, then every service's OpenAPI document."""
+    found = {name: _pretty(build()) for name, build in ASYNCAPI_DOCUMENTS.items()}
     for name in SERVICES:
         settings_type = import_module(f"{name}.config").Settings
         wanted = {**DOC_ENV, "directory_path": str(demo_file("hsds")), "policy_path": str(demo_file("policy.yaml"))}
         settings = settings_type(**{k: v for k, v in wanted.items() if k in settings_type.model_fields})
         app = import_module(f"{name}.entrypoints.app").create_app(settings)
-        asyncapi = AsyncAPI(app.state.broker, title=f"Referral {name}", version=app.version,
-                            description=f"The Kafka topics the {name} service consumes.")
-        found[f"{name}.asyncapi.json"] = _pretty(json.loads(asyncapi.to_specification().to_json()))
         found[f"{name}.openapi.json"] = _pretty(app.openapi())
     return found
 
@@ -40,9 +41,14 @@ def _pretty(document: object) -> str:
 def main(argv: list[str] | None = None) -> int:
     folder = Path((argv or sys.argv[1:] or [str(repo_root() / "docs" / "api")])[0])
     folder.mkdir(parents=True, exist_ok=True)
-    for file, text in documents().items():
+    generated = documents()
+    for file, text in generated.items():
         (folder / file).write_text(text, encoding="utf-8")
         print(folder / file)
+    # A document no longer generated (a service's FastStream AsyncAPI document, say) would be stale.
+    for old in sorted(set(p.name for p in folder.glob("*.json")) - set(generated)):
+        (folder / old).unlink()
+        print(f"removed {folder / old}")
     return 0
 
 
