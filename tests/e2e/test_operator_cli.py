@@ -14,7 +14,7 @@ from devstack.paths import demo_file, venv_script
 from polling import eventually
 
 pytestmark = pytest.mark.e2e
-COMMANDS = ("apply-topics", "import-directory", "replay", "submit", "tail", "timeline")
+COMMANDS = ("apply-topics", "apply-acls", "import-directory", "replay", "submit", "tail", "timeline")
 
 
 def ops(*args: str, **env: str) -> subprocess.CompletedProcess:
@@ -53,3 +53,16 @@ def test_topics_a_sample_referral_its_topic_and_its_timeline(running_services, a
     assert "referral submitted" in shown.stdout
     tailed = ops("tail", "referral.submitted.v1", "--from-beginning", "--limit", "100000", "--wait", "3", **env)
     assert tailed.returncode == 0 and f"referral {referral_id}" in tailed.stdout
+
+
+def test_acls_are_printed_applied_idempotently_and_only_by_the_admin(kafka) -> None:
+    directory = str(demo_file("hsds"))
+    planned = ops("apply-acls", "--directory", directory, "--dry-run")
+    assert planned.returncode == 0, planned.stdout
+    assert "User:gp-north WRITE topic referrals.inbound.v1.gp-north (literal)" in planned.stdout
+    assert "User:gp-north READ group gp-north. (prefixed)" in planned.stdout
+    assert "User:gp-north WRITE topic referral.submitted.v1" not in planned.stdout
+    applied = ops("apply-acls", "--directory", directory, **kafka.environment())
+    assert applied.returncode == 0 and "0 added" in applied.stdout, applied.stdout  # devstack applied them already
+    as_an_agency = ops("apply-acls", "--directory", directory, **kafka.environment("gp-north"))
+    assert as_an_agency.returncode == 1 and "CLUSTER_AUTHORIZATION_FAILED" in as_an_agency.stdout, as_an_agency.stdout

@@ -13,6 +13,7 @@ from typing import Annotated
 import httpx
 import typer
 from aiokafka import AIOKafkaConsumer
+from confluent_kafka import KafkaException
 from rich.console import Console
 from rich.table import Table
 
@@ -56,7 +57,12 @@ def apply_acls_command(
             console.print(str(acl), highlight=False)
         console.print(f"{len(wanted)} ACLs (dry run: nothing applied)")
         return
-    added, unlisted = apply_acls(KafkaLogin.from_environment(bootstrap), wanted)
+    try:
+        added, unlisted = apply_acls(KafkaLogin.from_environment(bootstrap), wanted)
+    except KafkaException as refused:  # e.g. a login that may not alter ACLs
+        error = refused.args[0] if refused.args else None  # a KafkaError: its name says the rule
+        console.print(f"[red]Kafka refused: {error.name() if error is not None else refused}[/red]")
+        raise typer.Exit(1) from None
     for acl in added:
         console.print(f"added {acl}", highlight=False)
     for acl in unlisted:
