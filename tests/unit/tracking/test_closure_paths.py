@@ -7,11 +7,15 @@ import pytest
 from referral_contracts import ClosureOutcome, Consent, ConsentStatus, TriageOutcome
 from tracking.domain.accountability import accountable_at
 from tracking.domain.closure import outgoing, reroute_request
-from tracking.domain.lifecycle import check, fold
+from tracking.domain.lifecycle import check, fold, fold_with_steps
 from tracking.domain.model import Role, State
 from tracking.domain.refusal import Refused
 
 from event_factories import at, milestone, submitted, triaged
+
+
+def closure_messages(view, events, steps):
+    return [message for topic, message in outgoing(view, events, steps) if topic == "referral.closed.v1"]
 
 
 def accepted_referral(**changes):
@@ -27,11 +31,12 @@ def accepted_referral(**changes):
 ])
 def test_each_closure_records_its_reason_and_ends_accountability(kind, agency, outcome, reason) -> None:
     first, events = accepted_referral()
-    view = fold([*events, milestone(first.referral_id, kind, 20, agency=agency)])
+    events += [milestone(first.referral_id, kind, 20, agency=agency)]
+    view, steps = fold_with_steps(events)
     assert view.state is State.CLOSED and view.closure.outcome is outcome and view.closure.reason_code == reason
     assert view.accountable == [] and view.accountability[-1].end == at(20)
-    [(topic, message)] = outgoing(view, events)
-    assert topic == "referral.closed.v1" and message.data.reason_code == reason
+    [message] = closure_messages(view, events, steps)
+    assert message.data.reason_code == reason
 
 
 def test_only_the_sender_may_withdraw() -> None:
@@ -108,9 +113,9 @@ def test_consent_withdrawal_takes_effect_at_once_even_after_closure() -> None:
     first, events = accepted_referral()
     rid = first.referral_id
     events += [milestone(rid, "engaged", 20), milestone(rid, "consent_changed", 30, agency="gp-north")]
-    view = fold(events)
+    view, steps = fold_with_steps(events)
     assert view.consent == Consent(status=ConsentStatus.WITHDRAWN)
-    assert outgoing(view, events)[0][1].data.consent.status is ConsentStatus.WITHDRAWN
+    assert closure_messages(view, events, steps)[0].data.consent.status is ConsentStatus.WITHDRAWN
 
 
 def test_an_agency_without_a_part_cannot_change_consent() -> None:

@@ -21,7 +21,7 @@ from referral_contracts.events import event_model
 
 from ..domain.model import OPEN_STATES, ReferralView
 
-_INTERNAL = ("_id", "published", "next_escalation_at", "sweep_lease_until", "sweep_lease_token")
+_INTERNAL = ("_id", "published", "next_escalation_at")
 
 
 class ReferralStore(Protocol):
@@ -36,8 +36,8 @@ class ReferralStore(Protocol):
     async def release_person_service(self, key: str, referral_id: UUID) -> None: ...
     async def quiet_open_referrals(self, before: datetime, limit: int) -> list[UUID]: ...
     async def escalations_due(self, now: datetime, limit: int) -> list[UUID]: ...
-    async def lease_due(self, referral_ids: list[UUID], now: datetime, seconds: float) -> tuple[UUID, list[UUID]]: ...
-    async def release_lease(self, token: UUID, referral_ids: list[UUID]) -> None: ...
+    async def take_leases(self, referral_ids: list[UUID], holder: UUID, now: datetime, seconds: float) -> list[UUID]: ...
+    async def release_leases(self, referral_ids: list[UUID], holder: UUID) -> None: ...
     async def views(self, referral_ids: list[UUID]) -> list[ReferralView]: ...
     async def published_many(self, referral_ids: list[UUID]) -> dict[UUID, set[UUID]]: ...
     async def mark_published_many(self, published: list[tuple[UUID, UUID]]) -> None: ...
@@ -69,6 +69,7 @@ class MongoReferralStore:
         self._referrals = database["referrals"]
         self.referrals = self._referrals  # read by oversight's queries (adapters/oversight_queries.py)
         self._open_by_person = database["open_referrals_by_person_service"]
+        self._leases = database["referral_leases"]  # one writer per referral (service_layer/leases.py)
 
     async def ensure_indexes(self) -> None:
         await self._events.create_index([("referral_id", ASCENDING), ("occurred_at", ASCENDING)])
@@ -182,26 +183,29 @@ class MongoReferralStore:
         cursor = self._referrals.find({"next_escalation_at": {"$lte": now}}, {"_id": 1}).limit(limit)
         return [document["_id"] async for document in cursor]
 
-    async def lease_due(self, referral_ids: list[UUID], now: datetime, seconds: float) -> tuple[UUID, list[UUID]]:
-        """Take the escalations of those referrals that are due and that no other replica holds, for
-        `seconds`: one update per referral, each atomic, so of replicas sweeping at once exactly one
-        fires a referral's rungs. Returns the lease's token and the referrals it holds."""
-        token = uuid4()
-        await self._referrals.update_many(
-            # "not after now" matches no lease, a null one and an expired one; an `$or` would do
-            # too, but makes SecantusDB scan the collection instead of using _id (BENCHMARKS.md).
-            {"_id": {"$in": referral_ids}, "next_escalation_at": {"$lte": now},
-             "sweep_lease_until": {"$not": {"$gt": now}}},
-            {"$set": {"sweep_lease_until": now + timedelta(seconds=seconds), "sweep_lease_token": token}},
-        )
-        held = self._referrals.find({"_id": {"$in": referral_ids}, "sweep_lease_token": token}, {"_id": 1})
-        return token, [document["_id"] async for document in held]
+    async def take_leases(self, referral_ids: list[UUID], holder: UUID, now: datetime, seconds: float) -> list[UUID]:
+        """Take the lease of each referral no other writer holds, until `now + seconds`; returns
+        those taken. One insert of them all (a held lease is a duplicate key); only when some
+        were held, one update taking over the expired ones and one read of what it took."""
+        until = now + timedelta(seconds=seconds)
+        try:
+            await self._leases.insert_many([{"_id": r, "holder": holder, "until": until} for r in referral_ids],
+                                           ordered=False)
+            return list(referral_ids)
+        except BulkWriteError as error:
+            errors = error.details.get("writeErrors", [])
+            if any(e.get("code") != 11000 for e in errors):
+                raise
+            held_elsewhere = [referral_ids[e["index"]] for e in errors]
+        await self._leases.update_many({"_id": {"$in": held_elsewhere}, "until": {"$lte": now}},
+                                       {"$set": {"holder": holder, "until": until}})
+        taken_over = {d["_id"] async for d in self._leases.find({"_id": {"$in": held_elsewhere}, "holder": holder})}
+        return [r for r in referral_ids if r not in held_elsewhere or r in taken_over]
 
-    async def release_lease(self, token: UUID, referral_ids: list[UUID]) -> None:
-        """Give back what this lease still holds (an expired one may have been taken meanwhile); by
-        _id, so the release reads the leased referrals only, not every open one."""
-        await self._referrals.update_many({"_id": {"$in": referral_ids}, "sweep_lease_token": token},
-                                          {"$set": {"sweep_lease_until": None, "sweep_lease_token": None}})
+    async def release_leases(self, referral_ids: list[UUID], holder: UUID) -> None:
+        """Give back what this holder still holds (an expired lease may have been taken over)."""
+        if referral_ids:
+            await self._leases.delete_many({"_id": {"$in": referral_ids}, "holder": holder})
 
     async def views(self, referral_ids: list[UUID]) -> list[ReferralView]:
         cursor = self._referrals.find({"_id": {"$in": referral_ids}})

@@ -11,7 +11,9 @@ from referral_contracts import (
     Actor,
     Closure,
     Event,
+    OutcomeUnknown,
     ReferralClosed,
+    ReferralLinked,
     ReferralSubmitted,
     Reroute,
     RerouteRequested,
@@ -19,6 +21,8 @@ from referral_contracts import (
     topics,
 )
 
+from .agency_updates import agency_updates
+from .lifecycle import Step
 from .model import ReferralView, State
 
 
@@ -64,8 +68,10 @@ def reroute_request(view: ReferralView, events: list[Event]) -> RerouteRequested
     )
 
 
-def outgoing(view: ReferralView, events: list[Event]) -> list[tuple[str, Event]]:
-    """Every message the referral's state calls for, with its topic."""
+def outgoing(view: ReferralView, events: list[Event], steps: list[Step]) -> list[tuple[str, Event]]:
+    """Every message the referral's state calls for, with its topic: the closure, a reroute
+    request, the escalations fired, the flags raised (duplicates, unknown outcomes) and what each
+    agency with a part hears on its own topic."""
     messages: list[tuple[str, Event]] = []
     if (closed := closure_message(view)) is not None:
         messages.append((topics.REFERRAL_CLOSED, closed))
@@ -73,4 +79,6 @@ def outgoing(view: ReferralView, events: list[Event]) -> list[tuple[str, Event]]
         messages.append((topics.REFERRAL_REROUTES, reroute))
     fired = {record.event_id for record in view.escalations}
     messages += [(topics.REFERRAL_ESCALATIONS, e) for e in events if e.event_id in fired]
-    return messages
+    messages += [(topics.REFERRAL_FLAGS, s.event) for s in steps
+                 if isinstance(s.event, (ReferralLinked, OutcomeUnknown)) and not s.refused]
+    return messages + agency_updates(steps)

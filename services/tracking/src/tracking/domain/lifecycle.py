@@ -8,6 +8,7 @@ falls is kept in the timeline with the reason it was refused, and changes nothin
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from referral_contracts import (
     EscalationRaised,
@@ -38,17 +39,36 @@ def in_order(events: Iterable[Event]) -> list[Event]:
     return sorted(events, key=lambda e: (e.occurred_at, _RANK.get(type(e), 9), str(e.event_id)))
 
 
+@dataclass(frozen=True)
+class Step:
+    """One event of the fold, with the referral just before and just after it."""
+
+    event: Event
+    before: ReferralView
+    after: ReferralView
+
+    @property
+    def refused(self) -> bool:
+        return self.after.timeline[-1].refused is not None
+
+
 def fold(events: Iterable[Event]) -> ReferralView | None:
     """The referral as its events make it; None until its submission is known."""
+    return fold_with_steps(events)[0]
+
+
+def fold_with_steps(events: Iterable[Event]) -> tuple[ReferralView | None, list[Step]]:
+    """`fold`, and each step of it: what every event changed (what others must be told follows)."""
     ordered = in_order(events)
     first = next((e for e in ordered if isinstance(e, ReferralSubmitted)), None)
     if first is None:
-        return None
-    view = _opened(first)
+        return None, []
+    view, steps = _opened(first), []
     for event in ordered:
         if event is not first:
-            view = apply(view, event)
-    return view.model_copy(update={"events_applied": len(ordered)})
+            before, view = view, apply(view, event)
+            steps.append(Step(event, before, view))
+    return view.model_copy(update={"events_applied": len(ordered)}), steps
 
 
 def apply(view: ReferralView, event: Event) -> ReferralView:

@@ -14,6 +14,7 @@ from referral_contracts import EscalationStep, FailedContactAction, Milestone, R
 from referral_contracts.directory import LeadRole
 from referral_contracts.policy import Policy
 from service_kit.auth import KeyRegistry, Principal, Role, forbidden, principal_from
+from service_kit.failures import RetryLater
 from service_kit.messaging import EventPublisher
 from service_kit.problems import answers
 
@@ -70,7 +71,8 @@ def http_routes(store: ReferralStore, bus: EventPublisher, policy: Policy, keys:
 
     @router.post("/{referral_id}/milestones", response_model=ReferralView, status_code=status.HTTP_201_CREATED,
                  responses=answers({403: "the key's agency is not the milestone's actor",
-                                    409: "not allowed in the referral's current state"}))
+                                    409: "not allowed in the referral's current state",
+                                    503: "the referral is being changed by another request for too long; try again"}))
     async def post_milestone(referral_id: UUID, milestone: Milestone, response: Response,
                              caller: Principal = Depends(authenticated),
                              correlation_id: CorrelationHeader = None) -> ReferralView:
@@ -86,6 +88,9 @@ def http_routes(store: ReferralStore, bus: EventPublisher, policy: Policy, keys:
             raise HTTPException(status.HTTP_404_NOT_FOUND, str(unknown)) from None
         except Refused as refused:
             raise HTTPException(status.HTTP_409_CONFLICT, str(refused)) from None
+        except RetryLater as busy:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"{busy}; try again",
+                                headers={"Retry-After": "1"}) from None
         if not created:
             response.status_code = status.HTTP_200_OK
         return view

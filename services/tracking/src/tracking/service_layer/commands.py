@@ -12,7 +12,8 @@ from ..adapters.referral_store import ReferralStore
 from ..domain.commands import milestone_recorded
 from ..domain.lifecycle import check, fold
 from ..domain.model import ReferralView
-from .tracking import apply_event
+from .leases import under_leases
+from .tracking import apply_held_events
 
 
 class UnknownReferral(LookupError):
@@ -26,16 +27,27 @@ async def record_milestone(
     """The referral after the milestone, and whether it was new (False: a repeat of a recorded id).
 
     Raises UnknownReferral, or Refused naming the current state; either way nothing changed.
-    The event is published before it is applied here: if applying fails, tracking's own
-    subscription applies it from the topic, so an accepted milestone is never lost.
+    Under the referral's lease, so of requests repeating one milestone id at once exactly one
+    records it and the others see it recorded; and tracking's own subscription, which receives
+    the same milestone from the topic, waits for this to finish and then finds nothing to do.
+    The event is published before it is applied here: if applying fails, the subscription applies
+    it from the topic, so an accepted milestone is never lost.
     """
     event = milestone_recorded(referral_id, milestone, correlation_id=correlation_id, received_at=now)
-    events = await store.events_for(referral_id)
-    view = fold(events)
-    if view is None:
-        raise UnknownReferral(f"referral {referral_id} is not known to tracking")
-    if any(e.event_id == event.event_id for e in events):
-        return view, False
-    check(view, event)
-    await bus.publish(topics.REFERRAL_MILESTONES, event)
-    return await apply_event(event, store=store, bus=bus) or view, True
+    outcome: list[tuple[ReferralView, bool]] = []
+
+    async def record(_: list[UUID]) -> None:
+        events = await store.events_for(referral_id)
+        view = fold(events)
+        if view is None:
+            raise UnknownReferral(f"referral {referral_id} is not known to tracking")
+        if any(e.event_id == event.event_id for e in events):
+            outcome.append((view, False))
+            return
+        check(view, event)
+        await bus.publish(topics.REFERRAL_MILESTONES, event)
+        views, _ = await apply_held_events([event], store=store, bus=bus)
+        outcome.append((views.get(referral_id, view), True))
+
+    await under_leases(store, [referral_id], record)
+    return outcome[0]

@@ -17,7 +17,8 @@ from referral_contracts.events import event_model
 
 from ..adapters.referral_store import MongoReferralStore
 from ..domain.duplicates import person_service_key
-from ..domain.lifecycle import fold
+from ..domain.closure import outgoing
+from ..domain.lifecycle import fold_with_steps
 
 # Every topic that carries an event tracking keeps in its log.
 REPLAYED_TOPICS = (topics.REFERRAL_SUBMITTED, topics.REFERRAL_TRIAGED, topics.REFERRAL_MILESTONES,
@@ -66,8 +67,14 @@ async def replay(bootstrap_servers: str, store: MongoReferralStore, *, progress:
     ordered = sorted(referral_ids, key=str)
     for chunk in (ordered[i:i + REBUILD_CHUNK] for i in range(0, len(ordered), REBUILD_CHUNK)):
         logs = await store.events_for_many(chunk)
-        views = [view for view in map(fold, logs.values()) if view is not None]
+        folded = {referral_id: fold_with_steps(log) for referral_id, log in logs.items()}
+        views = [view for view, _ in folded.values() if view is not None]
         await store.save_views(views)  # one bulk write per chunk
+        # What the log's referrals called for was said when they happened: the rebuilt store must
+        # not say it again when the next event of a referral arrives.
+        await store.mark_published_many([(view.referral_id, message.event_id) for view in views
+                                         for _, message in outgoing(view, logs[view.referral_id],
+                                                                    folded[view.referral_id][1])])
         rebuilt += len(views)
         claims: dict[str, UUID] = {}  # open referrals hold their person-and-service key, the first one wins
         for view in (v for v in views if v.is_open):

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from uuid import UUID
 
-from referral_contracts import OutcomeUnknown, UnknownOutcome, derived_id, topics
+from referral_contracts import OutcomeUnknown, UnknownOutcome, derived_id
 from referral_contracts.policy import Policy
 from service_kit.messaging import EventPublisher
 
 from ..adapters.referral_store import ReferralStore
 from ..domain.deadlines import TRACKING, due_now, escalation_event, held_until
-from .tracking import apply_event, apply_events
+from .leases import under_leases
+from .tracking import apply_event, apply_held_events
 
 
 async def flag_unknown_outcomes(
@@ -32,40 +34,38 @@ async def flag_unknown_outcomes(
             referral_id=referral_id, correlation_id=view.correlation_id, actor=TRACKING, occurred_at=now,
             data=UnknownOutcome(last_activity_at=view.last_activity_at, threshold_days=after_days),
         )
-        after = await apply_event(event, store=store, bus=bus)
+        after = await apply_event(event, store=store, bus=bus)  # the flag is published as it calls for
         if after is not None and after.outcome_unknown_since is not None:
-            await bus.publish(topics.REFERRAL_FLAGS, event)
             flagged += 1
     return flagged
 
 
 async def fire_due_escalations(
     *, store: ReferralStore, bus: EventPublisher, policy: Policy, now: datetime, limit: int = 1000,
-    lease_seconds: float = 30.0,
 ) -> int:
     """Fire every rung that has fallen due; returns how many rungs this call fired.
 
     Reads only referrals whose next rung is due (an index on it), so its cost follows the due count,
-    and fires them together in a fixed number of round trips (`apply_events`).
-    Once: a replica fires a referral's rungs only under a lease taken atomically, and each rung has
-    a derived id the event log takes once (a lease that expired mid-work cannot double it). Never
-    not at all: a rung stays due until its event is stored; a crash leaves a lease that expires,
-    and stored escalations are published by the remember-what-was-said step of every event.
+    and fires them together in a fixed number of round trips (`apply_held_events`).
+    Once: the rungs of a referral are fired under its lease, the one every writer of the referral
+    takes (a referral another replica or a consumer holds is left to the next sweep), and each rung
+    has a derived id the event log takes once. Never not at all: a rung stays due until its event
+    is stored; a crash leaves a lease that expires.
     """
     due = await store.escalations_due(now, limit)
-    if not due:
-        return 0
-    token, held = await store.lease_due(due, now, lease_seconds)  # the rest: another replica is on them
-    try:
+    fired = 0
+
+    async def fire(held: list[UUID]) -> None:
+        nonlocal fired
         views = await store.views(held)
         raised = [escalation_event(view, rung, now) for view in views for rung in due_now(view, policy, now)]
-        after = await apply_events(raised, store=store, bus=bus) if raised else {}
-        fired = 0
+        after = (await apply_held_events(raised, store=store, bus=bus))[0] if raised else {}
         for view in views:
             now_view = after.get(view.referral_id, view)
             fired += len(now_view.escalations) - len(view.escalations)
             if (morning := held_until(now_view, policy, now)) is not None:
                 await store.defer_escalations(now_view, morning)  # not looked at again all night
-    finally:
-        await store.release_lease(token, held)
+
+    if due:
+        await under_leases(store, due, fire, wait_seconds=0)
     return fired
