@@ -1,6 +1,6 @@
 // Command check decodes every Kubernetes manifest given strictly into the official API types
 // (k8s.io/api): an unknown field, a wrong type or an unknown kind fails, so nothing in deploy/k8s
-// rots unnoticed. Strimzi's KafkaTopic is checked against a struct of its v1beta2 spec.
+// rots unnoticed. Strimzi's KafkaTopic and KafkaUser are checked against structs of their v1beta2 specs.
 //
 //	go run ./deploy/k8s/check deploy/k8s/*.yaml
 package main
@@ -34,6 +34,37 @@ type KafkaTopic struct {
 	} `json:"spec"`
 }
 
+// KafkaUser is Strimzi's kafka.strimzi.io/v1beta2 KafkaUser: a SCRAM login and its simple (ACL)
+// authorization, as far as this project uses it.
+type KafkaUser struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Metadata   struct {
+		Name   string            `json:"name"`
+		Labels map[string]string `json:"labels"`
+	} `json:"metadata"`
+	Spec struct {
+		Authentication struct {
+			Type string `json:"type"`
+		} `json:"authentication"`
+		Authorization struct {
+			Type string    `json:"type"`
+			ACLs []ACLRule `json:"acls"`
+		} `json:"authorization"`
+	} `json:"spec"`
+}
+
+// ACLRule is one rule of a KafkaUser's simple authorization.
+type ACLRule struct {
+	Resource struct {
+		Type        string `json:"type"`
+		Name        string `json:"name"`
+		PatternType string `json:"patternType"`
+	} `json:"resource"`
+	Operations []string `json:"operations"`
+	Host       string   `json:"host"`
+}
+
 func target(apiVersion, kind string) (any, error) {
 	switch apiVersion + "/" + kind {
 	case "apps/v1/Deployment":
@@ -48,6 +79,8 @@ func target(apiVersion, kind string) (any, error) {
 		return &autoscalingv2.HorizontalPodAutoscaler{}, nil
 	case "kafka.strimzi.io/v1beta2/KafkaTopic":
 		return &KafkaTopic{}, nil
+	case "kafka.strimzi.io/v1beta2/KafkaUser":
+		return &KafkaUser{}, nil
 	}
 	return nil, fmt.Errorf("unknown kind %s %s", apiVersion, kind)
 }
