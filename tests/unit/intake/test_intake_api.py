@@ -13,11 +13,13 @@ from intake.config import Settings
 from intake.entrypoints.app import create_app
 from referral_contracts import ReferralSubmitted, topics
 from referral_contracts.codec import HEADER_DLQ_REASON, HEADER_DLQ_SOURCE_TOPIC, decode
+from referral_contracts.outbound import Channel, InboundRefused, OutboundMessage, ReferralReceived, RefusedKind
 
 from factories import referral_payload
 from broker_recording import recorder
 
 GP_NORTH_INBOUND = topics.referrals_inbound("gp-north")
+GP_NORTH_OUTBOUND = topics.referrals_outbound("gp-north")
 
 
 
@@ -35,7 +37,8 @@ def intake(api_keys):
     app.state.test_keys = api_keys
     broker = app.state.broker
     published: dict[str, list] = {topics.REFERRAL_SUBMITTED: [],
-                                  topics.dead_letter_topic(GP_NORTH_INBOUND): []}
+                                  topics.dead_letter_topic(GP_NORTH_INBOUND): [],
+                                  GP_NORTH_OUTBOUND: [], topics.referrals_outbound("ed-central"): []}
     for topic, records in published.items():
         broker.subscriber(topic, group_id="test-observer")(recorder(records))
     return app, broker, published
@@ -115,3 +118,39 @@ async def test_an_agency_sends_only_its_own_referrals_and_only_with_a_valid_key(
     assert "Jordan" not in as_other.text
     assert (without.status_code, forged.status_code) == (401, 401)
     assert published[topics.REFERRAL_SUBMITTED] == []
+
+
+async def test_each_submission_gets_a_receipt_on_the_senders_own_topic(intake) -> None:
+    app, broker, published = intake
+    async with TestKafkaBroker(broker) as test_broker, client_for(app) as client:
+        by_http = (await client.post("/v1/referrals", json=referral_payload())).json()
+        await test_broker.publish(json.dumps(referral_payload(client_reference="GPN-K")).encode(), topic=GP_NORTH_INBOUND)
+    receipts = [decode(OutboundMessage, m.body).root for m in published[GP_NORTH_OUTBOUND]]
+    assert [type(r) for r in receipts] == [ReferralReceived, ReferralReceived]
+    http, kafka = receipts
+    assert str(http.referral_id) == by_http["referral_id"] and http.data.channel is Channel.HTTP
+    assert str(http.data.revision_event_id) == by_http["event_id"] and http.data.client_reference == "GPN-2026-0001"
+    assert kafka.data.channel is Channel.KAFKA and kafka.data.client_reference == "GPN-K"
+    assert kafka.data.inbound.topic == GP_NORTH_INBOUND and kafka.data.inbound.offset >= 0
+    assert published[topics.referrals_outbound("ed-central")] == [], "nobody else hears of it"
+
+
+async def test_a_refused_record_is_explained_to_its_agency_naming_every_problem(intake) -> None:
+    _, broker, published = intake
+    payload = referral_payload(client_reference="GPN-BAD")
+    del payload["person"]["date_of_birth"]
+    payload["consent"] = {"status": "sometimes"}
+    async with TestKafkaBroker(broker) as test_broker:
+        await test_broker.publish(json.dumps(payload).encode(), topic=GP_NORTH_INBOUND, key=b"k")
+        await test_broker.publish(b"[" * 10_000 + b"]" * 10_000, topic=GP_NORTH_INBOUND, key=b"deep")
+        await test_broker.publish(json.dumps(referral_payload(source_agency_id="ed-central")).encode(),
+                                  topic=GP_NORTH_INBOUND, key=b"as-other")
+    refusals = [decode(OutboundMessage, m.body).root for m in published[GP_NORTH_OUTBOUND]]
+    assert [type(r) for r in refusals] == [InboundRefused] * 3
+    missing, deep, impersonated = (r.data for r in refusals)
+    assert missing.kind is RefusedKind.REFERRAL and missing.client_reference == "GPN-BAD"
+    assert {p.field for p in missing.problems} == {"person.date_of_birth", "consent.status"}
+    assert deep.client_reference is None and deep.problems[0].field == "(record)"
+    assert impersonated.problems[0].field == "source_agency_id"
+    assert len(published[topics.dead_letter_topic(GP_NORTH_INBOUND)]) == 3
+    assert published[topics.referrals_outbound("ed-central")] == [], "the topic's agency is told, not the one named"

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from referral_contracts import Actor, ReferralRequest, ReferralSubmitted
 from referral_contracts.envelope import derived_id
+from referral_contracts.outbound import Channel, InboundPosition, Receipt, ReferralReceived
 from referral_contracts.referral import referral_id_for
 
 
@@ -25,4 +26,19 @@ def referral_submitted(
         actor=Actor(agency_id=request.source_agency_id, person=request.referrer.name),
         data=request,
         occurred_at=received_at,
+    )
+
+
+def receipt(submitted: ReferralSubmitted, *, inbound: InboundPosition | None) -> ReferralReceived:
+    """The sender's receipt: its reference names this referral id. One per submission: a record
+    read again (after a crash) gets the same receipt id, a second submission its own."""
+    request = submitted.data
+    channel = Channel.KAFKA if inbound else Channel.HTTP
+    where = (inbound.topic, inbound.partition, inbound.offset) if inbound else (submitted.correlation_id,)
+    return ReferralReceived.create(
+        event_id=derived_id(submitted.referral_id, "received", submitted.event_id, *where),
+        referral_id=submitted.referral_id, correlation_id=submitted.correlation_id, causation_id=submitted.event_id,
+        actor=Actor(agency_id="platform-intake"), occurred_at=submitted.occurred_at,
+        data=Receipt(client_reference=request.client_reference, revision_event_id=submitted.event_id,
+                     channel=channel, inbound=inbound),
     )

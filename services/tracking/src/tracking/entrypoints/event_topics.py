@@ -16,16 +16,20 @@ from referral_contracts import (
     topics,
     utc_now,
 )
+from referral_contracts.outbound import RefusedKind
+from service_kit.inbound import refusal_of, refuse_inbound
 from service_kit.messaging import KafkaEventBus, correlation_id_of, subscribe
 from service_kit.records import Record
 
 from ..adapters.referral_store import ReferralStore
+from ..domain.access import may_read
 from ..domain.model import ReferralView
 from ..domain.refusal import Refused
 from ..service_layer.commands import UnknownReferral, record_milestone
 from ..service_layer.tracking import apply_events
 
 GROUP = "tracking"
+NOT_KNOWN = "no such referral, or none this agency has a part in"
 SUBSCRIPTIONS: dict[str, type[Event]] = {
     topics.REFERRAL_SUBMITTED: ReferralSubmitted,
     topics.REFERRAL_TRIAGED: ReferralTriaged,
@@ -52,17 +56,28 @@ def register_event_subscribers(broker: KafkaBroker, bus: KafkaEventBus, store: R
 
     async def on_inbound_milestone(report: MilestoneReport, record: Record) -> None:
         """The topic twin of POST .../milestones, on the agency's own inbound topic: a milestone of
-        another agency, or one refused, is dead-lettered with why."""
+        another agency, on a referral it has no part in, or not allowed now, is refused to the
+        agency (and dead-lettered) with why, as HTTP answers 403, 404 or 409."""
         agency = topics.inbound_agency(record.topic)
+
+        async def refuse(field: str, problem: str) -> None:
+            await refuse_inbound(bus, record, kind=RefusedKind.MILESTONE, problems=[(field, problem)],
+                                 referral_id=report.referral_id)
+
         if report.actor.agency_id != agency:
-            await bus.dead_letter(record, f"actor.agency_id: {report.actor.agency_id} may not act on "
-                                           f"{agency}'s inbound topic")
+            await refuse("actor.agency_id", f"{report.actor.agency_id} may not act on {agency}'s inbound topic")
+            return
+        view = await store.view(report.referral_id)
+        if view is None or not may_read(view, agency):
+            await refuse("referral_id", NOT_KNOWN)  # the same answer for an unknown id and another's
             return
         try:
             await record_milestone(report.referral_id, report.milestone(), store=store, bus=bus,
                                    correlation_id=correlation_id_of(record), now=utc_now())
-        except (Refused, UnknownReferral) as refused:
-            await bus.dead_letter(record, f"refused: {refused}")
+        except UnknownReferral:
+            await refuse("referral_id", NOT_KNOWN)
+        except Refused as refused:
+            await refuse("kind", str(refused))
 
     async def on_notification_outcomes(batch: list[tuple[NotificationOutcome, Record]]) -> None:
         await apply_events([outcome.root for outcome, _ in batch], store=store, bus=bus)  # sent or failed: the audit says which
@@ -72,4 +87,4 @@ def register_event_subscribers(broker: KafkaBroker, bus: KafkaEventBus, store: R
     subscribe(broker, bus, topic=topics.NOTIFICATION_OUTCOMES, model=NotificationOutcome, group_id=GROUP,
               handle_batch=on_notification_outcomes)
     subscribe(broker, bus, topic=topics.MILESTONES_INBOUND_PATTERN, pattern=True, model=MilestoneReport,
-              group_id=GROUP, handle=on_inbound_milestone)
+              group_id=GROUP, handle=on_inbound_milestone, on_refused=refusal_of(bus, RefusedKind.MILESTONE))

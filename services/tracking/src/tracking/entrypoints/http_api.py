@@ -13,6 +13,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from referral_contracts import EscalationStep, FailedContactAction, Milestone, ReferralRequest, utc_now
 from referral_contracts.directory import LeadRole
 from referral_contracts.policy import Policy
+from referral_contracts.referral import referral_id_for
 from service_kit.auth import KeyRegistry, Principal, Role, forbidden, principal_from
 from service_kit.failures import RetryLater
 from service_kit.messaging import EventPublisher
@@ -62,6 +63,17 @@ def http_routes(store: ReferralStore, bus: EventPublisher, policy: Policy, keys:
         if view is None or not may_read(view, caller.agency_id, partnership_wide=_partnership_wide(caller)):
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"referral {referral_id} is not known to tracking")
         return view
+
+    @router.get("", response_model=ReferralView)
+    async def find_by_client_reference(
+        client_reference: Annotated[str, Query(min_length=1, max_length=100, description="The sender's own reference.")],
+        source_agency_id: Annotated[str | None, Query(max_length=64, description=(
+            "The sending agency; default: the caller's own (oversight and the triage desk name it)."))] = None,
+        caller: Principal = Depends(authenticated),
+    ) -> ReferralView:
+        """The referral a sender's own reference names, as `GET /v1/referrals/{id}` answers it: how
+        a sender that published to its topic finds its referral without waiting for the receipt."""
+        return await known(referral_id_for(source_agency_id or caller.agency_id, client_reference), caller)
 
     @router.get("/{referral_id}", response_model=ReferralView)
     async def get_referral(referral_id: UUID, caller: Principal = Depends(authenticated)) -> ReferralView:
