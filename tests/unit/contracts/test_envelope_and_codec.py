@@ -68,3 +68,23 @@ def test_any_bytes_either_decode_or_are_rejected_with_a_reason(raw: bytes) -> No
 def test_derived_ids_are_stable_and_distinct(parts: list[str]) -> None:
     assert derived_id(*parts) == derived_id(*parts)
     assert derived_id(*parts) != derived_id(*parts, "x")
+
+
+@pytest.mark.parametrize("raw", [
+    b"[" * 10_000 + b"]" * 10_000,  # deeper than the parser goes
+    b'{"a":' * 10_000 + b"1" + b"}" * 10_000,
+    b"\xff\xfe\xfd",
+    b"",
+    b'{"event_id": "' + b"x" * (1024 * 1024) + b'"}',  # larger than a record may be
+])
+def test_poison_is_rejected_with_a_reason_never_another_exception(raw: bytes) -> None:
+    with pytest.raises(Rejected) as caught:
+        decode(ReferralSubmitted, raw)
+    assert caught.value.reason and caught.value.problems
+
+
+def test_each_problem_is_named_by_its_field() -> None:
+    with pytest.raises(Rejected) as caught:
+        decode(Milestone, b'{"kind": "teleported", "actor": {"agency_id": "Not An Id"}}')
+    fields = {field for field, _ in caught.value.problems}
+    assert {"kind", "actor.agency_id"} <= fields
