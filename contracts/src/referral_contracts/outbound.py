@@ -3,6 +3,8 @@ that agency under Kafka's ACLs), version 1.
 
 - `referral.received`: a receipt for each submission it sent, by topic or HTTP: the referral id
   its `client_reference` names, and which revision of the package this was;
+- `milestone.received`: a receipt for each milestone it published that was taken (new, or a
+  repeat of a recorded milestone id);
 - `inbound.refused`: a record on its inbound topics that was not taken, naming every problem (the
   dead-letter topic keeps the bytes, but only the platform reads it);
 - `referral.update`: a change in a referral it has a part in (clarification requested, triaged,
@@ -25,7 +27,7 @@ from pydantic import AwareDatetime, Field, RootModel
 
 from .envelope import Contract, Event, EventBase
 from .events import AcuityTier, ClosureOutcome
-from .milestones import EscalationPathway, RedirectReason
+from .milestones import EscalationPathway, MilestoneKind, RedirectReason
 
 
 class InboundPosition(Contract):
@@ -48,6 +50,16 @@ class Receipt(Contract):
                     "event; a changed one (an answer to a clarification request) is a new revision.")
     channel: Channel
     inbound: InboundPosition | None = Field(default=None, description="kafka: the record this receipt is for.")
+
+
+class MilestoneReceipt(Contract):
+    """A milestone an agency published was taken: as HTTP answers 201 (new) or 200 (a repeat of a
+    milestone id already recorded, which changes nothing)."""
+
+    milestone_id: UUID | None = None
+    kind: MilestoneKind
+    new: bool = Field(description="False: this milestone id was recorded before; nothing changed.")
+    inbound: InboundPosition
 
 
 class Problem(Contract):
@@ -117,6 +129,12 @@ class ReferralReceived(Event):
     data: Receipt
 
 
+class MilestoneReceived(Event):
+    event_type: Literal["milestone.received"] = "milestone.received"
+    schema_version: Literal[1] = 1
+    data: MilestoneReceipt
+
+
 class InboundRefused(EventBase):
     """Keyed by the referral when the record named one that could be read, else by its position."""
 
@@ -138,9 +156,9 @@ class ReferralUpdate(Event):
     data: Update
 
 
-class OutboundMessage(RootModel[Annotated[ReferralReceived | InboundRefused | ReferralUpdate,
+class OutboundMessage(RootModel[Annotated[ReferralReceived | MilestoneReceived | InboundRefused | ReferralUpdate,
                                           Field(discriminator="event_type")]]):
     """What `referrals.outbound.v1.<agency id>` carries, told apart by event_type."""
 
 
-OUTBOUND_EVENTS: tuple[type[EventBase], ...] = (ReferralReceived, InboundRefused, ReferralUpdate)
+OUTBOUND_EVENTS: tuple[type[EventBase], ...] = (ReferralReceived, MilestoneReceived, InboundRefused, ReferralUpdate)

@@ -25,7 +25,7 @@ from ..adapters.referral_store import ReferralStore
 from ..domain.access import may_read
 from ..domain.model import ReferralView
 from ..domain.refusal import Refused
-from ..service_layer.commands import UnknownReferral, record_milestone
+from ..service_layer.commands import UnknownReferral, milestone_receipt, record_milestone
 from ..service_layer.tracking import apply_events
 
 GROUP = "tracking"
@@ -72,12 +72,14 @@ def register_event_subscribers(broker: KafkaBroker, bus: KafkaEventBus, store: R
             await refuse("referral_id", NOT_KNOWN)  # the same answer for an unknown id and another's
             return
         try:
-            await record_milestone(report.referral_id, report.milestone(), store=store, bus=bus,
-                                   correlation_id=correlation_id_of(record), now=utc_now())
+            _, new = await record_milestone(report.referral_id, report.milestone(), store=store, bus=bus,
+                                            correlation_id=correlation_id_of(record), now=utc_now())
         except UnknownReferral:
             await refuse("referral_id", NOT_KNOWN)
         except Refused as refused:
             await refuse("kind", str(refused))
+        else:
+            await bus.publish(topics.referrals_outbound(agency), milestone_receipt(report, record, new=new))
 
     async def on_notification_outcomes(batch: list[tuple[NotificationOutcome, Record]]) -> None:
         await apply_events([outcome.root for outcome, _ in batch], store=store, bus=bus)  # sent or failed: the audit says which

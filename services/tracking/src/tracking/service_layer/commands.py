@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from referral_contracts import Milestone, topics
-from service_kit.messaging import EventPublisher
+from referral_contracts import Milestone, MilestoneReport, derived_id, topics
+from referral_contracts.outbound import InboundPosition, MilestoneReceipt, MilestoneReceived
+from service_kit.messaging import EventPublisher, correlation_id_of
+from service_kit.records import Record
 
 from ..adapters.referral_store import ReferralStore
 from ..domain.commands import milestone_recorded
+from ..domain.deadlines import TRACKING
 from ..domain.lifecycle import check, fold
 from ..domain.model import ReferralView
 from .leases import under_leases
@@ -51,3 +54,14 @@ async def record_milestone(
 
     await under_leases(store, [referral_id], record)
     return outcome[0]
+
+
+def milestone_receipt(report: MilestoneReport, record: Record, *, new: bool) -> MilestoneReceived:
+    """What the agency that published a milestone hears when it was taken: as HTTP's 201 or 200.
+    Its id derives from the record's position: read again after a crash, the same receipt."""
+    return MilestoneReceived.create(
+        event_id=derived_id("milestone-received", *record.position), referral_id=report.referral_id,
+        correlation_id=correlation_id_of(record), actor=TRACKING,
+        data=MilestoneReceipt(milestone_id=report.milestone_id, kind=report.kind, new=new,
+                              inbound=InboundPosition(topic=record.topic, partition=record.partition,
+                                                      offset=record.offset)))
