@@ -36,6 +36,12 @@ def add_all_of(schema: JsonDict, rules: Iterable[JsonDict]) -> None:
 
 
 def per_value(field: str, required: Mapping[Any, Iterable[str]]) -> list[JsonDict]:
-    """One `if`/`then` per value of `field` (an enumeration member or a string) with the fields that
-    value requires."""
-    return [when(field, getattr(value, "value", value), present(fields)) for value, fields in required.items()]
+    """For each value of `field` (an enumeration member or a string), the fields that value requires:
+    one `if`/`then`/`else` chain (if kind is A then ... else if kind is B then ...). A chain, not a
+    flat list of `if`/`then`: the values exclude one another, and generators that expand each
+    `if` into two branches (schemathesis) can follow a chain but not 2^n branches."""
+    chain: JsonDict | None = None
+    for value, fields in reversed(list(required.items())):
+        rule = when(field, getattr(value, "value", value), present(fields))
+        chain = rule | ({"else": chain} if chain is not None else {})
+    return [chain] if chain is not None else []
