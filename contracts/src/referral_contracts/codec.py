@@ -6,7 +6,9 @@ publishes the original bytes to the dead-letter topic with that reason (see `dea
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
+
+import pydantic_core
 
 from pydantic import BaseModel, ValidationError
 
@@ -87,6 +89,16 @@ def decode(model: type[M], raw: bytes) -> M:
         raise Rejected(f"{model.__name__}: {reason}", problems) from None
     except Exception as error:  # noqa: BLE001 - e.g. RecursionError: any failure to read is the record's
         raise Rejected(f"{model.__name__}: unreadable ({type(error).__name__})") from None
+
+
+def readable_json(raw: bytes | None) -> Any:
+    """The JSON value in a record, or None for anything that is not readable JSON: for tools and
+    rebuilds that read what any producer put on a topic (nesting deeper than the parser goes, or
+    invalid UTF-8, is unreadable, not an exception)."""
+    try:
+        return pydantic_core.from_json(raw or b"")
+    except Exception:  # noqa: BLE001 - any failure to read means: not readable JSON
+        return None
 
 
 def dead_letter_headers(

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from .kafka import KAFKA_VERSION, ensure_kafka_jars
-from .paths import demo_file
+from .paths import repo_root, demo_file
 from .simulator import Simulator
 from .stack import LocalStack
 
@@ -139,6 +139,14 @@ def _banner(stack: LocalStack) -> str:
             f"    for m in {_shown(demo_file('milestones'))}/*.json; do curl -sS -X POST {json} "
             f"-H \"Authorization: Bearer $CMH_EAST_KEY\" "
             f"{urls['tracking']}/v1/referrals/<referral_id>/milestones -d @$m; echo; done",
+        ]
+    if "intake" in urls and stack.kafka_access and stack.kafka_access.env_path:
+        client = _shown(repo_root() / "examples" / "agency_client" / "agency_client.py")
+        lines += [
+            "",
+            "  Or as an agency's own system on Kafka, with its own login (docs/agency-integration.md):",
+            "    KAFKA_SASL_USERNAME=gp-north KAFKA_SASL_PASSWORD=$KAFKA_PASSWORD_GP_NORTH "
+            f".venv/bin/python {client} send-referral {_shown(demo_file('referral.json'))}",
         ]
     lines += ["", "Press Ctrl-C to stop everything.", ""]
     return "\n".join(lines)

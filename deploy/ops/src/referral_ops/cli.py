@@ -17,6 +17,7 @@ from confluent_kafka import KafkaException
 from rich.console import Console
 from rich.table import Table
 
+from referral_contracts.codec import readable_json
 from referral_contracts.directory import Directory
 
 from .acls import apply_acls, platform_acls
@@ -140,12 +141,12 @@ async def _tail(topic: str, bootstrap: str, limit: int, from_beginning: bool, wa
 def _readable(record) -> str:
     headers = {k: v.decode(errors="replace") for k, v in record.headers or []}
     try:
-        event = json.loads(record.value)
+        event = readable_json(record.value)
         actor = event.get("actor") or {}
         what = f"{event.get('event_type')} v{event.get('schema_version')} referral {event.get('referral_id')} " \
                f"by {actor.get('agency_id')}{' (' + actor['person'] + ')' if actor.get('person') else ''}" \
                f" at {event.get('occurred_at')}"
-    except (ValueError, TypeError, AttributeError):
+    except (TypeError, AttributeError):  # not a JSON object (unreadable bytes give None)
         what = f"{len(record.value or b'')} bytes that are not an event"
     reason = f" | dead letter: {headers['dlq-reason']}" if "dlq-reason" in headers else ""
     return f"{record.topic}[{record.partition}]@{record.offset} {what}{reason}"

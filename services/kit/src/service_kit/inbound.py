@@ -5,11 +5,10 @@ topic, every problem named by its field, as an HTTP client reads a 4xx.
 
 from __future__ import annotations
 
-import json
 from uuid import UUID
 
 from referral_contracts import Actor, derived_id, topics
-from referral_contracts.codec import Rejected
+from referral_contracts.codec import Rejected, readable_json
 from referral_contracts.outbound import InboundPosition, InboundRefused, Problem, Refusal, RefusedKind
 
 from .messaging import KafkaEventBus, correlation_id_of
@@ -48,10 +47,7 @@ def refusal_of(bus: KafkaEventBus, kind: RefusedKind):
 def readable_fields(body: bytes) -> dict[str, str]:
     """Best effort, for the agency's sake: the references a refused record gives, if its JSON can
     be read at all (short strings only; anything else is left out)."""
-    try:
-        document = json.loads(body)
-    except Exception:  # noqa: BLE001 - unreadable in any way: it names nothing
-        return {}
+    document = readable_json(body)
     if not isinstance(document, dict):
         return {}
     return {k: v for k in ("client_reference", "milestone_id", "referral_id")

@@ -25,6 +25,7 @@ from .metrics import ESCALATIONS_FIRED, SWEEP_SECONDS
 
 log = logging.getLogger(__name__)
 HELD_ELSEWHERE_WAIT = 1.0  # due rungs another replica has leased: look again after this
+LOOK_AGAIN = 0.25  # a rung this process stored, due already: the next sweep comes this soon
 
 
 class DeadlineWatcher:
@@ -32,23 +33,25 @@ class DeadlineWatcher:
         self._bus, self._policy, self._longest = bus, policy, longest_sleep
         self._wake = asyncio.Event()
         self._planned: datetime | None = None  # None while sweeping
-        self._seen_while_sweeping: datetime | None = None
+        self._announced: datetime | None = None  # the soonest rung stored since the last sweep began
 
     def due_at(self, when: datetime) -> None:
-        """A view was stored whose next rung falls due at `when`: wake earlier if that is sooner.
-        During a sweep, remember the soonest: the sweep may have read the index before it."""
-        if self._planned is None:
-            self._seen_while_sweeping = min(when, self._seen_while_sweeping or when)
-        elif when < self._planned:
+        """A view was stored whose next rung falls due at `when`: look at it by then. Remembered
+        until a sweep has begun after it and once more after that sweep: the sweep may have read the
+        index before the view was stored, and a store may answer a read just after a write as it
+        was before (seen on the local store), so one sweep not finding it is not the last word."""
+        self._announced = min(when, self._announced or when)
+        if self._planned is not None and when < self._planned:
             self._wake.set()
 
     async def run_forever(self, store: MongoReferralStore) -> None:
         while True:
             self._wake.clear()
-            self._planned, self._seen_while_sweeping = None, None  # sweeping
+            self._planned, announced, self._announced = None, self._announced, None  # sweeping
             wait = await self._sweep(store)
-            if self._seen_while_sweeping is not None:
-                wait = min(wait, max(0.0, (self._seen_while_sweeping - utc_now()).total_seconds()))
+            for when in (announced, self._announced):  # stored before this sweep began, or during it
+                if when is not None:
+                    wait = min(wait, max(LOOK_AGAIN, (when - utc_now()).total_seconds()))
             self._planned = utc_now() + timedelta(seconds=wait)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)

@@ -4,7 +4,6 @@ store can be rebuilt from nothing and must equal the live one."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from uuid import UUID
 
@@ -13,6 +12,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from pydantic import ValidationError
 
 from referral_contracts import ReferralSubmitted, topics
+from referral_contracts.codec import readable_json
 from referral_contracts.events import event_model
 
 from ..adapters.referral_store import MongoReferralStore
@@ -96,8 +96,9 @@ async def _partitions(bootstrap_servers: str, security_kwargs: dict) -> list[Top
 
 
 def _event(raw: bytes | None):
+    """The event a record carries, or None for any record that is not one (whatever its bytes)."""
+    document = readable_json(raw)
     try:
-        document = json.loads(raw or b"")
         return event_model(document["event_type"], document["schema_version"]).model_validate(document)
-    except (ValueError, KeyError, TypeError, ValidationError):
+    except (KeyError, TypeError, ValidationError):
         return None
