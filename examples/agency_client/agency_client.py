@@ -73,9 +73,9 @@ class AgencyClient:
                 continue
             if record.error():
                 raise KafkaException(record.error())
-            message = json.loads(record.value())
+            message = _platform_event(record.value())
             self._consumer.store_offsets(record)  # handled: drop repeats by event_id, as here by matching
-            if wanted(message):
+            if message is not None and wanted(message):
                 return message
         raise TimeoutError(f"nothing wanted arrived on referrals.outbound.v1.{self.agency} within {timeout:.0f} s")
 
@@ -97,6 +97,17 @@ class AgencyClient:
         if not delivered:
             raise TimeoutError(f"{topic}: no delivery report")
         return delivered
+
+
+def _platform_event(value: bytes | None) -> Message | None:
+    """A message of the platform's, or None for anything else on the topic (be liberal in what you
+    read: an unknown event type or version is skipped, never a crash)."""
+    try:
+        message = json.loads(value or b"")
+    except (ValueError, RecursionError):
+        return None
+    return message if isinstance(message, dict) and isinstance(message.get("data"), dict) \
+        and "event_type" in message else None
 
 
 def receipt_for(position: dict[str, Any]) -> Callable[[Message], bool]:

@@ -41,6 +41,7 @@ def agency(kafka, agency_id: str):
 def test_two_agencies_close_a_loop_over_their_own_topics(running_services, kafka, tmp_path: Path) -> None:
     sender, lead = agency(kafka, "gp-north"), agency(kafka, "cmh-east")
     referral = json.loads(demo_file("referral.json").read_text()) | {"client_reference": f"E2E-{uuid4().hex[:8]}"}
+    referral["person"]["identifier"] = f"P-{uuid4().hex[:10]}"  # a person of its own: not a duplicate
     (tmp_path / "referral.json").write_text(json.dumps(referral))
 
     receipt = sender("send-referral", str(tmp_path / "referral.json"))
