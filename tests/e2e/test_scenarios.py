@@ -101,13 +101,19 @@ def test_consent_withdrawn_mid_loop_keeps_the_outcome_and_package_in(running_ser
     assert "withdrawn" not in (text + email["Subject"]).lower() and "consent does not allow" in text
 
 
-def test_a_duplicate_referral_is_linked_and_a_replayed_milestone_changes_nothing(running_services, api_keys) -> None:
+def test_a_duplicate_referral_is_linked_and_a_replayed_milestone_changes_nothing(running_services, api_keys,
+                                                                                smtp_sink) -> None:
     original = Loop(running_services, api_keys)
     original.wait_for("assigned")
     duplicate = Loop(running_services, api_keys, person=original.payload["person"], source_agency_id="ed-central",
                      referrer={"name": "Dr Lee Park", "role": "ED consultant"})
     linked = duplicate.wait_for("linked")
     assert linked["linked_to"] == original.id
+    assert linked["closure"]["outcome"] == "linked" and linked["accountable"] == [], "its loop ends"
+    assert original.view()["accountable"], "the person stays with someone accountable, on the original"
+    notice = eventually(lambda: [m for m in smtp_sink.messages() if duplicate.reference in m["Subject"]],
+                        "the duplicate's sender to be told how its referral ended")
+    assert notice[0]["To"] == "referrals@ed-central.example" and "(linked)" in notice[0]["Subject"]
     # The duplicate is linked first, then the original learns of it: wait for both sides.
     eventually(lambda: original.view()["linked_referrals"] == [duplicate.id], "the original to list its re-referral")
 

@@ -9,6 +9,7 @@ from uuid import uuid4
 
 import pytest
 
+from referral_contracts import ClosureOutcome, topics
 from referral_contracts.policy import load_policy
 from tracking.adapters.referral_store import MongoReferralStore, connect
 from tracking.domain.deadlines import next_due_at
@@ -74,7 +75,15 @@ async def test_the_same_person_referred_again_to_the_same_service_is_linked_not_
         await apply_event(event, store=store, bus=bus)
     duplicate = await store.view(again.referral_id)
     assert duplicate.state is State.LINKED and duplicate.linked_to == original.referral_id
-    assert (await store.view(original.referral_id)).linked_referrals == [again.referral_id]
+    assert duplicate.closure.outcome is ClosureOutcome.LINKED and duplicate.accountable == []
+    carrier = await store.view(original.referral_id)
+    assert carrier.linked_referrals == [again.referral_id] and carrier.accountable, "the person's care goes on there"
+    # The duplicate's loop ends like any other: its sender is told, on the shared topic and its own.
+    [closed] = [m for t, m in bus.published if t == "referral.closed.v1"]
+    assert (closed.referral_id, closed.schema_version) == (again.referral_id, 2)
+    assert closed.data.outcome is ClosureOutcome.LINKED and closed.data.linked_to == original.referral_id
+    [told] = [m for t, m in bus.published if t == topics.referrals_outbound("ed-central") and m.data.change == "closed"]
+    assert told.data.outcome is ClosureOutcome.LINKED and told.data.linked_to == original.referral_id
     assert (await store.view(other_service.referral_id)).state is State.SUBMITTED
     # Once the original closes, the same person may be referred afresh.
     for event in closed_loop_after(original):

@@ -8,7 +8,9 @@ from .events import (
     CapacityChange,
     CapacityChanged,
     Closure,
+    ClosureMessage,
     ClosureOutcome,
+    ClosureV2,
     Delivery,
     DeliveryFailure,
     Escalation,
@@ -23,6 +25,7 @@ from .events import (
     NotificationSent,
     OutcomeUnknown,
     ReferralClosed,
+    ReferralClosedV2,
     ReferralLinked,
     ReferralSubmitted,
     ReferralTriaged,
@@ -46,10 +49,10 @@ from .milestones import (
 from .referral import Consent, ConsentStatus, ReferralRequest, RiskFlag
 
 __all__ = [
-    "CLOSING_KINDS", "AcuityTier", "Actor", "CapacityChange", "CapacityChanged", "Closure", "ClosureOutcome",
+    "CLOSING_KINDS", "AcuityTier", "Actor", "CapacityChange", "CapacityChanged", "Closure", "ClosureMessage", "ClosureOutcome", "ClosureV2",
     "Consent", "ConsentStatus", "ContactOutcome", "DataCategory", "DeclineReason", "Delivery", "DeliveryFailure", "DirectoryEvent",
     "Escalation", "EscalationPathway", "EscalationRaised", "EscalationStep", "FailedContactAction", "Event", "EventBase", "Link", "LinkRelation", "Milestone", "MilestoneKind",
-    "MilestoneRecorded", "MilestoneReport", "NotificationFailed", "NotificationOutcome", "NotificationSent", "OutcomeUnknown", "RedirectReason", "ReferralClosed",
+    "MilestoneRecorded", "MilestoneReport", "NotificationFailed", "NotificationOutcome", "NotificationSent", "OutcomeUnknown", "RedirectReason", "ReferralClosed", "ReferralClosedV2",
     "ReferralLinked", "ReferralRequest", "ReferralSubmitted", "ReferralTriaged", "Reroute", "RerouteRequested",
     "RiskFlag", "TriageDecision", "TriageOutcome", "UnknownOutcome", "WithdrawalReason", "derived_id",
     "may_share", "utc_now",

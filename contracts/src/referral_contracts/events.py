@@ -65,13 +65,19 @@ class ClosureOutcome(StrEnum):
     REDIRECTED = "redirected"
     ESCALATED = "escalated"
     WITHDRAWN = "withdrawn"
+    LINKED = "linked"  # closed by the platform: it repeats an open referral, which carries the person
+
+
+# The outcomes `referral.closed` v1 was released with: its schema stays as released (named as it
+# was), and a closure that is none of these (linked) is carried by v2.
+ClosureOutcomeV1 = StrEnum("ClosureOutcome", {o.name: o.value for o in ClosureOutcome if o is not ClosureOutcome.LINKED})
 
 
 class Closure(Contract):
     """The closure message for the originating agency. No personal or clinical detail; the
     outcome itself is shared only as `consent` allows (see consent.may_share)."""
 
-    outcome: ClosureOutcome
+    outcome: ClosureOutcomeV1  # type: ignore[valid-type]
     source_agency_id: str
     closing_agency_id: str
     closed_at: AwareDatetime
@@ -80,6 +86,21 @@ class Closure(Contract):
     )
     consent: Consent
     reason_code: str | None = Field(default=None, description="The decline / withdrawal reason or pathway.")
+
+
+class ClosureV2(Contract):
+    """`Closure` with every way a loop closes: also `linked`, a referral that repeats one already
+    open for the same person and service, closed by the platform and tracked on that one."""
+
+    outcome: ClosureOutcome
+    source_agency_id: str
+    closing_agency_id: str
+    closed_at: AwareDatetime
+    client_reference: str = Field(
+        min_length=1, max_length=100, description="The sender's own reference, so it can match its records.")
+    consent: Consent
+    reason_code: str | None = Field(default=None, description="The decline / withdrawal reason or pathway.")
+    linked_to: UUID | None = Field(default=None, description="linked: the open referral that carries the person.")
 
 
 class Reroute(Contract):
@@ -203,6 +224,19 @@ class ReferralClosed(Event):
     data: Closure
 
 
+class ReferralClosedV2(Event):
+    """Version 2: the closure of any kind, `linked` included. Consumers read both versions (the
+    log keeps v1 for good); tracking publishes v2 since issue 20."""
+
+    event_type: Literal["referral.closed"] = "referral.closed"
+    schema_version: Literal[2] = 2
+    data: ClosureV2
+
+
+class ClosureMessage(RootModel[Annotated[ReferralClosed | ReferralClosedV2, Field(discriminator="schema_version")]]):
+    """What `referral.closed.v1` carries: either version of `referral.closed`, told apart by schema_version."""
+
+
 class RerouteRequested(Event):
     event_type: Literal["referral.reroute_requested"] = "referral.reroute_requested"
     schema_version: Literal[1] = 1
@@ -254,6 +288,7 @@ RELEASED_EVENTS: tuple[type[EventBase], ...] = (
     ReferralTriaged,
     MilestoneRecorded,
     ReferralClosed,
+    ReferralClosedV2,
     RerouteRequested,
     ReferralLinked,
     OutcomeUnknown,

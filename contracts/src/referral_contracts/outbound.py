@@ -120,6 +120,7 @@ class Update(Contract):
         default=None, description="closed: how the loop closed; absent when consent does not allow this agency to know.")
     outcome_withheld: bool = Field(default=False, description="closed: consent kept the outcome from this agency.")
     reason_code: str | None = Field(default=None, description="closed: the reason or pathway, with the outcome.")
+    linked_to: UUID | None = Field(default=None, description="closed as linked: the open referral that carries the person.")
     closed_at: AwareDatetime | None = None
 
 

@@ -78,6 +78,37 @@ def test_reaching_the_person_starts_the_count_again() -> None:
     assert view.failed_contact_attempts == 0 and ladder(view, POLICY) == []
 
 
+def test_each_run_of_failed_attempts_is_a_ladder_of_its_own() -> None:
+    """Failures, then the person reached, then failures again: the second run's steps fire again,
+    once each, and firing its rungs again (a redelivery) changes nothing."""
+    rid, events = accepted_referral()
+    view = fold(events)
+    runs = [failed_attempts(rid, 2, start_minute=20), [milestone(rid, "contact_attempted", 30, attempt_number=3)],
+            failed_attempts(rid, 2, start_minute=40)]
+    for attempt in [a for run in runs for a in run]:
+        view = fire(apply(view, attempt), attempt.occurred_at)
+    steps = [(e.action, e.failed_attempts) for e in view.escalations if e.step is EscalationStep.FAILED_CONTACT]
+    assert steps == [(FailedContactAction.ALTERNATE_CONTACT, 1), (FailedContactAction.WELFARE_CHECK, 2)] * 2
+    assert len({e.event_id for e in view.escalations}) == len(view.escalations)
+    assert fire(view, at(60 * 24)).escalations == view.escalations, "nothing fires twice"
+
+
+def test_a_warm_handoff_escalates_to_both_accountable_agencies() -> None:
+    """The sender stays accountable beside the lead until engagement: each rung goes to the named
+    lead of its role in both, as its own event."""
+    first = submitted(risk_flags=["suicidal_ideation"])
+    rid = first.referral_id
+    events = [first, triaged(first, tier=AcuityTier.URGENT, warm_handoff=True), milestone(rid, "accepted", 10)]
+    view = fire(fold(events), at(60 * 24 * 30))  # long past every deadline
+    told = {(e.step, e.agency_id, e.role) for e in view.escalations}
+    for step, role in ((EscalationStep.RISK_ALERT, LeadRole.SAFEGUARDING), (EscalationStep.BREACH, LeadRole.OPERATIONAL)):
+        assert {(step, "cmh-east", role), (step, "gp-north", role)} <= told
+    view = fire(apply(view, failed_attempts(rid, 1, start_minute=60 * 24 * 30)[0]), at(60 * 24 * 31))
+    failed = {e.agency_id for e in view.escalations if e.step is EscalationStep.FAILED_CONTACT}
+    assert failed == {"cmh-east", "gp-north"}
+    assert len({e.event_id for e in view.escalations}) == len(view.escalations)
+
+
 def test_routine_failed_contact_steps_wait_for_working_hours() -> None:
     rid, events = accepted_referral(AcuityTier.ROUTINE)
     evening = 60 * 10  # 19:00 on the Monday

@@ -17,7 +17,7 @@ from uuid import UUID
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from referral_contracts import ClosureOutcome, DataCategory, ReferralClosed, may_share
+from referral_contracts import ClosureOutcome, DataCategory, ReferralClosed, ReferralClosedV2, may_share
 from referral_contracts.directory import Directory
 
 EMAIL = "email"  # the delivery channel; SMS escalations will be another
@@ -29,6 +29,8 @@ OUTCOME_MEANINGS: dict[ClosureOutcome, str] = {
     ClosureOutcome.REDIRECTED: "the referral was redirected to another agency, which accepted it",
     ClosureOutcome.ESCALATED: "the referral was handed to a crisis or safeguarding pathway with a named owner",
     ClosureOutcome.WITHDRAWN: "the referral was withdrawn or cancelled by the sender",
+    ClosureOutcome.LINKED: "the person was already referred to this service by a referral still open; this one "
+                           "was closed as its duplicate and the person's care is tracked there",
 }
 
 WITHHELD = "the outcome is not shared: the person's consent does not allow it"
@@ -51,7 +53,7 @@ class Notice:
     html: str
 
 
-def closure_notice(event: ReferralClosed, directory: Directory) -> Notice:
+def closure_notice(event: ReferralClosed | ReferralClosedV2, directory: Directory) -> Notice:
     closure = event.data
     closing_agency = directory.agency(closure.closing_agency_id)
     # A closing agency missing from the directory must not hold back the notice: its id still

@@ -7,8 +7,9 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from faststream.kafka import KafkaBroker
+from pydantic import RootModel
 
-from referral_contracts import Event, EscalationRaised, ReferralClosed, ReferralTriaged, topics
+from referral_contracts import ClosureMessage, Event, EscalationRaised, ReferralTriaged, topics
 from service_kit.messaging import KafkaEventBus, subscribe
 from service_kit.records import Record
 
@@ -25,7 +26,8 @@ def register_subscribers(broker: KafkaBroker, bus: KafkaEventBus, channels: Chan
         """Retrying cannot help an undeliverable notice until the directory changes, and retrying
         forever would block every later record on the partition: dead-letter it, visibly."""
 
-        async def handle(event: Event, record: Record) -> None:
+        async def handle(message: Event | RootModel, record: Record) -> None:
+            event = message.root if isinstance(message, RootModel) else message
             try:
                 await deliver(event, channels)
             except Undeliverable as undeliverable:
@@ -36,7 +38,7 @@ def register_subscribers(broker: KafkaBroker, bus: KafkaEventBus, channels: Chan
 
     for topic, model, what, deliver in (
         (topics.REFERRAL_ESCALATIONS, EscalationRaised, "escalation", escalate),
-        (topics.REFERRAL_CLOSED, ReferralClosed, "closure notice", notify_closure),
+        (topics.REFERRAL_CLOSED, ClosureMessage, "closure notice", notify_closure),  # either version
         (topics.REFERRAL_TRIAGED, ReferralTriaged, "clarification request", request_clarification),
     ):
         subscribe(broker, bus, topic=topic, model=model, group_id=GROUP,

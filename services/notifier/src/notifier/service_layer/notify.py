@@ -7,7 +7,7 @@ receive raises `Undeliverable`, for the entrypoint to dead-letter the record whe
 
 from __future__ import annotations
 
-from referral_contracts import EscalationRaised, ReferralClosed, ReferralTriaged, utc_now
+from referral_contracts import EscalationRaised, ReferralClosed, ReferralClosedV2, ReferralTriaged, utc_now
 from referral_contracts.directory import LeadRole
 
 from ..domain import (
@@ -28,7 +28,7 @@ from ..adapters.delivery_ledger import delivery_key
 from .deliveries import Audience, Channels, deliver
 
 
-async def notify_closure(event: ReferralClosed, channels: Channels) -> list[str]:
+async def notify_closure(event: ReferralClosed | ReferralClosedV2, channels: Channels) -> list[str]:
     """The referral contacts emailed by this call (those already emailed before are left out)."""
     sender = event.data.source_agency_id
     audience = Audience(sender, LeadRole.REFERRAL_CONTACT,

@@ -103,7 +103,8 @@ def _update(step: Step, change: Change, agency: str, part: Part, details: dict) 
         shared = may_share(after.consent, DataCategory.OUTCOME, agency)
         update |= {"closed_at": after.closure.closed_at, "outcome_withheld": not shared,
                    "outcome": after.closure.outcome if shared else None,
-                   "reason_code": after.closure.reason_code if shared else None}
+                   "reason_code": after.closure.reason_code if shared else None,
+                   "linked_to": after.linked_to if shared else None}
     update |= {k: v for k, v in details.items() if v is not None}
     return ReferralUpdate.create(
         event_id=derived_id(after.referral_id, "update", event.event_id, change.value, agency),

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from referral_contracts import (
     Actor,
-    Closure,
+    ClosureV2,
     Event,
     OutcomeUnknown,
-    ReferralClosed,
+    ReferralClosedV2,
     ReferralLinked,
     ReferralSubmitted,
     Reroute,
@@ -26,17 +26,17 @@ from .lifecycle import Step
 from .model import ReferralView, State
 
 
-def closure_message(view: ReferralView) -> ReferralClosed | None:
+def closure_message(view: ReferralView) -> ReferralClosedV2 | None:
     """None while the loop is open."""
     if view.closure is None:
         return None
-    return ReferralClosed.create(
+    return ReferralClosedV2.create(
         event_id=derived_id(view.referral_id, "closed"),
         referral_id=view.referral_id,
         correlation_id=view.correlation_id,
         actor=Actor(agency_id=view.closure.closing_agency_id),
         occurred_at=view.closure.closed_at,
-        data=Closure(
+        data=ClosureV2(
             outcome=view.closure.outcome,
             source_agency_id=view.source_agency_id,
             closing_agency_id=view.closure.closing_agency_id,
@@ -44,6 +44,7 @@ def closure_message(view: ReferralView) -> ReferralClosed | None:
             client_reference=view.client_reference,
             consent=view.consent,
             reason_code=view.closure.reason_code,
+            linked_to=view.linked_to,
         ),
     )
 

@@ -69,6 +69,23 @@ def ladder(view: ReferralView, policy: Policy) -> list[Rung]:
     return sorted((r for r in rungs if rung_id(view, r) not in fired), key=lambda r: r.at)
 
 
+def accountable_agencies(view: ReferralView) -> list[str]:
+    """Every agency accountable now, the lead first: during a warm handoff the sender too, so each
+    rung goes to the named lead of its role in both (DOMAIN.md, "Warm handoff")."""
+    holders = [a.agency_id for a in view.accountable]
+    first = view.lead_agency_id if view.lead_agency_id in holders else next(iter(holders), None)
+    return list(dict.fromkeys([first, *holders])) if first else []
+
+
+def _for_each_accountable(view: ReferralView, rung: Rung) -> list[Rung]:
+    """The rung for every accountable agency. The first (the lead) keeps the rung's own identity,
+    so a rung fired before warm handoffs were told twice keeps its id; each other agency's rung is
+    one of a kind by its agency too."""
+    agencies = accountable_agencies(view)
+    return [replace(rung, agency_id=agency, identity=rung.identity + ((agency,) if n else ()))
+            for n, agency in enumerate(agencies)]
+
+
 def _first_contact(view: ReferralView, policy: Policy) -> list[Rung]:
     if view.state not in CLOCK_RUNNING or not (view.contact_deadline and view.clock_started_at and view.lead_agency_id):
         return []
@@ -85,28 +102,32 @@ def _first_contact(view: ReferralView, policy: Policy) -> list[Rung]:
     ]
     if view.risk_flagged:  # never held for working hours: risk does not keep office hours
         rungs.append(rung(EscalationStep.RISK_ALERT, start, rules.risk_flags_notify_immediately))
-    return rungs
+    return [each for r in rungs for each in _for_each_accountable(view, r)]
 
 
 def _failed_contact(view: ReferralView, policy: Policy) -> list[Rung]:
-    """The step for the failed attempts so far (the highest one reached; earlier ones are past)."""
+    """The step for the failed attempts so far in this run (the highest one reached; earlier ones
+    are past). Each run of failures (reaching the person ends one) is a ladder of its own."""
     reached = [s for s in policy.escalation.failed_contact_attempts if s.after <= view.failed_contact_attempts]
     if not reached or view.state not in WITH_LEAD or not view.lead_agency_id or not view.last_failed_contact_at:
         return []
-    step = reached[-1]
-    return [Rung(EscalationStep.FAILED_CONTACT, view.last_failed_contact_at, view.lead_agency_id, step.signs_off,
-                 view.contact_deadline, (EscalationStep.FAILED_CONTACT.value, view.lead_agency_id, step.after),
-                 failed_attempts=view.failed_contact_attempts, action=step.action, guidance=step.guidance)]
+    step, run = reached[-1], view.failed_contact_run
+    identity = (EscalationStep.FAILED_CONTACT.value, view.lead_agency_id, step.after, *((f"run {run}",) if run > 1 else ()))
+    return _for_each_accountable(view, Rung(
+        EscalationStep.FAILED_CONTACT, view.last_failed_contact_at, view.lead_agency_id, step.signs_off,
+        view.contact_deadline, identity, failed_attempts=view.failed_contact_attempts, action=step.action,
+        guidance=step.guidance))
 
 
 def _post_crisis_review(view: ReferralView, policy: Policy) -> list[Rung]:
     """Engagement (the review held) or any other closure stops this clock."""
-    holder = view.lead_agency_id or next((a.agency_id for a in view.accountable), None)
-    if not view.is_open or view.review_deadline is None or holder is None:
+    agencies = accountable_agencies(view)
+    if not view.is_open or view.review_deadline is None or not agencies:
         return []
     due = view.review_deadline
-    return [Rung(EscalationStep.REVIEW_OVERDUE, due, holder, policy.escalation.review_overdue_notifies, due,
-                 (EscalationStep.REVIEW_OVERDUE.value, due.isoformat()))]
+    return _for_each_accountable(view, Rung(EscalationStep.REVIEW_OVERDUE, due, agencies[0],
+                                            policy.escalation.review_overdue_notifies, due,
+                                            (EscalationStep.REVIEW_OVERDUE.value, due.isoformat())))
 
 
 def _follow_through(view: ReferralView, policy: Policy) -> list[Rung]:
@@ -128,7 +149,7 @@ def still_applies(view: ReferralView, escalation: Escalation) -> str | None:
     if step in FIRST_CONTACT_STEPS and (view.state not in CLOCK_RUNNING or view.contact_deadline != escalation.deadline):
         return f"stale escalation: the clock it belongs to no longer runs (state {view.state.value})"
     if step is EscalationStep.FAILED_CONTACT and (
-            view.state not in WITH_LEAD or view.lead_agency_id != escalation.agency_id
+            view.state not in WITH_LEAD or escalation.agency_id not in accountable_agencies(view)
             or view.failed_contact_attempts < (escalation.failed_attempts or 1)):
         return f"stale escalation: contact was made or the lead changed (state {view.state.value})"
     follow = view.follow_through

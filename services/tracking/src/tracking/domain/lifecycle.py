@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from referral_contracts import (
+    ClosureOutcome,
     EscalationRaised,
     Event,
     LinkRelation,
@@ -27,7 +28,7 @@ from referral_contracts import (
 from . import milestone_rules, milestone_times, triage_rules
 from .accountability import hand_over, sender
 from .deadlines import still_applies
-from .model import AccountabilityPeriod, EscalationRecord, Notified, ReferralView, State, TimelineEntry
+from .model import AccountabilityPeriod, EscalationRecord, LoopClosure, Notified, ReferralView, State, TimelineEntry
 from .refusal import Refused
 
 _RANK = {ReferralSubmitted: 0, ReferralTriaged: 1, MilestoneRecorded: 2, ReferralLinked: 3, OutcomeUnknown: 4,
@@ -133,7 +134,11 @@ def _linked(view: ReferralView, event: ReferralLinked) -> ReferralView:
         return view.model_copy(update={"linked_referrals": [*view.linked_referrals, link.other_referral_id]})
     if not view.is_open:
         raise Refused(f"referral is {view.state.value}")
-    linked = view.model_copy(update={"state": State.LINKED, "linked_to": link.other_referral_id})
+    # The loop of a duplicate ends here, by the platform, with an outcome of its own; the person's
+    # care goes on, with someone accountable, on the referral it repeats.
+    closure = LoopClosure(outcome=ClosureOutcome.LINKED, closed_at=event.occurred_at,
+                          closing_agency_id=event.actor.agency_id)
+    linked = view.model_copy(update={"state": State.LINKED, "linked_to": link.other_referral_id, "closure": closure})
     return hand_over(linked, [], event.occurred_at)
 
 

@@ -76,6 +76,8 @@ def _owned_step(next_state: State, states: frozenset[State] = OWNED) -> Rule:
             else:
                 changes["failed_contact_attempts"] = view.failed_contact_attempts + 1
                 changes["last_failed_contact_at"] = event.occurred_at
+                if view.failed_contact_attempts == 0:  # the first failure of a new run
+                    changes["failed_contact_run"] = view.failed_contact_run + 1
             if view.state is State.APPOINTMENT_SCHEDULED:
                 changes.pop("state")  # a call about the booked appointment does not unbook it
         if event.data.kind is MilestoneKind.APPOINTMENT_MISSED:

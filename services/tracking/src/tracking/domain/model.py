@@ -182,6 +182,8 @@ class ReferralView(ViewModel):
     follow_through: FollowThrough | None = None
     contact_attempts: int = 0
     failed_contact_attempts: int = Field(default=0, description="Failed attempts in a row by the current lead.")
+    failed_contact_run: int = Field(default=0, description="Runs of failed attempts so far; reaching the person "
+                                                           "ends one, and the next failure starts the next.")
     last_failed_contact_at: datetime | None = None
     appointments_missed: int = 0
     pending_reroute: PendingReroute | None = None
