@@ -9,6 +9,8 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
+from referral_contracts import EscalationStep
+
 from ..domain.model import OPEN_STATES, State
 from ..domain.oversight import (
     BACKLOG_BUCKETS,
@@ -27,8 +29,34 @@ from ..domain.oversight import (
 )
 
 HOUR_MS = 3_600_000
-CLOCK_RUNNING = [State.ASSIGNED.value, State.ACKNOWLEDGED.value, State.ACCEPTED.value]
 OPEN = [s.value for s in OPEN_STATES]
+NOT_CONTACTED = {"$not": [{"$ifNull": ["$first_contact_at", False]}]}
+
+
+def overdue(now: datetime) -> dict[str, Any]:
+    """The one rule for "overdue", as an expression, used by the summary, the worklist and the
+    /metrics gauge (issue 15 found three copies that disagreed): open, no first contact attempted,
+    and the contact deadline passed, whoever holds the referral. An unassigned referral (the triage
+    desk holds it) and one waiting for a redirect to be accepted are overdue too: the person has
+    waited past the standard all the same (DOMAIN.md, "overdue and unassigned referrals")."""
+    return {"$and": [{"$in": ["$state", OPEN]}, NOT_CONTACTED, {"$ifNull": ["$contact_deadline", False]},
+                     {"$lt": ["$contact_deadline", now]}]}
+
+
+def _missed(now: datetime) -> dict[str, Any]:
+    """No first contact, and the deadline passed while the referral was still open (before its
+    closure, or before now). One closed before its deadline (withdrawn, say) was never due: counting
+    it as a miss would lower "% within standard" for a standard nobody breached."""
+    return {"$and": [NOT_CONTACTED, {"$lt": ["$contact_deadline", {"$ifNull": ["$closure.closed_at", now]}]}]}
+
+
+def _escalated(step: EscalationStep) -> dict[str, Any]:
+    """Whether a rung of `step` was fired on the referral. The steps are read with `$map` rather
+    than the path `$escalations.step`: both are standard MongoDB and mean the same (the step of each
+    fired rung), but SecantusDB 0.7.0b3 answers a field path through an array of documents inside
+    an expression as missing, so `$in` found nothing there and plan_update_overdue stayed 0."""
+    steps = {"$map": {"input": {"$ifNull": ["$escalations", []]}, "as": "rung", "in": "$$rung.step"}}
+    return {"$in": [step.value, steps]}
 
 
 def _match(filters: Filters) -> dict[str, Any]:
@@ -56,33 +84,58 @@ def _spread(hours: str) -> dict[str, Any]:
             "pct": {"$percentile": {"input": hours, "p": [0.5, 0.9], "method": "approximate"}}}
 
 
+# Duplicates linked to another referral are counted apart (duplicates_linked), in no other figure.
+COUNTED = {"state": {"$ne": State.LINKED.value}}
+
+
+def _first_contact(now: datetime) -> list[dict[str, Any]]:
+    """Time to first contact by tier (hours from the clock start), over the referrals that were due:
+    contacted, or past their deadline without contact while open (`_missed`)."""
+    contacted = {"$ifNull": ["$first_contact_at", False]}
+    return [
+        {"$match": {**COUNTED, "tier": {"$ne": None}, "clock_started_at": {"$ne": None},
+                    "$or": [{"first_contact_at": {"$ne": None}}, {"contact_deadline": {"$lt": now}}]}},
+        {"$project": {"tier": 1, "contacted": {"$cond": [contacted, 1, 0]},
+                      "due": {"$cond": [{"$or": [contacted, _missed(now)]}, 1, 0]},
+                      "h": {"$cond": [contacted, _hours("$first_contact_at", "$clock_started_at"), None]},
+                      "within": {"$cond": [{"$and": [contacted, {"$lte": ["$first_contact_at", "$contact_deadline"]}]},
+                                           1, 0]}}},
+        {"$match": {"due": 1}},
+        {"$group": {"_id": "$tier", "due": {"$sum": 1}, "within": {"$sum": "$within"}, "count": {"$sum": "$contacted"},
+                    "pct": {"$percentile": {"input": "$h", "p": [0.5, 0.9], "method": "approximate"}}}},
+    ]
+
+
+def _follow_through() -> list[dict[str, Any]]:
+    """Consults and their follow-through; a step is overdue once its rung fired and it is still owed."""
+    planned = {"$ifNull": ["$follow_through.plan_updated_at", False]}
+    briefed = {"$ifNull": ["$follow_through.staff_briefed_at", False]}
+    return [
+        {"$match": {"follow_through": {"$ne": None}}},
+        {"$group": {"_id": None, "consults": {"$sum": 1},
+                    "plans_updated": {"$sum": {"$cond": [planned, 1, 0]}},
+                    "staff_briefed": {"$sum": {"$cond": [briefed, 1, 0]}},
+                    "plan_update_overdue": {"$sum": {"$cond": [{"$and": [
+                        {"$not": [planned]}, _escalated(EscalationStep.PLAN_UPDATE_OVERDUE)]}, 1, 0]}},
+                    "staff_briefing_overdue": {"$sum": {"$cond": [{"$and": [
+                        planned, {"$not": [briefed]}, _escalated(EscalationStep.STAFF_BRIEFING_OVERDUE)]}, 1, 0]}}}},
+    ]
+
+
 def _pipeline(filters: Filters, now: datetime) -> list[dict[str, Any]]:
-    counted = {"state": {"$ne": State.LINKED.value}}
     no_contact_open = {"state": {"$in": OPEN}, "first_contact_at": None}
     return [
         {"$match": _match(filters)},
         {"$facet": {
             "by_state": [{"$group": {"_id": "$state", "n": {"$sum": 1}}}],
             "acknowledge": [
-                {"$match": {**counted, "acknowledged_at": {"$ne": None}}},
+                {"$match": {**COUNTED, "acknowledged_at": {"$ne": None}}},
                 {"$project": {"h": _hours("$acknowledged_at", "$submitted_at")}},
                 {"$group": {"_id": None, **_spread("$h")}},
             ],
-            "first_contact": [
-                {"$match": {**counted, "tier": {"$ne": None}, "clock_started_at": {"$ne": None},
-                            "$or": [{"first_contact_at": {"$ne": None}}, {"contact_deadline": {"$lt": now}}]}},
-                {"$project": {"tier": 1, "contacted": {"$ne": [{"$ifNull": ["$first_contact_at", None]}, None]},
-                              "h": {"$cond": [{"$ifNull": ["$first_contact_at", False]},
-                                              _hours("$first_contact_at", "$clock_started_at"), None]},
-                              "within": {"$cond": [{"$and": [{"$ifNull": ["$first_contact_at", False]},
-                                                             {"$lte": ["$first_contact_at", "$contact_deadline"]}]},
-                                                   1, 0]}}},
-                {"$group": {"_id": "$tier", "due": {"$sum": 1}, "within": {"$sum": "$within"},
-                            "count": {"$sum": {"$cond": ["$contacted", 1, 0]}},
-                            "pct": {"$percentile": {"input": "$h", "p": [0.5, 0.9], "method": "approximate"}}}},
-            ],
+            "first_contact": _first_contact(now),
             "funnel": [
-                {"$match": counted},
+                {"$match": COUNTED},
                 {"$group": {"_id": None, "sent": {"$sum": 1},
                             "acknowledged": {"$sum": {"$cond": [{"$ifNull": ["$acknowledged_at", False]}, 1, 0]}},
                             "first_contact": {"$sum": {"$cond": [{"$ifNull": ["$first_contact_at", False]}, 1, 0]}},
@@ -90,14 +143,14 @@ def _pipeline(filters: Filters, now: datetime) -> list[dict[str, Any]]:
                             "redirects": {"$sum": "$redirects"},
                             "redirected": {"$sum": {"$cond": [{"$gt": ["$redirects", 0]}, 1, 0]}}}},
             ],
-            "closures": [{"$match": {"closure": {"$ne": None}}},
+            "closures": [{"$match": {**COUNTED, "closure": {"$ne": None}}},  # a duplicate's `linked` too
                          {"$group": {"_id": "$closure.outcome", "n": {"$sum": 1}}}],
             "declines": [{"$match": {"closure.outcome": "declined"}},
                          {"$group": {"_id": "$closure.reason_code", "n": {"$sum": 1}}}],
             "unknown": [{"$match": {"state": {"$in": OPEN}, "outcome_unknown_since": {"$ne": None}}},
                         {"$count": "n"}],
-            "overdue": [{"$match": {"state": {"$in": CLOCK_RUNNING}, "first_contact_at": None,
-                                    "contact_deadline": {"$lt": now}}}, {"$count": "n"}],
+            "overdue": [{"$match": {"state": {"$in": OPEN}}},
+                        {"$group": {"_id": None, "n": {"$sum": {"$cond": [overdue(now), 1, 0]}}}}],
             "backlog": [
                 {"$match": no_contact_open},
                 {"$project": {"bucket": {"$switch": {"branches": [
@@ -108,21 +161,13 @@ def _pipeline(filters: Filters, now: datetime) -> list[dict[str, Any]]:
             ],
             "breaches": _BREACHES,
             "by_source": [
-                {"$match": counted},
+                {"$match": COUNTED},
                 {"$group": {"_id": "$source_agency_id", "referrals": {"$sum": 1},
                             "with_appointment": {"$sum": {"$cond": [{"$gt": ["$appointments_scheduled", 0]}, 1, 0]}},
                             "appointments": {"$sum": "$appointments_scheduled"},
                             "no_shows": {"$sum": "$appointments_missed"}}},
             ],
-            "follow_through": [
-                {"$match": {"follow_through": {"$ne": None}}},
-                {"$group": {"_id": None, "consults": {"$sum": 1},
-                            "plans_updated": {"$sum": {"$cond": [{"$ifNull": ["$follow_through.plan_updated_at", False]}, 1, 0]}},
-                            "staff_briefed": {"$sum": {"$cond": [{"$ifNull": ["$follow_through.staff_briefed_at", False]}, 1, 0]}},
-                            "plan_update_overdue": {"$sum": {"$cond": [{"$and": [
-                                {"$not": [{"$ifNull": ["$follow_through.plan_updated_at", False]}]},
-                                {"$in": ["plan_update_overdue", {"$ifNull": ["$escalations.step", []]}]}]}, 1, 0]}}}},
-            ],
+            "follow_through": _follow_through(),
         }},
     ]
 
@@ -192,7 +237,8 @@ async def summary(referrals: AsyncCollection, filters: Filters, now: datetime) -
         breaches=breaches, breaches_with_reason=sum(1 for b in breaches if b.reason),
         by_source={row["_id"]: _source(row) for row in facets["by_source"]},
         follow_through=FollowThroughFigures(**{k: v for k, v in next(iter(facets["follow_through"]), {
-            "consults": 0, "plans_updated": 0, "staff_briefed": 0, "plan_update_overdue": 0}).items() if k != "_id"}),
+            "consults": 0, "plans_updated": 0, "staff_briefed": 0, "plan_update_overdue": 0,
+            "staff_briefing_overdue": 0}).items() if k != "_id"}),
     )
 
 
@@ -232,7 +278,7 @@ async def worklist(referrals: AsyncCollection, filters: Filters, now: datetime, 
     order = {"rank": 1, "submitted_at": 1} if sort == "acuity" else {"submitted_at": 1}
     cursor = await referrals.aggregate([
         {"$match": {"$and": [_match(filters), pending]}},
-        {"$project": {**{f: 1 for f in fields}, "rank": rank}},
+        {"$project": {**{f: 1 for f in fields}, "rank": rank, "overdue": overdue(now)}},
         {"$sort": order}, {"$limit": limit},
     ])
     return [WorklistRow(
@@ -243,8 +289,7 @@ async def worklist(referrals: AsyncCollection, filters: Filters, now: datetime, 
         last_attempt_at=d.get("last_contact_attempt_at"), contact_attempts=d.get("contact_attempts", 0),
         next_action=FOLLOW_THROUGH_ACTION.get(_owed(d), NEXT_ACTION.get(d["state"], "review")),
         deadline=d.get("contact_deadline") if d["state"] in OPEN else None,
-        overdue=bool(d["state"] in OPEN and d.get("contact_deadline") and d.get("first_contact_at") is None
-                     and d["contact_deadline"] < now),
+        overdue=d["overdue"],
         follow_through=_owed(d),
     ) async for d in cursor]
 
@@ -254,9 +299,7 @@ async def live_counts(referrals: AsyncCollection, now: datetime) -> tuple[dict[t
     rows = await (await referrals.aggregate([
         {"$match": {"state": {"$in": OPEN}}},
         {"$group": {"_id": {"state": "$state", "tier": "$tier"}, "n": {"$sum": 1},
-                    "overdue": {"$sum": {"$cond": [{"$and": [
-                        {"$in": ["$state", CLOCK_RUNNING]}, {"$not": [{"$ifNull": ["$first_contact_at", False]}]},
-                        {"$lt": ["$contact_deadline", now]}]}, 1, 0]}}}},
+                    "overdue": {"$sum": {"$cond": [overdue(now), 1, 0]}}}},
     ])).to_list()
     by_state = {(row["_id"]["state"], row["_id"].get("tier") or "untriaged"): row["n"] for row in rows}
     return by_state, sum(row["overdue"] for row in rows)

@@ -10,6 +10,10 @@ from pydantic import BaseModel, Field
 from referral_contracts import AcuityTier
 
 BACKLOG_BUCKETS = ("0-2 days", "3-7 days", "over 7 days")  # open, no contact attempted yet
+# One meaning wherever "overdue" is shown (summary, worklist, /metrics); computed by
+# adapters/oversight_queries.overdue.
+OVERDUE = ("Open, no first contact attempted, and the contact deadline passed, whoever holds it "
+           "(a lead, the triage desk while unassigned, a lead waiting for a redirect to be accepted).")
 
 
 class Filters(BaseModel):
@@ -31,7 +35,8 @@ class Spread(BaseModel):
 
 
 class TierTimeliness(Spread):
-    due: int = Field(description="Contacted, or past the deadline without contact.")
+    due: int = Field(description="Contacted, or the deadline passed without contact while the referral was open "
+                                 "(one closed before its deadline was never due).")
     within_standard: int = Field(description="First contact attempted by the deadline.")
     within_standard_pct: float | None = None
 
@@ -70,6 +75,7 @@ class FollowThroughFigures(BaseModel):
     plans_updated: int
     staff_briefed: int
     plan_update_overdue: int = Field(description="Escalated and still without a plan update.")
+    staff_briefing_overdue: int = Field(description="Plan updated, escalated and the staff still not briefed.")
 
 
 class Summary(BaseModel):
@@ -81,12 +87,12 @@ class Summary(BaseModel):
     time_to_acknowledge: Spread
     time_to_first_contact: dict[str, TierTimeliness] = Field(description="By tier.")
     funnel: Funnel
-    closures: dict[str, int] = Field(description="By outcome.")
+    closures: dict[str, int] = Field(description="By outcome (duplicates linked are counted apart).")
     declines_by_reason: dict[str, int]
     redirects: int = Field(description="Redirects requested, in all.")
     redirected_referrals: int
     unknown_outcomes: int
-    overdue: int = Field(description="Open, first contact not attempted, deadline passed.")
+    overdue: int = Field(description=OVERDUE)
     unassigned: int
     backlog_age: dict[str, int] = Field(description="Open referrals without a contact attempt, by age.")
     breaches: list[Breach]
@@ -129,5 +135,5 @@ class WorklistRow(BaseModel):
     contact_attempts: int
     next_action: str
     deadline: datetime | None
-    overdue: bool
+    overdue: bool = Field(description=OVERDUE)
     follow_through: str | None = Field(default=None, description="After engagement: the step the sender owes.")
