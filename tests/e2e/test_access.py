@@ -50,7 +50,12 @@ def test_an_agency_acts_only_as_itself_and_only_on_referrals_it_has_a_part_in(ru
     assert outsider.status_code == 404
     oversight = httpx.post(milestones, json={"kind": "acknowledged", "actor": actor("partnership-oversight")},
                            headers=loop.oversight)
-    assert oversight.status_code == 409  # oversight reads; the lifecycle lets it do nothing
+    assert oversight.status_code == 403  # oversight reads; it acts on nothing
+    assert oversight.json()["detail"] == "partnership-oversight: an oversight key reads; only an agency's key acts"
+    desk = httpx.post(milestones, json={"kind": "acknowledged", "actor": actor("triage-desk")},
+                      headers=api_keys.headers("triage-desk"))
+    assert desk.status_code == 403  # the desk reads every referral, and acts only on those it has a part in
+    assert desk.json()["detail"].startswith("triage-desk has no part in this referral")
     assert [t["milestone"] for t in loop.view()["timeline"] if t["milestone"]] == []
 
 

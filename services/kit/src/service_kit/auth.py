@@ -14,6 +14,7 @@ import argparse
 import hashlib
 import secrets
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -64,6 +65,11 @@ class Principal:
 
     def has(self, role: Role) -> bool:
         return role in self.roles
+
+    @classmethod
+    def agency(cls, agency_id: str) -> Principal:
+        """An agency known by other means than a key: its own login, on its own Kafka topic."""
+        return cls(agency_id=agency_id, roles=frozenset({Role.AGENCY}), key_id="")
 
 
 class Unauthenticated(Exception):
@@ -126,6 +132,22 @@ def principal_from(registry: KeyRegistry):
 def forbidden(why: str) -> HTTPException:
     """403 naming the rule broken (agency ids only, never data)."""
     return HTTPException(status.HTTP_403_FORBIDDEN, why)
+
+
+def enforce(refusal: str | None) -> None:
+    """Nothing when a rule allows (it answered None); otherwise the 403 naming the rule it broke."""
+    if refusal is not None:
+        raise forbidden(refusal)
+
+
+def requiring(rule: Callable[[Principal], str | None], authenticated: Callable) -> Callable:
+    """A FastAPI dependency: the caller, if `rule` (of the caller alone) allows it; 403 otherwise."""
+
+    async def allowed(caller: Principal = Depends(authenticated)) -> Principal:
+        enforce(rule(caller))
+        return caller
+
+    return allowed
 
 
 def _key_id(key: str) -> str | None:

@@ -13,12 +13,12 @@ class Problem(BaseModel):
     detail: str = Field(description="What is wrong: the field or the rule, never personal data.")
 
 
-COMMON = {
-    400: "the body is not JSON",
-    401: "no valid API key: missing, unknown, forged or expired",
-}
+UNAUTHENTICATED = {401: "no valid API key: missing, unknown, forged or expired"}
+UNREADABLE_BODY = {400: "the body could not be read (e.g. not UTF-8)"}
 
 
-def answers(extra: dict[int, str] | None = None) -> dict[int | str, dict[str, Any]]:
-    """`responses=` for a router or route: the common refusals plus `extra`, each a Problem."""
-    return {code: {"model": Problem, "description": text} for code, text in {**COMMON, **(extra or {})}.items()}
+def answers(extra: dict[int, str] | None = None, *, body: bool = False) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a router or route: 401, 400 for a route that reads a body, plus `extra`,
+    each a Problem."""
+    codes = {**UNAUTHENTICATED, **(UNREADABLE_BODY if body else {}), **(extra or {})}
+    return {code: {"model": Problem, "description": text} for code, text in codes.items()}

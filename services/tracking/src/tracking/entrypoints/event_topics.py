@@ -17,12 +17,13 @@ from referral_contracts import (
     utc_now,
 )
 from referral_contracts.outbound import RefusedKind
+from service_kit.auth import Principal
 from service_kit.inbound import refusal_of, refuse_inbound
 from service_kit.messaging import KafkaEventBus, correlation_id_of, subscribe
 from service_kit.records import Record
 
 from ..adapters.referral_store import ReferralStore
-from ..domain.access import may_read
+from ..domain.access import may_read, refusal_to_act
 from ..domain.model import ReferralView
 from ..domain.refusal import Refused
 from ..service_layer.commands import UnknownReferral, milestone_receipt, record_milestone
@@ -67,9 +68,13 @@ def register_event_subscribers(broker: KafkaBroker, bus: KafkaEventBus, store: R
         if report.actor.agency_id != agency:
             await refuse("actor.agency_id", f"{report.actor.agency_id} may not act on {agency}'s inbound topic")
             return
+        caller = Principal.agency(agency)  # the rules of HTTP's POST .../milestones, for its own login
         view = await store.view(report.referral_id)
-        if view is None or not may_read(view, agency):
+        if view is None or not may_read(view, caller):
             await refuse("referral_id", NOT_KNOWN)  # the same answer for an unknown id and another's
+            return
+        if refusal := refusal_to_act(view, caller):
+            await refuse("referral_id", refusal)
             return
         try:
             _, new = await record_milestone(report.referral_id, report.milestone(), store=store, bus=bus,

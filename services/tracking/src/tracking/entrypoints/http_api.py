@@ -14,22 +14,23 @@ from referral_contracts import EscalationStep, FailedContactAction, Milestone, R
 from referral_contracts.directory import LeadRole
 from referral_contracts.policy import Policy
 from referral_contracts.referral import referral_id_for
-from service_kit.auth import KeyRegistry, Principal, Role, forbidden, principal_from
+from service_kit.access import refusal_to_act_as
+from service_kit.auth import KeyRegistry, Principal, enforce, principal_from
 from service_kit.failures import RetryLater
 from service_kit.messaging import EventPublisher
 from service_kit.problems import answers
 
 from ..adapters.referral_store import ReferralStore
-from ..domain.access import may_read
+from ..domain.access import NOT_KNOWN, refusal_to_act
 from ..domain.accountability import accountable_at
 from ..domain.deadlines import fires_at, ladder
 from ..domain.model import Accountable, EscalationRecord, ReferralView
 from ..domain.refusal import Refused
 from ..service_layer.commands import UnknownReferral, record_milestone
 from ..service_layer.reads import NotAllowed, handoff_package
+from .readable import readable
 
 CorrelationHeader = Annotated[UUID | None, Header(alias="X-Correlation-ID")]
-NOT_KNOWN = "no such referral, or none the caller's agency may see (the same answer)"
 
 
 class AccountableAt(BaseModel):
@@ -57,12 +58,7 @@ def http_routes(store: ReferralStore, bus: EventPublisher, policy: Policy, keys:
     authenticated = principal_from(keys)  # a parameter default, so FastAPI sees it in this scope
 
     async def known(referral_id: UUID, caller: Principal) -> ReferralView:
-        """The referral, if the caller may see it; otherwise the same 404 as for an unknown id, so
-        a guessed id tells nothing."""
-        view = await store.view(referral_id)
-        if view is None or not may_read(view, caller.agency_id, partnership_wide=_partnership_wide(caller)):
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"referral {referral_id} is not known to tracking")
-        return view
+        return await readable(store, referral_id, caller)
 
     @router.get("", response_model=ReferralView)
     async def find_by_client_reference(
@@ -82,17 +78,18 @@ def http_routes(store: ReferralStore, bus: EventPublisher, policy: Policy, keys:
         return await known(referral_id, caller)
 
     @router.post("/{referral_id}/milestones", response_model=ReferralView, status_code=status.HTTP_201_CREATED,
-                 responses=answers({403: "the key's agency is not the milestone's actor",
+                 responses=answers({403: "actor.agency_id is not the key's agency, an oversight key (which acts "
+                                         "on nothing), or the triage desk on a referral it has no part in",
                                     409: "not allowed in the referral's current state",
-                                    503: "the referral is being changed by another request for too long; try again"}))
+                                    503: "the referral is being changed by another request for too long; try again"},
+                                   body=True))
     async def post_milestone(referral_id: UUID, milestone: Milestone, response: Response,
                              caller: Principal = Depends(authenticated),
                              correlation_id: CorrelationHeader = None) -> ReferralView:
-        """Record a milestone or a closure, as the caller's agency. 409 names the current state when
-        it may not happen now."""
-        if milestone.actor.agency_id != caller.agency_id:
-            raise forbidden(f"actor.agency_id: a key of {caller.agency_id} acts only as {caller.agency_id}")
-        await known(referral_id, caller)
+        """Record a milestone or a closure, as the caller's agency, on a referral it has a part in.
+        409 names the current state when it may not happen now."""
+        enforce(refusal_to_act_as(caller, milestone.actor.agency_id))
+        enforce(refusal_to_act(await known(referral_id, caller), caller))
         try:
             view, created = await record_milestone(referral_id, milestone, store=store, bus=bus,
                                                    correlation_id=correlation_id or uuid4(), now=utc_now())
@@ -124,13 +121,14 @@ def http_routes(store: ReferralStore, bus: EventPublisher, policy: Policy, keys:
         return Escalations(referral_id=referral_id, fired=view.escalations, pending=pending)
 
     @router.get("/{referral_id}/handoff-package", response_model=ReferralRequest,
-                responses=answers({403: "consent does not allow it, or oversight (which never reads the person)"}))
+                responses=answers({403: "oversight (which never reads the person), the triage desk on a referral "
+                                        "it has no part in, or consent does not allow it"}))
     async def get_handoff_package(referral_id: UUID, caller: Principal = Depends(authenticated)) -> ReferralRequest:
         """The person's details and needs, for agencies with a part in the referral, as consent
-        allows (oversight reads the referral, never the person's details)."""
+        allows (oversight and the triage desk read the referral, not the person's details)."""
         await known(referral_id, caller)
         try:
-            return await handoff_package(referral_id, agency_id=caller.agency_id, store=store)
+            return await handoff_package(referral_id, caller=caller, store=store)
         except UnknownReferral as unknown:
             raise HTTPException(status.HTTP_404_NOT_FOUND, str(unknown)) from None
         except NotAllowed as refused:
@@ -138,6 +136,3 @@ def http_routes(store: ReferralStore, bus: EventPublisher, policy: Policy, keys:
 
     return router
 
-
-def _partnership_wide(caller: Principal) -> bool:
-    return caller.has(Role.OVERSIGHT) or caller.has(Role.TRIAGE_DESK)

@@ -15,10 +15,11 @@ from pydantic import AwareDatetime
 from pymongo.asynchronous.collection import AsyncCollection
 
 from referral_contracts import AcuityTier, utc_now
-from service_kit.auth import KeyRegistry, Principal, Role, principal_from
+from service_kit.auth import KeyRegistry, Principal, principal_from
 from service_kit.problems import answers
 
 from ..adapters.oversight_queries import breach_log, summary, worklist
+from ..domain.access import figures_scope
 from ..domain.oversight import Breach, Filters, Summary, WorklistRow
 
 Format = Literal["json", "csv"]
@@ -36,10 +37,8 @@ def oversight_routes(referrals: AsyncCollection, keys: KeyRegistry) -> APIRouter
         receiving_agency_id: Annotated[str | None, Query(max_length=64)] = None,
         tier: AcuityTier | None = None,
     ) -> Filters:
-        partnership_wide = caller.has(Role.OVERSIGHT) or caller.has(Role.TRIAGE_DESK)
         return Filters(since=since, until=until, source_agency_id=source_agency_id,
-                       receiving_agency_id=receiving_agency_id, tier=tier,
-                       involving=None if partnership_wide else caller.agency_id)
+                       receiving_agency_id=receiving_agency_id, tier=tier, involving=figures_scope(caller))
 
     @router.get("/summary", response_model=Summary)
     async def get_summary(chosen: Filters = Depends(filters)) -> Summary:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from referral_contracts import DataCategory, ReferralRequest, ReferralSubmitted, may_share
+from referral_contracts import ReferralRequest, ReferralSubmitted
+from service_kit.auth import Principal
 
 from ..adapters.referral_store import ReferralStore
+from ..domain.access import not_known, refusal_of_package
 from ..domain.lifecycle import fold
 from .commands import UnknownReferral
 
@@ -15,16 +17,14 @@ class NotAllowed(PermissionError):
     """The caller may not see this; the message names the rule, never the data."""
 
 
-async def handoff_package(referral_id: UUID, *, agency_id: str, store: ReferralStore) -> ReferralRequest:
-    """The latest handoff package, for an agency with a part in the referral, as consent allows.
-    The sender always sees what it sent; anyone else only while consent allows sharing."""
+async def handoff_package(referral_id: UUID, *, caller: Principal, store: ReferralStore) -> ReferralRequest:
+    """The latest handoff package, as the package rule allows (domain/access.py): for an agency
+    with a part in the referral; the sender always, anyone else while consent allows sharing."""
     events = await store.events_for(referral_id)
     view = fold(events)
     if view is None:
-        raise UnknownReferral(f"referral {referral_id} is not known to tracking")
-    if agency_id not in view.involved_agencies():
-        raise NotAllowed(f"agency {agency_id} has no part in this referral")
-    if agency_id != view.source_agency_id and not may_share(view.consent, DataCategory.HANDOFF_PACKAGE, agency_id):
-        raise NotAllowed(f"consent ({view.consent.status.value}) does not allow sharing the package with {agency_id}")
+        raise UnknownReferral(not_known(referral_id))
+    if refusal := refusal_of_package(view, caller):
+        raise NotAllowed(refusal)
     latest = next(e for e in events if isinstance(e, ReferralSubmitted) and e.event_id == view.latest_submission)
     return latest.data

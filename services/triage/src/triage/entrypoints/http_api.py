@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field, field_validator
 
 from referral_contracts import Actor, CapacityChange, utc_now
 from referral_contracts.directory import Capacity, Directory, Eligibility, ServiceStatus
-from service_kit.auth import KeyRegistry, Principal, Role, forbidden, principal_from
+from service_kit.access import refusal_to_act_as, refusal_to_change_capacity
+from service_kit.auth import KeyRegistry, Principal, enforce, principal_from
 from service_kit.messaging import EventPublisher
 from service_kit.problems import answers
 
@@ -70,8 +71,10 @@ def http_routes(directory: Callable[[], Directory], bus: EventPublisher, keys: K
 
     @router.put(
         "/services/{service_id}/capacity", status_code=status.HTTP_202_ACCEPTED, response_model=CapacityAccepted,
-        responses=answers({403: "the key's agency may not change this agency's capacity", 404: "no such service",
-                           409: "the service belongs to another agency"}),
+        responses=answers({403: "actor.agency_id is not the key's agency, an oversight key (which acts on "
+                                "nothing), or another agency's capacity and not the triage desk",
+                           404: "no such service", 409: "the service belongs to another agency than agency_id"},
+                          body=True),
     )
     async def put_capacity(
         service_id: str, update: CapacityUpdate, response: Response, caller: Principal = Depends(authenticated),
@@ -79,10 +82,8 @@ def http_routes(directory: Callable[[], Directory], bus: EventPublisher, keys: K
     ) -> CapacityAccepted:
         """Record a service's capacity: an agency its own, the triage desk any. 202: published;
         routing uses it once triage has read it back."""
-        if update.actor.agency_id != caller.agency_id:
-            raise forbidden(f"actor.agency_id: a key of {caller.agency_id} acts only as {caller.agency_id}")
-        if update.agency_id != caller.agency_id and not caller.has(Role.TRIAGE_DESK):
-            raise forbidden(f"agency_id: a key of {caller.agency_id} changes only its own agency's capacity")
+        enforce(refusal_to_act_as(caller, update.actor.agency_id))
+        enforce(refusal_to_change_capacity(caller, update.agency_id))
         correlation_id = correlation_id or uuid4()
         change = CapacityChange(agency_id=update.agency_id, capacity=update.capacity, reason_text=update.reason_text)
         try:
