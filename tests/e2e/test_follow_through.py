@@ -97,6 +97,7 @@ def test_the_monthly_sample_a_review_and_its_corrective_action(running_services,
 
 
 def test_a_second_crisis_for_the_same_person_raises_a_repeated_crisis(running_services, api_keys) -> None:
+    issues = f"{running_services['tracking']}/v1/partnership-issues"
     first = Loop(running_services, api_keys, **URGENT)
     first.wait_for("assigned")
     first.record("withdrawn", "gp-north", person="Dr Amara Okafor", withdrawal_reason="no_longer_needed",
@@ -106,15 +107,30 @@ def test_a_second_crisis_for_the_same_person_raises_a_repeated_crisis(running_se
                  referrer={"name": "Dr Lee Park", "role": "ED consultant"}, **URGENT)
     again.wait_for("assigned")
 
-    def raised() -> list:
-        log = httpx.get(f"{running_services['tracking']}/v1/partnership-issues", headers=api_keys.headers("gp-north"))
-        return [i for i in log.json() if i["kind"] == "repeated_crisis" and again.id in i["linked_referrals"]]
+    def raised(linking: Loop) -> list:
+        log = httpx.get(issues, headers=api_keys.headers("triage-desk"))  # the log is oversight's and the desk's
+        return [i for i in log.json() if i["kind"] == "repeated_crisis" and linking.id in i["linked_referrals"]]
 
-    [issue] = eventually(raised, "the repeated crisis in the issue log")
+    [issue] = eventually(lambda: raised(again), "the repeated crisis in the issue log")
     assert issue["linked_referrals"] == [first.id, again.id] and issue["status"] == "open"
-    updated = httpx.patch(f"{running_services['tracking']}/v1/partnership-issues/{issue['issue_id']}",
+    assert issue["summary"].startswith("2 crisis referrals for the same person")
+    refused = httpx.get(issues, headers=api_keys.headers("gp-north"))  # its sender, but not the log's keeper
+    assert refused.status_code == 403 and refused.json()["detail"] == \
+        "gp-north: the partnership issue log is for oversight and the triage desk only"
+    updated = httpx.patch(f"{issues}/{issue['issue_id']}",
                           json={"status": "in_progress", "owner": "Isobel Grant"}, headers=api_keys.headers(OVERSIGHT))
     assert updated.json()["status"] == "in_progress" and updated.json()["owner"] == "Isobel Grant"
+
+    # A third crisis links to the same entry, whose summary now says three.
+    again.record("withdrawn", "ed-central", person="Dr Lee Park", withdrawal_reason="no_longer_needed",
+                 reason_text="Admitted")
+    again.wait_for("closed")
+    third = Loop(running_services, api_keys, person=first.payload["person"], **URGENT)
+    third.wait_for("assigned")
+    [linked] = eventually(lambda: raised(third), "the third crisis linked to the entry")
+    assert linked["issue_id"] == issue["issue_id"] and linked["linked_referrals"] == [first.id, again.id, third.id]
+    assert linked["summary"].startswith("3 crisis referrals for the same person")
+    assert linked["status"] == "in_progress" and linked["owner"] == "Isobel Grant", "what people changed stays"
 
 
 def test_no_show_rates_by_source(running_services, api_keys, platform_clock) -> None:

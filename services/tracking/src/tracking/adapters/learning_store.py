@@ -85,6 +85,14 @@ class MongoLearningStore:
             upsert=True, return_document=ReturnDocument.AFTER)
         return _load(Issue, raised)
 
+    async def retell_issue(self, issue_id: UUID, summary: str, linked: int) -> Issue | None:
+        """Set the summary of an entry that links `linked` referrals; None if it links more by now
+        (the request that linked them tells its own count)."""
+        updated = await self._issues.find_one_and_update(
+            {"_id": issue_id, "linked_referrals": {"$size": linked}}, {"$set": {"summary": summary}},
+            return_document=ReturnDocument.AFTER)
+        return _load(Issue, updated) if updated else None
+
     async def issues(self, status: IssueStatus | None = None) -> list[Issue]:
         cursor = self._issues.find({"status": status.value} if status else {}).sort("raised_at", ASCENDING)
         return [_load(Issue, d) async for d in cursor]

@@ -99,6 +99,11 @@ class Issue(IssueRequest):
     raised_at: AwareDatetime
 
 
+def repeated_crisis_summary(crisis_referrals: int, within_days: int) -> str:
+    """What a repeated-crisis entry says: how many crisis referrals it links (no personal data)."""
+    return f"{crisis_referrals} crisis referrals for the same person within {within_days} days"
+
+
 class IssueUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     status: IssueStatus | None = None

@@ -14,7 +14,16 @@ from ..adapters.referral_store import ReferralStore
 from ..domain.deadlines import TRACKING
 from ..domain.duplicates import person_key
 from ..domain.model import ReferralView
-from ..domain.quality import Issue, IssueKind, Month, Review, ReviewRequest, Sample, draw_sample
+from ..domain.quality import (
+    Issue,
+    IssueKind,
+    Month,
+    Review,
+    ReviewRequest,
+    Sample,
+    draw_sample,
+    repeated_crisis_summary,
+)
 
 CRISIS_TIERS = frozenset({AcuityTier.URGENT, AcuityTier.CRISIS_FOLLOW_UP})
 
@@ -49,7 +58,8 @@ async def record_review(request: ReviewRequest, *, learning: MongoLearningStore,
 async def note_crisis(event: ReferralTriaged, view: ReferralView | None, *, store: ReferralStore,
                       learning: MongoLearningStore, policy: Policy) -> Issue | None:
     """A crisis referral for a person with another one within the policy's window raises (or adds
-    to) a repeated-crisis entry in the partnership's issue log."""
+    to) a repeated-crisis entry in the partnership's issue log, whose summary then says how many
+    crisis referrals it links."""
     if view is None or event.data.reroute_of is not None or event.data.tier not in CRISIS_TIERS:
         return None
     first = next(e for e in await store.events_for(view.referral_id) if isinstance(e, ReferralSubmitted))
@@ -59,10 +69,14 @@ async def note_crisis(event: ReferralTriaged, view: ReferralView | None, *, stor
     crises = await learning.crises_of(person, since=view.submitted_at - window)
     if len(crises) < 2:
         return None
-    return await learning.raise_issue(Issue(
+    days = policy.issue_log.repeated_crisis_within_days
+    issue = await learning.raise_issue(Issue(
         issue_id=derived_id(person, "repeated-crisis", crises[0]), kind=IssueKind.REPEATED_CRISIS,
-        summary=f"{len(crises)} crisis referrals for the same person within "
-                f"{policy.issue_log.repeated_crisis_within_days} days",
+        summary=repeated_crisis_summary(len(crises), days),
         owner="partnership lead", review_date=date.fromordinal(view.submitted_at.date().toordinal() + 7),
         linked_referrals=crises, raised_by=TRACKING.agency_id, raised_at=view.submitted_at,
     ))
+    linked = len(issue.linked_referrals)  # the entry may have been raised before, with fewer
+    if issue.summary == repeated_crisis_summary(linked, days):
+        return issue
+    return await learning.retell_issue(issue.issue_id, repeated_crisis_summary(linked, days), linked) or issue
