@@ -28,25 +28,7 @@ class ReferralStore(Protocol):
     async def events_for(self, referral_id: UUID) -> list[Event]: ...
     async def append_many(self, events: list[Event]) -> int: ...
     async def events_for_many(self, referral_ids: list[UUID]) -> dict[UUID, list[Event]]: ...
-    async def save_views(self, views: list[ReferralView]) -> None:
-        """Store views in one bulk write; a view is stored unless one folding at least as many events is
-        there already, so handlers racing on a referral never leave the older view behind. Then this
-        process's watcher hears of each next due time: after the write, so a watcher it wakes finds it."""
-        if not views:
-            return
-        documents = [self.view_document(v) for v in views]
-        try:
-            await self._referrals.bulk_write([UpdateOne(
-                {"_id": v.referral_id, "events_applied": {"$lt": v.events_applied}},
-                {"$set": d, "$setOnInsert": {"published": []}}, upsert=True) for v, d in zip(views, documents)],
-                ordered=False)
-        except BulkWriteError as error:  # the filter missed an existing, newer view and the upsert collided
-            if any(e.get("code") != 11000 for e in error.details.get("writeErrors", [])):
-                raise
-        for document in documents:
-            if document["next_escalation_at"] is not None:
-                self._on_next_due(document["next_escalation_at"])
-
+    async def save_views(self, views: list[ReferralView]) -> None: ...
     async def next_escalation_before(self, horizon: datetime, limit: int = 1000) -> datetime | None: ...
     async def view(self, referral_id: UUID) -> ReferralView | None: ...
     async def claim_person_service(self, key: str, referral_id: UUID) -> UUID: ...
@@ -115,8 +97,19 @@ class MongoReferralStore:
         """The stored form of a view: its fields and when the watcher must look at it next."""
         return view.model_dump() | {"next_escalation_at": self._next_due(view)}
 
-    async def append_many(self, events: list[Event]) -> int: ...
-    async def events_for_many(self, referral_ids: list[UUID]) -> dict[UUID, list[Event]]: ...
+    async def append_many(self, events: list[Event]) -> int:
+        """Store events not stored yet, in one bulk write; returns how many were new (a redelivered
+        event is recognised by its id and not stored again)."""
+        if not events:
+            return 0
+        try:
+            result = await self._events.insert_many([_event_document(e) for e in events], ordered=False)
+            return len(result.inserted_ids)
+        except BulkWriteError as error:
+            if any(e.get("code") != 11000 for e in error.details.get("writeErrors", [])):
+                raise
+            return error.details.get("nInserted", 0)
+
     async def save_views(self, views: list[ReferralView]) -> None:
         """Store views in one bulk write; a view is stored unless one folding at least as many events is
         there already, so handlers racing on a referral never leave the older view behind. Then this
@@ -135,104 +128,6 @@ class MongoReferralStore:
         for document in documents:
             if document["next_escalation_at"] is not None:
                 self._on_next_due(document["next_escalation_at"])
-
-    async def next_escalation_before(self, horizon: datetime, limit: int = 1000) -> datetime | None: ...
-    async def view(self, referral_id: UUID) -> ReferralView | None: ...
-    async def claim_person_service(self, key: str, referral_id: UUID) -> UUID: ...
-    async def claim_person_services(self, claims: dict[str, UUID]) -> dict[str, UUID]: ...
-    async def release_person_service(self, key: str, referral_id: UUID) -> None: ...
-    async def quiet_open_referrals(self, before: datetime, limit: int) -> list[UUID]: ...
-    async def escalations_due(self, now: datetime, limit: int) -> list[UUID]: ...
-    async def take_leases(self, referral_ids: list[UUID], holder: UUID, now: datetime, seconds: float) -> list[UUID]: ...
-    async def release_leases(self, referral_ids: list[UUID], holder: UUID) -> None: ...
-    async def views(self, referral_ids: list[UUID]) -> list[ReferralView]: ...
-    async def published_many(self, referral_ids: list[UUID]) -> dict[UUID, set[UUID]]: ...
-    async def mark_published_many(self, published: list[tuple[UUID, UUID]]) -> None: ...
-    async def defer_escalations(self, view: ReferralView, until: datetime) -> None: ...
-
-
-def _event_document(event: Event) -> dict:
-    return {"_id": event.event_id, "referral_id": event.referral_id, "event_type": event.event_type,
-            "schema_version": event.schema_version, "occurred_at": event.occurred_at,
-            "body": event.model_dump(mode="json")}
-
-
-def connect(url: str) -> AsyncMongoClient:
-    return AsyncMongoClient(url, uuidRepresentation="standard", tz_aware=True, serverSelectionTimeoutMS=10_000)
-
-
-NextDue = Callable[[ReferralView], datetime | None]
-
-
-class MongoReferralStore:
-    def __init__(self, database: AsyncDatabase, next_due: NextDue = lambda view: None,
-                 on_next_due: Callable[[datetime], None] = lambda when: None) -> None:
-        # `next_due` (the escalation ladder, bound to the policy) is kept beside each view, indexed,
-        # so the deadline watcher reads only the referrals that are due; `on_next_due` tells this
-        # process's watcher of each, so it can wake for one sooner than it planned.
-        self._next_due = next_due
-        self._on_next_due = on_next_due
-        self._events = database["events"]
-        self._referrals = database["referrals"]
-        self.referrals = self._referrals  # read by oversight's queries (adapters/oversight_queries.py)
-        self._open_by_person = database["open_referrals_by_person_service"]
-        self._leases = database["referral_leases"]  # one writer per referral (service_layer/leases.py)
-
-    async def ensure_indexes(self) -> None:
-        await self._events.create_index([("referral_id", ASCENDING), ("occurred_at", ASCENDING)])
-        # The unknown-outcome sweep reads only open referrals that have been quiet too long.
-        await self._referrals.create_index([("last_activity_at", ASCENDING), ("state", ASCENDING)])
-        await self._referrals.create_index([("next_escalation_at", ASCENDING)])
-        # Oversight filters by period, agency and tier (adapters/oversight_queries.py).
-        for field in ("submitted_at", "source_agency_id", "lead_agency_id", "tier", "state"):
-            await self._referrals.create_index([(field, ASCENDING), *([("submitted_at", ASCENDING)] if field != "submitted_at" else [])])
-
-    async def events_for(self, referral_id: UUID) -> list[Event]:
-        cursor = self._events.find({"referral_id": referral_id}).sort("occurred_at", ASCENDING)
-        return [event_model(d["event_type"], d["schema_version"]).model_validate(d["body"]) async for d in cursor]
-
-    async def events_for_many(self, referral_ids: list[UUID]) -> dict[UUID, list[Event]]:
-        """`events_for` of many referrals in one query, in the same order (the same index)."""
-        logs: dict[UUID, list[Event]] = {referral_id: [] for referral_id in referral_ids}
-        cursor = self._events.find({"referral_id": {"$in": referral_ids}}).sort(
-            [("referral_id", ASCENDING), ("occurred_at", ASCENDING)])
-        async for d in cursor:
-            logs[d["referral_id"]].append(event_model(d["event_type"], d["schema_version"]).model_validate(d["body"]))
-        return logs
-
-    def view_document(self, view: ReferralView) -> dict:
-        """The stored form of a view: its fields and when the watcher must look at it next."""
-        due = self._next_due(view)
-        if due is not None:
-            self._on_next_due(due)
-        return view.model_dump() | {"next_escalation_at": due}
-
-    async def append_many(self, events: list[Event]) -> int:
-        """Store events not stored yet, in one bulk write; returns how many were new (a redelivered
-        event is recognised by its id and not stored again)."""
-        if not events:
-            return 0
-        try:
-            result = await self._events.insert_many([_event_document(e) for e in events], ordered=False)
-            return len(result.inserted_ids)
-        except BulkWriteError as error:
-            if any(e.get("code") != 11000 for e in error.details.get("writeErrors", [])):
-                raise
-            return error.details.get("nInserted", 0)
-
-    async def save_views(self, views: list[ReferralView]) -> None:
-        """Store views in one bulk write; a view is stored unless one folding at least as many events is
-        there already, so handlers racing on a referral never leave the older view behind."""
-        if not views:
-            return
-        try:
-            await self._referrals.bulk_write([UpdateOne(
-                {"_id": v.referral_id, "events_applied": {"$lt": v.events_applied}},
-                {"$set": self.view_document(v), "$setOnInsert": {"published": []}}, upsert=True) for v in views],
-                ordered=False)
-        except BulkWriteError as error:  # the filter missed an existing, newer view and the upsert collided
-            if any(e.get("code") != 11000 for e in error.details.get("writeErrors", [])):
-                raise
 
     async def next_escalation_before(self, horizon: datetime, limit: int = 1000) -> datetime | None:
         """The earliest time a referral's next rung falls due, if before `horizon`. A range on the
