@@ -31,6 +31,8 @@ from ..domain.oversight import (
 HOUR_MS = 3_600_000
 OPEN = [s.value for s in OPEN_STATES]
 NOT_CONTACTED = {"$not": [{"$ifNull": ["$first_contact_at", False]}]}
+# Duplicates linked to another referral are counted apart (duplicates_linked), in no other figure.
+COUNTED = {"state": {"$ne": State.LINKED.value}}
 
 
 def overdue(now: datetime) -> dict[str, Any]:
@@ -83,9 +85,6 @@ def _spread(hours: str) -> dict[str, Any]:
     return {"count": {"$sum": 1},
             "pct": {"$percentile": {"input": hours, "p": [0.5, 0.9], "method": "approximate"}}}
 
-
-# Duplicates linked to another referral are counted apart (duplicates_linked), in no other figure.
-COUNTED = {"state": {"$ne": State.LINKED.value}}
 
 
 def _first_contact(now: datetime) -> list[dict[str, Any]]:
@@ -143,7 +142,7 @@ def _pipeline(filters: Filters, now: datetime) -> list[dict[str, Any]]:
                             "redirects": {"$sum": "$redirects"},
                             "redirected": {"$sum": {"$cond": [{"$gt": ["$redirects", 0]}, 1, 0]}}}},
             ],
-            "closures": [{"$match": {**COUNTED, "closure": {"$ne": None}}},  # a duplicate's `linked` too
+            "closures": [{"$match": {**COUNTED, "closure": {"$ne": None}}},  # not a duplicate's `linked`
                          {"$group": {"_id": "$closure.outcome", "n": {"$sum": 1}}}],
             "declines": [{"$match": {"closure.outcome": "declined"}},
                          {"$group": {"_id": "$closure.reason_code", "n": {"$sum": 1}}}],
@@ -151,7 +150,7 @@ def _pipeline(filters: Filters, now: datetime) -> list[dict[str, Any]]:
                         {"$count": "n"}],
             "overdue": [{"$match": {"state": {"$in": OPEN}}},
                         {"$group": {"_id": None, "n": {"$sum": {"$cond": [overdue(now), 1, 0]}}}}],
-            "backlog": [
+            "backlog": [  # by completed days: "3-7 days" is under 8 days old, so "over 7" means 8 or more
                 {"$match": no_contact_open},
                 {"$project": {"bucket": {"$switch": {"branches": [
                     {"case": {"$gte": ["$submitted_at", now - timedelta(days=3)]}, "then": BACKLOG_BUCKETS[0]},

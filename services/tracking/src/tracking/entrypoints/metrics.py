@@ -9,9 +9,11 @@ from prometheus_client import Counter, Gauge, Histogram
 from pymongo.asynchronous.collection import AsyncCollection
 
 from ..adapters.oversight_queries import live_counts
+from ..domain.oversight import OVERDUE as OVERDUE_MEANING
 
 OPEN_REFERRALS = Gauge("referral_open", "Open referrals, by state and tier.", ["state", "tier"])
-OVERDUE = Gauge("referral_overdue", "Open referrals past their first-contact deadline without an attempt.")
+# The summary's and the worklist's meaning of overdue, counted by the same expression (live_counts).
+OVERDUE = Gauge("referral_overdue", f"Referrals overdue: {OVERDUE_MEANING}")
 ESCALATIONS_FIRED = Counter("referral_escalations_fired", "Escalation rungs fired by this replica's sweeps.")
 SWEEP_SECONDS = Histogram("referral_deadline_sweep_seconds", "Time a deadline sweep took (firing what was due).",
                           buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
