@@ -38,8 +38,9 @@ def parse(moment: str) -> datetime:
     return datetime.fromisoformat(moment)
 
 
-def fired(loop: Loop, step: str) -> dict | None:
-    return next((e for e in loop.escalations()["fired"] if e["step"] == step), None)
+def fired(loop: Loop, step: str, agency: str = "cmh-east") -> dict | None:
+    """The rung fired to `agency` (the lead); during a warm handoff the sender has its own."""
+    return next((e for e in loop.escalations()["fired"] if e["step"] == step and e["agency_id"] == agency), None)
 
 
 def test_a_risk_alert_at_triage_falls_back_to_email_in_a_provider_outage_and_the_audit_says_so(running_services, api_keys, smtp_sink, sms_sink
