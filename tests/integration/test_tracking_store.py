@@ -58,10 +58,14 @@ async def test_redelivered_and_out_of_order_events_close_the_loop_once(store: Mo
         await apply_event(event, store=store, bus=bus)
     view = await store.view(events[0].referral_id)
     assert view.state is State.CLOSED and view.events_applied == len(events)
-    assert [topic for topic, _ in bus.published if topic.startswith("referral.")] == ["referral.closed.v1"]
+    shared = [topic for topic, _ in bus.published if topic.startswith("referral.") and topic != "referral.changes.v1"]
+    assert shared == ["referral.closed.v1"]
     published = [message.event_id for _, message in bus.published]
     assert len(published) == len(set(published)), "each message once"
-    assert bus.published[0][1].data.client_reference == "GPN-2026-0001"
+    [closure] = [m for t, m in bus.published if t == "referral.closed.v1"]
+    assert closure.data.client_reference == "GPN-2026-0001"
+    states = [m.data for t, m in bus.published if t == "referral.changes.v1"]
+    assert states[-1].version == len(events) and states[-1].state == "closed", "the read side hears the last state"
 
 
 async def test_the_same_person_referred_again_to_the_same_service_is_linked_not_tracked_twice(

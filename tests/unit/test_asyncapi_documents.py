@@ -16,7 +16,7 @@ import pytest
 from devstack.asyncapi import AGENCY, address
 from devstack.paths import repo_root
 from referral_contracts import catalog, codec, topics
-from referral_contracts.events import RELEASED_EVENTS
+from referral_contracts.schemas import PUBLISHED_EVENTS
 from referral_contracts.outbound import OUTBOUND_EVENTS
 from referral_contracts.schemas import RELEASED_INBOUND
 from referral_contracts.topology import SERVICE_NAMES, agency_use, service_use
@@ -142,6 +142,6 @@ def test_the_platform_document_has_every_shared_topic() -> None:
 
 def test_every_released_contract_is_on_some_topic() -> None:
     carried = {m for models in (*catalog.SHARED.values(), *catalog.PER_AGENCY.values()) for m in models}
-    assert carried == {*RELEASED_EVENTS, *OUTBOUND_EVENTS, *(model for model, _ in RELEASED_INBOUND.values())}
+    assert carried == {*PUBLISHED_EVENTS, *OUTBOUND_EVENTS, *(model for model, _ in RELEASED_INBOUND.values())}
     assert catalog.family(topics.referrals_outbound("gp-north")) == topics.REFERRALS_OUTBOUND
     assert catalog.family(topics.dead_letter_topic(topics.referrals_inbound("gp-north"))) is None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from . import topics
+from .changes import ReferralChanged
 from .events import (
     CapacityChanged,
     EscalationRaised,
@@ -41,6 +42,7 @@ SHARED: dict[str, Carried] = {
     topics.REFERRAL_FLAGS: (ReferralLinked, OutcomeUnknown),
     topics.NOTIFICATION_OUTCOMES: (NotificationSent, NotificationFailed),
     topics.DIRECTORY_CAPACITY: (CapacityChanged,),
+    topics.REFERRAL_CHANGES: (ReferralChanged,),
 }
 
 # Each agency's topics, by family (the name before `.<agency id>`). Inbound records are the bodies

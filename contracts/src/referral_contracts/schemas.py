@@ -13,10 +13,15 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from .changes import ReferralChanged
 from .events import RELEASED_EVENTS
 from .milestones import MilestoneReport
 from .outbound import OUTBOUND_EVENTS
 from .referral import ReferralRequest
+
+# Every event published on a shared topic: those tracking keeps in its log, and the state it
+# publishes for the read side.
+PUBLISHED_EVENTS = (*RELEASED_EVENTS, ReferralChanged)
 
 # Inbound payloads are contracts too: agencies publish them to the inbound topics.
 RELEASED_INBOUND: dict[str, tuple[type[BaseModel], int]] = {
@@ -30,7 +35,7 @@ def released_schemas() -> dict[str, dict]:
     schemas = {
         # Events are described as they are written to a topic.
         f"events/{event.type_name()}.v{event.version()}.json": event.model_json_schema(mode="serialization")
-        for event in RELEASED_EVENTS
+        for event in PUBLISHED_EVENTS
     }
     # What agencies read back on their own outbound topics.
     schemas |= {f"outbound/{event.type_name()}.v{event.version()}.json": event.model_json_schema(mode="serialization")

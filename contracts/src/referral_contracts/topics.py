@@ -60,6 +60,7 @@ REFERRAL_REROUTES = "referral.reroutes.v1"  # tracking -> triage (no wrong door:
 REFERRAL_ESCALATIONS = "referral.escalations.v1"  # tracking -> notifier (named leads)
 NOTIFICATION_OUTCOMES = "notification.outcomes.v1"  # notifier -> tracking (failed deliveries)
 REFERRAL_FLAGS = "referral.flags.v1"  # tracking -> oversight, notifier (duplicates, unknown outcomes)
+REFERRAL_CHANGES = "referral.changes.v1"  # tracking -> oversight: each referral's state as it changes (compacted)
 DIRECTORY_CAPACITY = "directory.capacity.v1"  # agencies / triage -> triage (keyed by service id)
 
 DEAD_LETTER_SUFFIX = ".dlq"
@@ -77,6 +78,7 @@ SOURCE_TOPICS = (
     REFERRAL_REROUTES,
     REFERRAL_ESCALATIONS,
     REFERRAL_FLAGS,
+    REFERRAL_CHANGES,
     NOTIFICATION_OUTCOMES,
     DIRECTORY_CAPACITY,
 )
@@ -100,13 +102,15 @@ def topic_config(topic: str) -> dict[str, str]:
     - domain events: for good, never compacted (keys are referral ids: compaction would keep one
       event per referral): replay rebuilds tracking from them;
     - capacity: compacted, the latest capacity of each service (its key) is what matters;
+    - referral changes: compacted, the latest state of each referral (its key) is what the read
+      side rebuilds from;
     - agencies' inbound topics: 7 days (intake turns each record into referral.submitted.v1);
     - agencies' outbound topics: 30 days, time enough for an agency's system to come back from an
       outage and read what it missed;
     - dead letters: 30 days, for people to look into."""
     if topic.endswith(DEAD_LETTER_SUFFIX):
         return {"cleanup.policy": "delete", "retention.ms": str(30 * DAYS)}
-    if topic == DIRECTORY_CAPACITY:
+    if topic in (DIRECTORY_CAPACITY, REFERRAL_CHANGES):
         return {"cleanup.policy": "compact", "retention.ms": FOREVER}
     if inbound_agency(topic) is not None:
         return {"cleanup.policy": "delete", "retention.ms": str(7 * DAYS)}

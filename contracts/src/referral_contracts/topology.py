@@ -70,7 +70,8 @@ def service_use(service: str, agency_ids: Iterable[str]) -> TopicUse:
             # replay rebuilds from every topic tracking keeps (escalations and flags too), with no group
             reads=(*consumed, _INBOUND_MILESTONES, topics.REFERRAL_ESCALATIONS, topics.REFERRAL_FLAGS),
             writes=(topics.REFERRAL_MILESTONES, topics.REFERRAL_REROUTES, topics.REFERRAL_FLAGS,
-                    topics.REFERRAL_CLOSED, topics.REFERRAL_ESCALATIONS, _OUTBOUND, *dead_letters(*consumed),
+                    topics.REFERRAL_CLOSED, topics.REFERRAL_ESCALATIONS, topics.REFERRAL_CHANGES, _OUTBOUND,
+                    *dead_letters(*consumed),
                     *dead_letters(*(topics.milestones_inbound(a) for a in agencies))),
             groups=("tracking",),
         )

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from referral_contracts import codec, topics
 from referral_contracts.envelope import ID_NAMESPACE, DirectoryEvent, Event, EventBase
-from referral_contracts.events import RELEASED_EVENTS
+from referral_contracts.schemas import PUBLISHED_EVENTS
 from referral_contracts.milestones import MilestoneReport
 from referral_contracts.outbound import OUTBOUND_EVENTS
 from referral_contracts.referral import ReferralRequest
@@ -40,7 +40,7 @@ def released_file(model: type[BaseModel]) -> tuple[str, str]:
     for name, (inbound, version) in RELEASED_INBOUND.items():
         if inbound is model:
             return f"{name}.v{version}", f"inbound/{name}.v{version}.json"
-    folder = "events" if model in RELEASED_EVENTS else "outbound" if model in OUTBOUND_EVENTS else None
+    folder = "events" if model in PUBLISHED_EVENTS else "outbound" if model in OUTBOUND_EVENTS else None
     if folder is None:
         raise KeyError(f"{model.__name__} is no released contract")
     name = f"{model.type_name()}.v{model.version()}"

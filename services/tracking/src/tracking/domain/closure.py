@@ -22,6 +22,7 @@ from referral_contracts import (
 )
 
 from .agency_updates import agency_updates
+from .changes import state_changed
 from .lifecycle import Step
 from .model import ReferralView, State
 
@@ -82,4 +83,6 @@ def outgoing(view: ReferralView, events: list[Event], steps: list[Step]) -> list
     messages += [(topics.REFERRAL_ESCALATIONS, e) for e in events if e.event_id in fired]
     messages += [(topics.REFERRAL_FLAGS, s.event) for s in steps
                  if isinstance(s.event, (ReferralLinked, OutcomeUnknown)) and not s.refused]
-    return messages + agency_updates(steps)
+    # The state as it now is, for the read side: only the latest is owed (older states a batch
+    # folded past were never seen and need not be).
+    return messages + agency_updates(steps) + [(topics.REFERRAL_CHANGES, state_changed(view))]

@@ -20,33 +20,17 @@ from referral_contracts import (
     FailedContactAction,
     RedirectReason,
 )
+from referral_contracts.changes import OPEN_STATES, HolderRole, LoopState
 from referral_contracts.directory import LeadRole
 
 
-class State(StrEnum):
-    SUBMITTED = "submitted"  # received by the platform, awaiting triage
-    AWAITING_CLARIFICATION = "awaiting_clarification"  # the sender was asked for missing information
-    UNASSIGNED = "unassigned"  # triaged, no eligible agency: the triage desk holds it
-    ASSIGNED = "assigned"  # lead agency assigned, not yet acknowledged
-    ACKNOWLEDGED = "acknowledged"
-    ACCEPTED = "accepted"  # a named owner at the lead agency
-    CONTACT_ATTEMPTED = "contact_attempted"
-    APPOINTMENT_SCHEDULED = "appointment_scheduled"
-    REDIRECTING = "redirecting"  # the lead asked to route it on; it stays accountable meanwhile
-    LINKED = "linked"  # a duplicate of an open referral, tracked there
-    CLOSED = "closed"
-
-
-OPEN_STATES = frozenset(State) - {State.LINKED, State.CLOSED}
+# The loop's states and who may hold a referral are contracts: tracking publishes them in
+# `referral.changed` (event-carried state), so they have one home there.
+State = LoopState
+Role = HolderRole
 WITH_LEAD = frozenset({State.ASSIGNED, State.ACKNOWLEDGED, State.ACCEPTED, State.CONTACT_ATTEMPTED,
                        State.APPOINTMENT_SCHEDULED, State.REDIRECTING})
 OWNED = frozenset({State.ACCEPTED, State.CONTACT_ATTEMPTED, State.APPOINTMENT_SCHEDULED})
-
-
-class Role(StrEnum):
-    SENDER = "sender"
-    TRIAGE_DESK = "triage_desk"
-    LEAD = "lead"
 
 
 class ViewModel(BaseModel):
