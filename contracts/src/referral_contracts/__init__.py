@@ -11,6 +11,7 @@ from .events import (
     ClosureMessage,
     ClosureOutcome,
     ClosureV2,
+    CrisisRepeat,
     Delivery,
     DeliveryFailure,
     Escalation,
@@ -26,9 +27,11 @@ from .events import (
     OutcomeUnknown,
     ReferralClosed,
     ReferralClosedV2,
+    ReferralFlag,
     ReferralLinked,
     ReferralSubmitted,
     ReferralTriaged,
+    RepeatedCrisis,
     Reroute,
     RerouteRequested,
     TriageDecision,
@@ -49,11 +52,11 @@ from .milestones import (
 from .referral import Consent, ConsentStatus, ReferralRequest, RiskFlag
 
 __all__ = [
-    "CLOSING_KINDS", "AcuityTier", "Actor", "CapacityChange", "CapacityChanged", "Closure", "ClosureMessage", "ClosureOutcome", "ClosureV2",
+    "CLOSING_KINDS", "AcuityTier", "Actor", "CapacityChange", "CapacityChanged", "Closure", "ClosureMessage", "ClosureOutcome", "ClosureV2", "CrisisRepeat",
     "Consent", "ConsentStatus", "ContactOutcome", "DataCategory", "DeclineReason", "Delivery", "DeliveryFailure", "DirectoryEvent",
     "Escalation", "EscalationPathway", "EscalationRaised", "EscalationStep", "FailedContactAction", "Event", "EventBase", "Link", "LinkRelation", "Milestone", "MilestoneKind",
     "MilestoneRecorded", "MilestoneReport", "NotificationFailed", "NotificationOutcome", "NotificationSent", "OutcomeUnknown", "RedirectReason", "ReferralClosed", "ReferralClosedV2",
-    "ReferralLinked", "ReferralRequest", "ReferralSubmitted", "ReferralTriaged", "Reroute", "RerouteRequested",
+    "ReferralFlag", "ReferralLinked", "ReferralRequest", "ReferralSubmitted", "ReferralTriaged", "RepeatedCrisis", "Reroute", "RerouteRequested",
     "RiskFlag", "TriageDecision", "TriageOutcome", "UnknownOutcome", "WithdrawalReason", "derived_id",
     "may_share", "utc_now",
 ]

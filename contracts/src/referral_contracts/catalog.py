@@ -24,6 +24,7 @@ from .events import (
     ReferralLinked,
     ReferralSubmitted,
     ReferralTriaged,
+    RepeatedCrisis,
     RerouteRequested,
 )
 from .milestones import MilestoneReport
@@ -39,7 +40,7 @@ SHARED: dict[str, Carried] = {
     topics.REFERRAL_CLOSED: (ReferralClosed, ReferralClosedV2),
     topics.REFERRAL_REROUTES: (RerouteRequested,),
     topics.REFERRAL_ESCALATIONS: (EscalationRaised,),
-    topics.REFERRAL_FLAGS: (ReferralLinked, OutcomeUnknown),
+    topics.REFERRAL_FLAGS: (ReferralLinked, OutcomeUnknown, RepeatedCrisis),
     topics.NOTIFICATION_OUTCOMES: (NotificationSent, NotificationFailed),
     topics.DIRECTORY_CAPACITY: (CapacityChanged,),
     topics.REFERRAL_CHANGES: (ReferralChanged,),

@@ -126,6 +126,16 @@ class Link(Contract):
     other_source_agency_id: str
 
 
+class CrisisRepeat(Contract):
+    """A second (or later) urgent or crisis referral for the same person within the partnership's
+    window: the referrals it links and the window, never who the person is (tracking keeps that)."""
+
+    crisis_referrals: list[UUID] = Field(
+        min_length=2, description="The person's urgent or crisis referrals within the window, oldest first; "
+                                  "the one that repeated it last.")
+    within_days: int = Field(ge=1, description="The window the policy sets (issue_log.repeated_crisis_within_days).")
+
+
 class UnknownOutcome(Contract):
     """Open, and nothing has happened for longer than the partnership allows."""
 
@@ -255,6 +265,19 @@ class OutcomeUnknown(Event):
     data: UnknownOutcome
 
 
+class RepeatedCrisis(Event):
+    """On `referral.flags.v1`, keyed by the referral that repeated the crisis."""
+
+    event_type: Literal["referral.repeated_crisis"] = "referral.repeated_crisis"
+    schema_version: Literal[1] = 1
+    data: CrisisRepeat
+
+
+class ReferralFlag(RootModel[Annotated[ReferralLinked | OutcomeUnknown | RepeatedCrisis,
+                                       Field(discriminator="event_type")]]):
+    """What `referral.flags.v1` carries: any flag tracking raises, told apart by event_type."""
+
+
 class EscalationRaised(Event):
     event_type: Literal["referral.escalation_raised"] = "referral.escalation_raised"
     schema_version: Literal[1] = 1
@@ -292,6 +315,7 @@ RELEASED_EVENTS: tuple[type[EventBase], ...] = (
     RerouteRequested,
     ReferralLinked,
     OutcomeUnknown,
+    RepeatedCrisis,
     EscalationRaised,
     NotificationFailed,
     NotificationSent,

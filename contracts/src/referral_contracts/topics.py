@@ -59,7 +59,7 @@ REFERRAL_CLOSED = "referral.closed.v1"  # tracking -> notifier (closure message 
 REFERRAL_REROUTES = "referral.reroutes.v1"  # tracking -> triage (no wrong door: route it on)
 REFERRAL_ESCALATIONS = "referral.escalations.v1"  # tracking -> notifier (named leads)
 NOTIFICATION_OUTCOMES = "notification.outcomes.v1"  # notifier -> tracking (failed deliveries)
-REFERRAL_FLAGS = "referral.flags.v1"  # tracking -> oversight, notifier (duplicates, unknown outcomes)
+REFERRAL_FLAGS = "referral.flags.v1"  # tracking -> oversight (duplicates, unknown outcomes, repeated crises)
 REFERRAL_CHANGES = "referral.changes.v1"  # tracking -> oversight: each referral's state as it changes (compacted)
 DIRECTORY_CAPACITY = "directory.capacity.v1"  # agencies / triage -> triage (keyed by service id)
 
