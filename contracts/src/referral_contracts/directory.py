@@ -2,13 +2,14 @@
 
 Shaped after Open Referral HSDS: organization (agency) -> service, with status, eligibility and a
 capacity status, and the agency's named leads. It is kept either as one JSON file (this model,
-serialised) or as a folder of HSDS-style CSV tables (`hsds.py`); `Directory.load` takes both, so
-services have one setting, DIRECTORY_PATH.
+serialised) or as Open Referral HSDS 3.0 (`hsds`); `Directory.load` takes both, so services have
+one setting, DIRECTORY_PATH (and DIRECTORY_EXTENSION_PATH for HSDS's extension file).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from enum import StrEnum
 from pathlib import Path
 
@@ -52,11 +53,19 @@ class Eligibility(Contract):
     areas: list[str] = Field(default_factory=list, description="Empty: every area.")
     languages: list[str] = Field(default_factory=list, description="Empty: every language.")
 
+    def serves_area(self, area: str) -> bool:
+        """Whether a person's area is served: every area when none is listed; otherwise a listed
+        area equals the person's, ignoring case and spaces, or, when the person's area is a UK
+        postcode, its district ("AB1" for "AB1 2CD") or its postcode area ("AB")."""
+        if not self.areas:
+            return True
+        return bool({_flat(a) for a in self.areas} & _area_names(area))
+
 
 class Service(Contract):
     id: str
     name: str
-    service_type: str
+    service_type: str | None = Field(default=None, description="The routing type; none: no referral is routed to it.")
     status: ServiceStatus = ServiceStatus.ACTIVE
     capacity: Capacity = Capacity.AVAILABLE
     eligibility: Eligibility = Field(default_factory=Eligibility)
@@ -117,11 +126,29 @@ class Directory(Contract):
         return self.model_copy(update={"agencies": [updated(a) for a in self.agencies]})
 
     @classmethod
-    def load(cls, path: str | Path) -> Directory:
-        """A JSON file of this model, or a folder of HSDS CSV tables (see `hsds.py`)."""
+    def load(cls, path: str | Path, extension: str | Path | None = None) -> Directory:
+        """Open Referral HSDS 3.0, a folder of its CSV tables or a file of its JSON, with the optional
+        extension (see `hsds`); or a JSON file of this model itself (it has `agencies`)."""
         path = Path(path)
-        if path.is_dir():
-            from .hsds import load_hsds_directory  # here, not at the top: hsds imports this module
+        if path.is_file() and path.suffix == ".json":
+            document = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(document, dict) and "agencies" in document:
+                return cls.model_validate(document)
+        from .hsds import load_hsds_directory  # here, not at the top: hsds imports this module
 
-            return load_hsds_directory(path)
-        return cls.model_validate(json.loads(path.read_text()))
+        return load_hsds_directory(path, extension)
+
+
+_POSTCODE = re.compile(r"^([A-Z]{1,2})([0-9][A-Z0-9]?) ?[0-9][A-Z]{2}$")
+
+
+def _flat(text: str) -> str:
+    return "".join(text.split()).upper()
+
+
+def _area_names(area: str) -> set[str]:
+    """The names a person's area is known by: itself, and for a postcode its district and area."""
+    names = {_flat(area)}
+    if found := _POSTCODE.match(" ".join(area.upper().split())):
+        names |= {found[1] + found[2], found[1]}
+    return names

@@ -247,3 +247,6 @@ _PolicyLoader.add_implicit_resolver(_INT, re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"
 _PolicyLoader.add_implicit_resolver(
     _FLOAT, re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"), list("-+.0123456789")
 )
+
+# The partnership's other YAML files (the directory's extension) are read the same way.
+Yaml12Loader = _PolicyLoader

@@ -1,6 +1,8 @@
-"""Bad HSDS tables are refused with a message naming the file, the row and the column to fix.
+"""A bad directory is refused with every problem in it, each naming the file, the row and the column
+to fix, in one run; what the platform does not depend on is a warning and the directory is used.
 
-Each case starts from a copy of the demo folder and breaks one thing in it.
+Each case starts from a copy of the demo folder (HSDS 3.0 tables and the extension file) and breaks
+one thing in it; one case breaks several at once.
 """
 
 import csv
@@ -10,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from referral_contracts.directory import Directory
-from referral_contracts.hsds import HsdsError, load_hsds_directory
+from referral_contracts.hsds import DirectoryProblems, Severity, load_hsds_directory, read_directory
 
 DEMO_HSDS = Path(__file__).resolve().parents[3] / "deploy" / "demo" / "hsds"
 
@@ -31,64 +33,34 @@ def add_row(folder: Path, file: str, **values: str) -> int:
     return len(rows)
 
 
-def refusal(folder: Path) -> HsdsError:
-    with pytest.raises(HsdsError) as refused:
+def refusal(folder: Path) -> DirectoryProblems:
+    with pytest.raises(DirectoryProblems) as refused:
         load_hsds_directory(folder)
     return refused.value
 
 
-def assert_names(error: HsdsError, file: str, row: int, column: str, *words: str) -> None:
-    assert (error.file, error.row, error.column) == (file, row, column)
-    assert str(error).startswith(f"{file} row {row}, column {column}: "), str(error)
-    for word in words:
-        assert word in str(error)
+def named(problems, file: str, row: int | None, column: str | None, *words: str) -> bool:
+    return any((p.file, p.row, p.column) == (file, row, column) and all(w in p.problem for w in words)
+               for p in problems)
 
 
-SERVICE = {"id": "new-service", "organization_id": "cmh-east", "name": "New", "status": "active",
-           "service_type": "community_mental_health"}
-CONTACT = {"id": "new-contact", "organization_id": "cmh-east", "name": "Dr New", "title": "clinical"}
+SERVICE = {"id": "new-service", "organization_id": "cmh-east", "name": "New", "status": "active"}
 
 BAD_ROWS = {
     "unknown organization of a service": ("services.csv", {**SERVICE, "organization_id": "cmh-west"},
-                                          "organization_id", "'cmh-west'", "organizations.csv"),
+                                          "organization_id", "'cmh-west'", "organizations"),
     "status outside HSDS's four": ("services.csv", {**SERVICE, "status": "closed"},
                                    "status", "'closed'", "temporarily closed"),
-    "service without a type": ("services.csv", {**SERVICE, "service_type": " "}, "service_type", "empty"),
     "repeated service id": ("services.csv", {**SERVICE, "id": "tt-cbt"}, "id", "'tt-cbt'", "row 7"),
     "repeated organization id": ("organizations.csv", {"id": "gp-north", "name": "Again"}, "id", "row 2"),
-    "location of an unknown organization": ("locations.csv", {"id": "site", "organization_id": "nobody"},
-                                            "organization_id", "'nobody'"),
-    "service at an unknown location": ("service_at_locations.csv",
-                                       {"id": "x", "service_id": "tt-cbt", "location_id": "nowhere"},
-                                       "location_id", "'nowhere'", "locations.csv"),
-    "non-numeric age": ("eligibility.csv", {"id": "e", "service_id": "ed-central-emergency", "minimum_age": "adult"},
-                        "minimum_age", "'adult'", "whole number"),
-    "fractional age": ("eligibility.csv", {"id": "e", "service_id": "ed-central-emergency", "maximum_age": "17.5"},
-                       "maximum_age", "'17.5'"),
-    "ages the wrong way round": ("eligibility.csv", {"id": "e", "service_id": "ed-central-emergency",
-                                                     "minimum_age": "65", "maximum_age": "18"},
+    "non-numeric age": ("services.csv", {**SERVICE, "minimum_age": "adult"}, "minimum_age", "'adult'", "whole number"),
+    "fractional age": ("services.csv", {**SERVICE, "maximum_age": "17.5"}, "maximum_age", "'17.5'"),
+    "ages the wrong way round": ("services.csv", {**SERVICE, "minimum_age": "65", "maximum_age": "18"},
                                  "maximum_age", "18", "65"),
-    "second age range for a service": ("eligibility.csv", {"id": "e", "service_id": "tt-cbt", "minimum_age": "18"},
-                                       "service_id", "'tt-cbt'", "row 5"),
-    "eligibility of an unknown service": ("eligibility.csv", {"id": "e", "service_id": "tt-dbt"},
-                                          "service_id", "'tt-dbt'", "services.csv"),
-    "area without a code": ("service_areas.csv", {"id": "a", "service_id": "tt-cbt"}, "name", "empty"),
-    "language of no service": ("languages.csv", {"id": "l", "code": "pl"}, "service_id", "empty"),
-    "contact of an unknown organization": ("contacts.csv", {**CONTACT, "organization_id": "gp-south"},
-                                           "organization_id", "'gp-south'"),
-    "title that is no lead role": ("contacts.csv", {**CONTACT, "title": "Clinical Director"},
-                                   "title", "'Clinical Director'", "safeguarding"),
-    "phone of an unknown contact": ("phones.csv", {"id": "p", "contact_id": "nobody", "number": "+44 7700 900999"},
-                                    "contact_id", "'nobody'", "contacts.csv"),
-    "second phone for a lead": ("phones.csv", {"id": "p", "contact_id": "gp-north-operational",
-                                               "number": "+44 7700 900999"},
-                                "contact_id", "'gp-north-operational'", "row 3"),
-    "capacity outside the three": ("capacity.csv", {"service_id": "tt-cbt", "capacity": "full"},
-                                   "capacity", "'full'", "no_capacity"),
-    "capacity of an unknown service": ("capacity.csv", {"service_id": "tt-dbt", "capacity": "waitlist"},
+    "area of an unknown service": ("service_areas.csv", {"id": "a", "service_id": "tt-dbt", "name": "north"},
+                                   "service_id", "'tt-dbt'", "services"),
+    "language of an unknown service": ("languages.csv", {"id": "l", "service_id": "tt-dbt", "code": "pl"},
                                        "service_id", "'tt-dbt'"),
-    "second capacity for a service": ("capacity.csv", {"service_id": "tt-cbt", "capacity": "waitlist"},
-                                      "service_id", "row 7"),
 }
 
 
@@ -98,33 +70,60 @@ def test_a_bad_row_is_refused_naming_file_row_and_column(
     folder: Path, file: str, values: dict[str, str], column: str, words: list[str]
 ) -> None:
     row = add_row(folder, file, **values)
-    assert_names(refusal(folder), file, row, column, *words)
+    assert named(refusal(folder).errors, file, row, column, *words)
+
+
+def test_every_problem_is_reported_in_one_run(folder: Path) -> None:
+    service = add_row(folder, "services.csv", **{**SERVICE, "status": "open", "minimum_age": "old"})
+    organization = add_row(folder, "organizations.csv", id="gp-north", name="")
+    extension = folder / "referral-extension.yaml"
+    extension.write_text(extension.read_text().replace("capacity: waitlist", "capacity: full"))
+    errors = refusal(folder).errors
+    assert named(errors, "services.csv", service, "status", "'open'")
+    assert named(errors, "services.csv", service, "minimum_age", "'old'")
+    assert named(errors, "organizations.csv", organization, "id", "'gp-north'")
+    assert named(errors, "organizations.csv", organization, "name", "empty")
+    assert named(errors, "referral-extension.yaml", None, "services.tt-step-up-assessment.capacity", "waitlist")
+    assert len(errors) == 5, [str(e) for e in errors]
+
+
+def test_what_the_platform_does_not_route_on_is_a_warning_and_the_directory_is_used(folder: Path) -> None:
+    row = add_row(folder, "locations.csv", id="site", organization_id="nobody")
+    directory, warnings = read_directory(folder)
+    assert directory.agency("cmh-east") is not None
+    assert named(warnings, "locations.csv", row, "organization_id", "'nobody'")
+    assert all(w.severity is Severity.WARNING for w in warnings)
+
+
+def test_the_extension_names_only_what_the_directory_holds(folder: Path) -> None:
+    extension = folder / "referral-extension.yaml"
+    extension.write_text(extension.read_text() + "  nobody-at-all: operational\n")
+    text = extension.read_text().replace("services:\n", "services:\n  tt-dbt: {service_type: talking_therapies}\n", 1)
+    extension.write_text(text)
+    problems = refusal(folder).problems
+    assert named(problems, "referral-extension.yaml", None, "services.tt-dbt", "not a service")
+    assert named(problems, "referral-extension.yaml", None, "leads.nobody-at-all", "names no contact")
 
 
 def test_refusals_are_value_errors_so_directory_load_callers_see_them_too(folder: Path) -> None:
-    add_row(folder, "capacity.csv", service_id="tt-cbt", capacity="full")
-    with pytest.raises(ValueError, match=r"capacity\.csv row \d+, column capacity"):
+    add_row(folder, "services.csv", **{**SERVICE, "status": "full"})
+    with pytest.raises(ValueError, match=r"services\.csv row \d+, column status"):
         Directory.load(folder)
 
 
-def test_a_misspelt_header_column_is_refused_rather_than_read_as_empty(folder: Path) -> None:
-    path = folder / "eligibility.csv"
-    path.write_text(path.read_text().replace("minimum_age", "min_age", 1))
-    error = refusal(folder)
-    assert (error.file, error.row, error.column) == ("eligibility.csv", 1, "minimum_age")
-    assert "header" in str(error)
+def test_a_misspelt_key_column_is_refused_rather_than_read_as_empty(folder: Path) -> None:
+    path = folder / "services.csv"
+    path.write_text(path.read_text().replace("organization_id", "organisation_id", 1))
+    assert named(refusal(folder).errors, "services.csv", 1, "organization_id", "header")
 
 
 def test_a_row_longer_than_the_header_is_refused(folder: Path) -> None:
-    with (folder / "capacity.csv").open("a") as handle:
-        handle.write("tt-cbt,waitlist,since Monday\n")
-    error = refusal(folder)
-    assert (error.file, error.row) == ("capacity.csv", 10)
-    assert "more values" in str(error)
+    with (folder / "organizations.csv").open("a") as handle:
+        handle.write("extra,Extra agency,,,,since Monday\n")
+    assert named(refusal(folder).errors, "organizations.csv", 9, None, "more values")
 
 
 @pytest.mark.parametrize("file", ["organizations.csv", "services.csv"])
 def test_the_two_tables_a_directory_needs_must_exist(folder: Path, file: str) -> None:
     (folder / file).unlink()
-    error = refusal(folder)
-    assert error.file == file and str(error).startswith(f"{file}: missing from ")
+    assert named(refusal(folder).errors, file, None, None, "missing from")

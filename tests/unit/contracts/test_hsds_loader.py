@@ -3,6 +3,8 @@
 import csv
 from pathlib import Path
 
+import yaml
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -47,8 +49,8 @@ def test_other_hsds_columns_a_byte_order_mark_and_absent_optional_tables_are_fin
         "\ufeffid,name,alternate_name,logo\nhousing,Housing advice,HA,\n", encoding="utf-8"
     )
     (folder / "services.csv").write_text(
-        "id,organization_id,program_id,name,status,service_type,fees_description\n"
-        "tenancy,housing,,Tenancy help,temporarily closed,housing_support,free\n"
+        "id,organization_id,program_id,name,status,fees_description\n"
+        "tenancy,housing,,Tenancy help,temporarily closed,free\n"
     )
     loaded = load_hsds_directory(folder)
     agency, service = loaded.service("tenancy") or (None, None)
@@ -60,33 +62,35 @@ def test_other_hsds_columns_a_byte_order_mark_and_absent_optional_tables_are_fin
 # --- any directory survives being written as HSDS tables -----------------------------------------
 
 def write_hsds(directory: Directory, folder: Path) -> None:
-    """The tables a partnership would publish for this directory (the loader's inverse)."""
+    """What a partnership would publish for this directory: HSDS 3.0 tables and the extension file
+    (the loader's inverse)."""
     tables: dict[str, list[list[object]]] = {
         "organizations.csv": [["id", "name"]],
-        "services.csv": [["id", "organization_id", "name", "status", "service_type"]],
-        "eligibility.csv": [["id", "service_id", "minimum_age", "maximum_age"]],
+        "services.csv": [["id", "organization_id", "name", "status", "minimum_age", "maximum_age"]],
         "service_areas.csv": [["id", "service_id", "name"]],
         "languages.csv": [["id", "service_id", "code"]],
         "contacts.csv": [["id", "organization_id", "name", "title", "email"]],
         "phones.csv": [["id", "contact_id", "number"]],
-        "capacity.csv": [["service_id", "capacity"]],
     }
+    extension: dict[str, dict] = {"services": {}, "leads": {}}
     for agency in directory.agencies:
         tables["organizations.csv"].append([agency.id, agency.name])
         for s in agency.services:
-            tables["services.csv"].append([s.id, agency.id, s.name, s.status, s.service_type])
-            tables["eligibility.csv"].append([f"e-{s.id}", s.id, s.eligibility.min_age, s.eligibility.max_age])
+            tables["services.csv"].append([s.id, agency.id, s.name, s.status, s.eligibility.min_age,
+                                           s.eligibility.max_age])
             tables["service_areas.csv"] += [[f"a-{n}", s.id, area] for n, area in enumerate(s.eligibility.areas)]
             tables["languages.csv"] += [[f"l-{n}", s.id, code] for n, code in enumerate(s.eligibility.languages)]
-            tables["capacity.csv"].append([s.id, s.capacity])
+            extension["services"][s.id] = {"service_type": s.service_type, "capacity": s.capacity.value}
         for n, lead in enumerate(agency.leads):
             contact_id = f"{agency.id}/{n}"
-            tables["contacts.csv"].append([contact_id, agency.id, lead.name, lead.role, lead.email or ""])
+            tables["contacts.csv"].append([contact_id, agency.id, lead.name, "Lead", lead.email or ""])
+            extension["leads"][contact_id] = lead.role.value
             if lead.phone is not None:
                 tables["phones.csv"].append([f"p-{contact_id}", contact_id, lead.phone])
     for file, rows in tables.items():
         with (folder / file).open("w", newline="", encoding="utf-8") as handle:
             csv.writer(handle).writerows(rows)
+    (folder / "referral-extension.yaml").write_text(yaml.safe_dump(extension, allow_unicode=True), encoding="utf-8")
 
 
 # Any text a spreadsheet cell can hold, commas, quotes and line breaks included, but without the
@@ -106,13 +110,14 @@ def directories(draw: st.DrawFn) -> Directory:
         for _ in range(draw(st.integers(0, 4 // len(agency_ids)))):
             low, high = draw(ages)
             services.append({
-                "id": next(service_ids), "name": draw(cell), "service_type": draw(cell),
+                "id": next(service_ids), "name": draw(cell), "service_type": draw(cell.filter(lambda t: len(t) <= 64)),
                 "status": draw(st.sampled_from(ServiceStatus)), "capacity": draw(st.sampled_from(Capacity)),
                 "eligibility": {"min_age": low, "max_age": high, "areas": draw(st.lists(cell, max_size=2)),
                                 "languages": draw(st.lists(cell, max_size=2))},
             })
         leads = draw(st.lists(st.builds(
-            dict, role=st.sampled_from(LeadRole), name=cell, email=st.none() | cell, phone=st.none() | cell,
+            dict, role=st.sampled_from(LeadRole), name=cell, email=st.none() | cell,
+            phone=st.none() | cell.filter(lambda t: t.strip("\"' ") == t),
         ), max_size=3))
         agencies.append({"id": agency_id, "name": draw(cell), "services": services, "leads": leads})
     return Directory.model_validate({"agencies": agencies})
@@ -132,6 +137,6 @@ def test_rows_of_empty_cells_a_spreadsheet_leaves_below_the_data_are_skipped(tmp
     folder = tmp_path / "hsds"
     folder.mkdir()
     (folder / "organizations.csv").write_text("id,name\nhousing,Housing advice\n,\n , ,,\n")
-    (folder / "services.csv").write_text("id,organization_id,name,status,service_type\n,,,,\n")
+    (folder / "services.csv").write_text("id,organization_id,name,status\n,,,\n")
     only_housing = Directory.model_validate({"agencies": [{"id": "housing", "name": "Housing advice"}]})
     assert load_hsds_directory(folder) == only_housing

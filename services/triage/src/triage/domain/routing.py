@@ -74,7 +74,7 @@ def eligibility_problems(eligibility: Eligibility, person: Person, on: date) -> 
         problems.append(f"under the minimum age {eligibility.min_age}")
     elif age > eligibility.max_age:
         problems.append(f"over the maximum age {eligibility.max_age}")
-    if eligibility.areas and person.area not in eligibility.areas:
+    if not eligibility.serves_area(person.area):
         problems.append("area not served")
     if eligibility.languages and not language_matches(person.language, eligibility.languages):
         problems.append(f"language not offered (offers {', '.join(eligibility.languages)})")
