@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from .calendar import BusinessCalendar, PolicyModel, TimeStandard
+from .configuration import ConfigurationProblem
 from .directory import Capacity, LeadRole
 from .events import AcuityTier, FailedContactAction
 from .referral import ReferralRequest, RiskFlag
@@ -171,7 +172,7 @@ class Policy(PolicyModel):
         return [required.field for required in self.required_fields if required.applies_to(tier)]
 
 
-class PolicyFileError(ValueError):
+class PolicyFileError(ConfigurationProblem):
     """The policy file cannot be read as a policy; the message names the file and every bad key."""
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from ..configuration import ConfigurationProblem
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -49,7 +51,7 @@ class Problems:
         return [p for p in self.found if p.severity is Severity.WARNING]
 
 
-class DirectoryProblems(ValueError):
+class DirectoryProblems(ConfigurationProblem):
     """A directory that cannot be used, with every problem found (errors and warnings alike)."""
 
     def __init__(self, source: str, problems: list[Problem]) -> None:

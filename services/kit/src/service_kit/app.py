@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import logging
 import ssl
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import TypeVar
 from contextlib import asynccontextmanager
 
 import uvicorn
@@ -17,6 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic_settings import BaseSettings
 
 from referral_contracts import clock
+from referral_contracts.configuration import ConfigurationProblem
 
 from .health import ReadinessCheck, health_routes
 from .logs import configure_logging, log_context
@@ -24,6 +27,7 @@ from .progress import ConsumerProgress
 from .tracing import configure_tracing, span
 
 Hook = Callable[[], Awaitable[None]]
+S = TypeVar("S", bound="ServiceSettings")
 
 
 class ServiceSettings(BaseSettings):
@@ -109,6 +113,18 @@ def service_app(
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+def start(create_app: Callable[[S], FastAPI], settings: S) -> None:
+    """Build the service from its settings and serve it. A configuration file it cannot use (the
+    policy, the directory) stops it with exit status 2 and every problem named on stderr, one per
+    line: an operator reads what to fix, not a traceback."""
+    try:
+        app = create_app(settings)
+    except (ConfigurationProblem, FileNotFoundError) as unusable:
+        print(f"cannot start: {unusable}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
+    serve(app, settings)
 
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:

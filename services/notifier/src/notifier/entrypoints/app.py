@@ -21,7 +21,7 @@ from .event_topics import register_subscribers
 
 def create_app(settings: Settings) -> FastAPI:
     # Read once at start: a bad directory file stops the service before it consumes.
-    directory = Directory.load(settings.directory_path)
+    directory = Directory.load(settings.directory_path, settings.directory_extension_path or None)
     broker = new_broker(settings.kafka_bootstrap_servers, client_id="notifier", security=settings.kafka_security())
     # The ledger's store and a relay that stays down are worth waiting out, never a dead letter.
     bus = KafkaEventBus(broker, consumer_name="notifier", transient=(PyMongoError, TransientDeliveryError),

@@ -1,4 +1,4 @@
-from service_kit.app import serve
+from service_kit.app import start
 
 from ..config import Settings
 from .app import create_app
@@ -6,4 +6,4 @@ from .app import create_app
 
 def run() -> None:
     settings = Settings()
-    serve(create_app(settings), settings)
+    start(create_app, settings)

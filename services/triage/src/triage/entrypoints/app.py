@@ -22,7 +22,7 @@ GROUP = "triage"
 
 def create_app(settings: Settings) -> FastAPI:
     # Read once at start: a bad directory or policy file stops the service before it consumes.
-    directory = LiveDirectory(Directory.load(settings.directory_path))
+    directory = LiveDirectory(Directory.load(settings.directory_path, settings.directory_extension_path or None))
     policy = load_policy(settings.policy_path)
     broker = new_broker(settings.kafka_bootstrap_servers, client_id="triage", security=settings.kafka_security())
     bus = KafkaEventBus(broker, consumer_name="triage", stall_seconds=settings.consumer_stall_seconds)

@@ -48,7 +48,7 @@ class ServiceView(BaseModel):
     agency_id: str
     service_id: str
     name: str
-    service_type: str
+    service_type: str | None
     status: ServiceStatus
     capacity: Capacity
     eligibility: Eligibility
