@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from . import topics
 from .changes import ReferralChanged
+from .listings import AgencyDelisted, AgencyListed
 from .events import (
     CapacityChanged,
     EscalationRaised,
@@ -44,6 +45,7 @@ SHARED: dict[str, Carried] = {
     topics.NOTIFICATION_OUTCOMES: (NotificationSent, NotificationFailed),
     topics.DIRECTORY_CAPACITY: (CapacityChanged,),
     topics.REFERRAL_CHANGES: (ReferralChanged,),
+    topics.DIRECTORY_AGENCIES: (AgencyListed, AgencyDelisted),
 }
 
 # Each agency's topics, by family (the name before `.<agency id>`). Inbound records are the bodies

@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from .changes import ReferralChanged
+from .listings import AgencyDelisted, AgencyListed
 from .events import RELEASED_EVENTS
 from .milestones import MilestoneReport
 from .outbound import OUTBOUND_EVENTS
@@ -21,7 +22,7 @@ from .referral import ReferralRequest
 
 # Every event published on a shared topic: those tracking keeps in its log, and the state it
 # publishes for the read side.
-PUBLISHED_EVENTS = (*RELEASED_EVENTS, ReferralChanged)
+PUBLISHED_EVENTS = (*RELEASED_EVENTS, ReferralChanged, AgencyListed, AgencyDelisted)
 
 # Inbound payloads are contracts too: agencies publish them to the inbound topics.
 RELEASED_INBOUND: dict[str, tuple[type[BaseModel], int]] = {

@@ -62,6 +62,7 @@ NOTIFICATION_OUTCOMES = "notification.outcomes.v1"  # notifier -> tracking (fail
 REFERRAL_FLAGS = "referral.flags.v1"  # tracking -> oversight (duplicates, unknown outcomes, repeated crises)
 REFERRAL_CHANGES = "referral.changes.v1"  # tracking -> oversight: each referral's state as it changes (compacted)
 DIRECTORY_CAPACITY = "directory.capacity.v1"  # agencies / triage -> triage (keyed by service id)
+DIRECTORY_AGENCIES = "directory.agencies.v1"  # referral-ops import-directory -> triage, notifier (keyed by agency id)
 
 DEAD_LETTER_SUFFIX = ".dlq"
 
@@ -81,6 +82,7 @@ SOURCE_TOPICS = (
     REFERRAL_CHANGES,
     NOTIFICATION_OUTCOMES,
     DIRECTORY_CAPACITY,
+    DIRECTORY_AGENCIES,
 )
 ALL_TOPICS = SOURCE_TOPICS + tuple(dead_letter_topic(t) for t in SOURCE_TOPICS)
 
@@ -101,7 +103,8 @@ def topic_config(topic: str) -> dict[str, str]:
     """What each topic keeps, and for how long (Kafka topic configs):
     - domain events: for good, never compacted (keys are referral ids: compaction would keep one
       event per referral): replay rebuilds tracking from them;
-    - capacity: compacted, the latest capacity of each service (its key) is what matters;
+    - capacity: compacted, the latest capacity of each service (its key) is what matters; and the
+      directory's listings, the latest record of each agency (its key);
     - referral changes: compacted, the latest state of each referral (its key) is what the read
       side rebuilds from;
     - agencies' inbound topics: 7 days (intake turns each record into referral.submitted.v1);
@@ -110,7 +113,7 @@ def topic_config(topic: str) -> dict[str, str]:
     - dead letters: 30 days, for people to look into."""
     if topic.endswith(DEAD_LETTER_SUFFIX):
         return {"cleanup.policy": "delete", "retention.ms": str(30 * DAYS)}
-    if topic in (DIRECTORY_CAPACITY, REFERRAL_CHANGES):
+    if topic in (DIRECTORY_CAPACITY, DIRECTORY_AGENCIES, REFERRAL_CHANGES):
         return {"cleanup.policy": "compact", "retention.ms": FOREVER}
     if inbound_agency(topic) is not None:
         return {"cleanup.policy": "delete", "retention.ms": str(7 * DAYS)}

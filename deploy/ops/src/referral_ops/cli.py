@@ -19,8 +19,11 @@ from rich.table import Table
 
 from referral_contracts.codec import readable_json
 from referral_contracts.directory import Directory
+from referral_contracts.hsds import DirectoryProblems, read_directory
+from referral_contracts.listings import directory_diff
 
 from .acls import apply_acls, platform_acls
+from .directory_import import CurrentDirectoryUnknown, current_directory, publish_import
 from .login import KafkaLogin
 from .topics import apply_topics, platform_topics
 
@@ -28,16 +31,18 @@ app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 console = Console()
 Bootstrap = Annotated[str, typer.Option(envvar="KAFKA_BOOTSTRAP_SERVERS", help="Kafka bootstrap servers.")]
 Key = Annotated[str, typer.Option(envvar="REFERRAL_API_KEY", help="An API key (Authorization: Bearer).")]
+Extension = Annotated[Path | None, typer.Option(envvar="DIRECTORY_EXTENSION_PATH",
+                                               help="The directory's extension file (default: beside it).")]
 
 
 @app.command("apply-topics")
 def apply_topics_command(
-    directory: Annotated[Path, typer.Option(help="HSDS folder: each agency gets its inbound topics.")],
-    bootstrap: Bootstrap = "127.0.0.1:9092",
+    directory: Annotated[Path, typer.Option(help="HSDS directory: each agency gets its own topics.")],
+    bootstrap: Bootstrap = "127.0.0.1:9092", extension: Extension = None,
     partitions: int = 3, replication: int = 1,
 ) -> None:
     """Create every topic of the platform that does not exist yet, with its retention and cleanup."""
-    wanted = platform_topics(directory)
+    wanted = platform_topics(_directory(directory, extension))
     created = asyncio.run(apply_topics(KafkaLogin.from_environment(bootstrap), wanted, partitions=partitions,
                                        replication=replication))
     console.print(f"{len(wanted)} topics declared, {len(created)} created: {', '.join(created) or 'none'}")
@@ -45,14 +50,14 @@ def apply_topics_command(
 
 @app.command("apply-acls")
 def apply_acls_command(
-    directory: Annotated[Path, typer.Option(help="HSDS folder: each agency gets its principal's ACLs.")],
-    bootstrap: Bootstrap = "127.0.0.1:9092",
+    directory: Annotated[Path, typer.Option(help="HSDS directory: each agency gets its principal's ACLs.")],
+    bootstrap: Bootstrap = "127.0.0.1:9092", extension: Extension = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only print the ACLs, change nothing.")] = False,
 ) -> None:
     """Grant each service and each agency exactly the topics and groups it uses (the table in
     referral_contracts.topology), as Kafka ACLs; ACLs already there are left as they are. Needs a
     login allowed to alter ACLs (a super user)."""
-    wanted = platform_acls(agency.id for agency in Directory.load(directory).agencies)
+    wanted = platform_acls(agency.id for agency in _directory(directory, extension).agencies)
     if dry_run:
         for acl in wanted:
             console.print(str(acl), highlight=False)
@@ -72,18 +77,56 @@ def apply_acls_command(
 
 
 @app.command("import-directory")
-def import_directory(folder: Annotated[Path, typer.Argument(help="An Open Referral HSDS folder of CSV files.")]) -> None:
-    """Check an HSDS directory (organisations, services, locations, eligibility, capacity) and show
-    what it holds; a bad row is named with its file, row and column."""
+def import_directory(
+    path: Annotated[Path, typer.Argument(help="Open Referral HSDS 3.0: a folder of CSV files or a JSON file.")],
+    extension: Extension = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show what would change; publish nothing.")] = False,
+    triage: Annotated[str, typer.Option(envvar="TRIAGE_URL", help="Triage's URL: the directory in use.")] = "",
+    key: Annotated[str, typer.Option(envvar="REFERRAL_API_KEY", help="An oversight or triage desk key.")] = "",
+    bootstrap: Bootstrap = "127.0.0.1:9092", partitions: int = 3, replication: int = 1,
+) -> None:
+    """Check a directory (every problem by file, row and column) and show what it holds; with
+    --triage (TRIAGE_URL), show what it changes in the directory the platform uses now and, unless
+    --dry-run, publish the changes: triage and the notifier take them as they run, no restart."""
+    new = _directory(path, extension)
+    _show(new)
+    if not triage:
+        return
     try:
-        directory = Directory.load(folder)
-    except (ValueError, FileNotFoundError) as problem:
-        console.print(f"[red]{problem}[/red]")
+        diff = directory_diff(current_directory(triage, key), new)
+    except CurrentDirectoryUnknown as unknown:
+        console.print(f"[red]{unknown}[/red]")
         raise typer.Exit(1) from None
+    for line in diff.lines or ["no change"]:
+        console.print(line, highlight=False)
+    if dry_run or diff.empty:
+        console.print("dry run: nothing published" if dry_run else "nothing to publish")
+        return
+    published = asyncio.run(publish_import(KafkaLogin.from_environment(bootstrap), diff, new,
+                                           partitions=partitions, replication=replication))
+    console.print(f"{published} events published")
+    if diff.added:
+        console.print(f"new agencies given their topics and ACLs: {', '.join(diff.added)}; "
+                      "each needs a Kafka login of its own before it can connect")
+
+
+def _directory(path: Path, extension: Path | None) -> Directory:
+    """The directory at `path`, its warnings shown; every problem shown and exit 2 if unusable."""
+    try:
+        directory, warnings = read_directory(path, extension)
+    except (DirectoryProblems, FileNotFoundError) as problems:
+        console.print(f"[red]{problems}[/red]", highlight=False)
+        raise typer.Exit(2) from None
+    for warning in warnings:
+        console.print(f"[yellow]{warning}[/yellow]", highlight=False)
+    return directory
+
+
+def _show(directory: Directory) -> None:
     table = Table("agency", "service", "type", "capacity", "leads")
     for agency in directory.agencies:
         for service in agency.services:
-            table.add_row(agency.id, service.id, service.service_type, service.capacity.value,
+            table.add_row(agency.id, service.id, service.service_type or "(none)", service.capacity.value,
                           ", ".join(sorted({lead.role.value for lead in agency.leads})))
     console.print(table)
     console.print(f"{len(directory.agencies)} agencies, {sum(len(a.services) for a in directory.agencies)} services")

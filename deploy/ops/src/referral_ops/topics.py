@@ -16,9 +16,11 @@ from .login import KafkaLogin
 TOPIC_ALREADY_EXISTS = 36  # Kafka's error code when another client created it first
 
 
-def platform_topics(directory_path: Path) -> tuple[str, ...]:
-    """Every topic of the platform, with the inbound topics of each agency in the directory."""
-    return ALL_TOPICS + agency_topics(agency.id for agency in Directory.load(directory_path).agencies)
+def platform_topics(directory: Path | Directory) -> tuple[str, ...]:
+    """Every topic of the platform, with the topics of each agency in the directory (a path to it,
+    or the directory itself)."""
+    listed = directory if isinstance(directory, Directory) else Directory.load(directory)
+    return ALL_TOPICS + agency_topics(agency.id for agency in listed.agencies)
 
 
 async def apply_topics(login: KafkaLogin, topics: Iterable[str], *, partitions: int, replication: int) -> list[str]:

@@ -10,6 +10,7 @@ from faststream.kafka import KafkaBroker
 from pydantic import RootModel
 
 from referral_contracts import ClosureMessage, Event, EscalationRaised, ReferralTriaged, topics
+from referral_contracts.listings import Listing, apply_listing
 from service_kit.messaging import KafkaEventBus, subscribe
 from service_kit.records import Record
 
@@ -43,3 +44,9 @@ def register_subscribers(broker: KafkaBroker, bus: KafkaEventBus, channels: Chan
     ):
         subscribe(broker, bus, topic=topic, model=model, group_id=GROUP,
                   handle=dead_lettered_if_undeliverable(what, deliver))
+
+    async def on_listing(listing: Listing, _: Record) -> None:
+        channels.directory = apply_listing(channels.directory, listing.root)
+
+    # No consumer group: every start reads every listing over the directory file, as triage does.
+    subscribe(broker, bus, topic=topics.DIRECTORY_AGENCIES, model=Listing, group_id=None, handle=on_listing)

@@ -48,9 +48,10 @@ class Retry:
     base_seconds: float = 0.5  # waits 0.5 s, 1 s, 2 s, ... between attempts
 
 
-@dataclass(frozen=True)
+@dataclass
 class Channels:
-    """Everything a delivery needs: the directory, the ledger, the channels and the outcomes topic."""
+    """Everything a delivery needs: the directory, the ledger, the channels and the outcomes topic.
+    `directory` is the one field that changes: the directory's listings topic keeps it current."""
 
     directory: Directory
     ledger: DeliveryLedger

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from referral_contracts import CapacityChanged, ReferralSubmitted, RerouteRequested, topics, utc_now
 from referral_contracts.directory import Directory
+from referral_contracts.listings import Listing
 from referral_contracts.policy import load_policy
 from service_kit.app import service_app
 from service_kit.auth import KeyRegistry
@@ -44,6 +45,11 @@ def create_app(settings: Settings) -> FastAPI:
     # start, so each rebuilds the current capacity of every service for itself.
     subscribe(broker, bus, topic=topics.DIRECTORY_CAPACITY, model=CapacityChanged, group_id=None,
               handle=on_capacity)
+
+    async def on_listing(listing: Listing, _: Record) -> None:
+        directory.list(listing.root)
+
+    subscribe(broker, bus, topic=topics.DIRECTORY_AGENCIES, model=Listing, group_id=None, handle=on_listing)
     app = service_app(title="Referral triage", broker=broker, routers=[http_routes(lambda: directory.current, bus,
                                                                                   KeyRegistry.load(settings.api_keys_path))],
                       consumers=bus.progress)

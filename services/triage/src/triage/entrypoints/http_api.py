@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from referral_contracts import Actor, CapacityChange, utc_now
 from referral_contracts.directory import Capacity, Directory, Eligibility, ServiceStatus
-from service_kit.access import refusal_to_act_as, refusal_to_change_capacity
+from service_kit.access import partnership_only, refusal_to_act_as, refusal_to_change_capacity
 from service_kit.auth import KeyRegistry, Principal, enforce, principal_from
 from service_kit.messaging import EventPublisher
 from service_kit.problems import answers
@@ -58,6 +58,14 @@ def http_routes(directory: Callable[[], Directory], bus: EventPublisher, keys: K
     """`directory` gives the current directory (capacity changes applied) at each request."""
     router = APIRouter(prefix="/v1/directory", responses=answers())
     authenticated = principal_from(keys)  # a parameter default, so FastAPI sees it in this scope
+
+    @router.get("", response_model=Directory,
+                responses=answers({403: "not oversight or the triage desk: the leads' contact details are theirs"}))
+    async def whole_directory(caller: Principal = Depends(authenticated)) -> Directory:
+        """The directory triage routes with now, leads included (what `referral-ops import-directory`
+        compares a new directory with): for oversight and the triage desk."""
+        enforce(partnership_only(caller, "the whole directory, with its leads' contact details,"))
+        return directory()
 
     @router.get("/services", response_model=list[ServiceView])
     async def list_services(_: Principal = Depends(authenticated)) -> list[ServiceView]:

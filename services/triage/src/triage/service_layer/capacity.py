@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 
 from referral_contracts import Actor, CapacityChange, CapacityChanged, topics
 from referral_contracts.directory import Directory
+from referral_contracts.listings import AgencyDelisted, AgencyListed, apply_listing
 from service_kit.messaging import EventPublisher
 
 from ..domain import ServiceOfAnotherAgency, UnknownService, check_capacity_change
@@ -16,13 +17,18 @@ log = logging.getLogger(__name__)
 
 
 class LiveDirectory:
-    """The directory file as loaded, with every capacity change since applied in topic order.
+    """The directory file as loaded, with every listing (a directory re-imported while running) and
+    every capacity change since applied in topic order.
 
-    Only the capacity subscription changes it; the HTTP endpoint publishes and does not apply, so
-    every triage instance (and a restarted one, replaying the topic) holds the same directory."""
+    Only the subscriptions change it; the HTTP endpoint publishes and does not apply, so every
+    triage instance (and a restarted one, replaying the topics) holds the same directory."""
 
     def __init__(self, directory: Directory) -> None:
         self.current = directory
+
+    def list(self, listing: AgencyListed | AgencyDelisted) -> None:
+        """An agency listed again or delisted by a directory import (directory.agencies.v1)."""
+        self.current = apply_listing(self.current, listing)
 
     def apply(self, changed: CapacityChanged) -> None:
         try:
