@@ -11,6 +11,7 @@ from importlib import import_module
 
 import pytest
 from devstack.paths import demo_file
+from devstack.services import app_module
 from referral_ops.topics import platform_topics
 
 from referral_contracts.directory import Directory
@@ -29,7 +30,7 @@ def subscriptions(service: str) -> list[tuple[list[str], str | None, str | None]
     settings = settings_type(**{k: v for k, v in {
         "api_keys_path": "", "directory_path": str(demo_file("hsds")), "policy_path": str(demo_file("policy.yaml")),
     }.items() if k in settings_type.model_fields})
-    app = import_module(f"{service}.entrypoints.app").create_app(settings)
+    app = import_module(app_module(service)).create_app(settings)
     return [([], s.pattern.broker_address, s.group_id) if s.pattern else (list(s.topic_names), None, s.group_id)
             for s in app.state.broker.subscribers]  # a pattern: the regular expression Kafka is given
 

@@ -43,7 +43,7 @@ _INBOUND_REFERRALS = Prefix(topics.REFERRALS_INBOUND + ".")
 _INBOUND_MILESTONES = Prefix(topics.MILESTONES_INBOUND + ".")
 _OUTBOUND = Prefix(topics.REFERRALS_OUTBOUND + ".")
 
-SERVICE_NAMES = ("intake", "triage", "tracking", "notifier")
+SERVICE_NAMES = ("intake", "triage", "tracking", "notifier", "oversight")
 
 
 def service_use(service: str, agency_ids: Iterable[str]) -> TopicUse:
@@ -79,6 +79,11 @@ def service_use(service: str, agency_ids: Iterable[str]) -> TopicUse:
         consumed = (topics.REFERRAL_ESCALATIONS, topics.REFERRAL_CLOSED, topics.REFERRAL_TRIAGED)
         return TopicUse(reads=consumed, writes=(topics.NOTIFICATION_OUTCOMES, *dead_letters(*consumed)),
                         groups=("notifier",))
+    if service == "oversight":
+        # The read side: each referral's state as tracking's fold decided it, and the flags it
+        # raises (repeated crises for the issue log); its rebuild reads the same compacted topic.
+        consumed = (topics.REFERRAL_CHANGES, topics.REFERRAL_FLAGS)
+        return TopicUse(reads=consumed, writes=dead_letters(*consumed), groups=("oversight",))
     raise KeyError(f"no such service: {service}")
 
 

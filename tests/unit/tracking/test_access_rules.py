@@ -14,12 +14,9 @@ from service_kit.access import (
 )
 from service_kit.auth import Principal, Role
 from tracking.domain.access import (
-    figures_scope,
     has_part,
     may_read,
-    refusal_of_issue_log,
     refusal_of_package,
-    refusal_of_quality_review,
     refusal_to_act,
 )
 from tracking.domain.closure import reroute_request
@@ -85,14 +82,8 @@ def test_the_package_follows_consent_except_for_the_sender() -> None:
     assert "never the person" in refusal_of_package(view, OVERSIGHT)
 
 
-def test_the_partnership_wide_roles_see_the_partnership_and_keep_the_learning() -> None:
+def test_the_partnership_wide_roles_are_oversight_and_the_triage_desk() -> None:
     assert partnership_wide(OVERSIGHT) and partnership_wide(DESK) and not partnership_wide(agency("gp-north"))
-    assert figures_scope(OVERSIGHT) is None and figures_scope(DESK) is None
-    assert figures_scope(agency("gp-north")) == "gp-north"
-    rules = ((refusal_of_quality_review, "the quality review"), (refusal_of_issue_log, "the partnership issue log"))
-    for rule, what in rules:
-        assert rule(OVERSIGHT) is None and rule(DESK) is None
-        assert rule(agency("gp-north")) == f"gp-north: {what} is for oversight and the triage desk only"
 
 
 def test_an_agency_acts_and_sends_only_as_itself_and_oversight_acts_on_nothing() -> None:

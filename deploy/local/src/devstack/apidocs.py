@@ -16,8 +16,8 @@ from pathlib import Path
 
 from .asyncapi import DOCUMENTS as ASYNCAPI_DOCUMENTS
 from .paths import demo_file, repo_root
+from .services import SERVICE_NAMES, app_module
 
-SERVICES = ("intake", "triage", "tracking", "notifier")
 # Fixed settings, so the documents do not depend on the machine that generates them.
 DOC_ENV = {"kafka_bootstrap_servers": "kafka:9092", "mongodb_url": "mongodb://mongodb:27017/"}
 
@@ -25,11 +25,11 @@ DOC_ENV = {"kafka_bootstrap_servers": "kafka:9092", "mongodb_url": "mongodb://mo
 def documents() -> dict[str, str]:
     """File name -> JSON text: the AsyncAPI documents, then every service's OpenAPI document."""
     found = {name: _pretty(build()) for name, build in ASYNCAPI_DOCUMENTS.items()}
-    for name in SERVICES:
+    for name in SERVICE_NAMES:
         settings_type = import_module(f"{name}.config").Settings
         wanted = {**DOC_ENV, "directory_path": str(demo_file("hsds")), "policy_path": str(demo_file("policy.yaml"))}
         settings = settings_type(**{k: v for k, v in wanted.items() if k in settings_type.model_fields})
-        app = import_module(f"{name}.entrypoints.app").create_app(settings)
+        app = import_module(app_module(name)).create_app(settings)
         found[f"{name}.openapi.json"] = _pretty(app.openapi())
     return found
 

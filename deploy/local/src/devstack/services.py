@@ -1,4 +1,4 @@
-"""The four services as separate processes, started exactly as deployed: by their console scripts.
+"""The five services as separate processes, started exactly as deployed: by their console scripts.
 
 The environment below is the whole configuration contract between the platform and a service.
 """
@@ -18,7 +18,8 @@ from .paths import venv_script
 from .ports import LOOPBACK, free_port
 from .processes import ManagedProcess
 
-SERVICE_NAMES = ("intake", "triage", "tracking", "notifier")
+# In start order; stopped in reverse, so the read side (oversight) stops before what feeds it.
+SERVICE_NAMES = ("intake", "triage", "tracking", "notifier", "oversight")
 _RUN_SMS_TOKEN = secrets.token_urlsafe(24)
 
 
@@ -45,6 +46,7 @@ class ServiceSettings:
         return {
             **self.kafka.environment(service),
             "MONGODB_URL": self.mongodb_url,
+            "MONGODB_DATABASE": service,  # each service its own database, named after it
             "HTTP_HOST": LOOPBACK,
             "HTTP_PORT": str(http_port),
             "DIRECTORY_PATH": str(self.directory_path),
@@ -57,6 +59,12 @@ class ServiceSettings:
             # The local SMS sink takes any credentials; a fresh one per run keeps secrets out of files.
             "SMS_AUTH_TOKEN": _RUN_SMS_TOKEN,
         }
+
+
+def app_module(service: str) -> str:
+    """Where a service's `create_app(settings)` lives: oversight is organised by concept, with its
+    app at the top; the others keep theirs in entrypoints/."""
+    return "oversight.app" if service == "oversight" else f"{service}.entrypoints.app"
 
 
 @dataclass

@@ -63,6 +63,16 @@ class ServiceSettings(BaseSettings):
         return kinds[self.kafka_sasl_mechanism](self.kafka_sasl_username, self.kafka_sasl_password,
                                                 ssl_context=tls, use_ssl=self.kafka_use_tls)
 
+    def aiokafka_login(self) -> dict:
+        """The same login as aiokafka's keyword arguments, for tools that read a topic outside a
+        consumer group (tracking's replay, oversight's rebuild)."""
+        if not self.kafka_sasl_mechanism:
+            return {}
+        return {"security_protocol": "SASL_SSL" if self.kafka_use_tls else "SASL_PLAINTEXT",
+                "sasl_mechanism": self.kafka_sasl_mechanism, "sasl_plain_username": self.kafka_sasl_username,
+                "sasl_plain_password": self.kafka_sasl_password,
+                "ssl_context": ssl.create_default_context() if self.kafka_use_tls else None}
+
 
 def service_app(
     *,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 
 
@@ -22,3 +23,9 @@ def answers(extra: dict[int, str] | None = None, *, body: bool = False) -> dict[
     each a Problem."""
     codes = {**UNAUTHENTICATED, **(UNREADABLE_BODY if body else {}), **(extra or {})}
     return {code: {"model": Problem, "description": text} for code, text in codes.items()}
+
+
+def invalid(field: str, message: str) -> RequestValidationError:
+    """A 422 for a rule the body's model cannot check itself, shaped like every other (FastAPI's),
+    naming the field."""
+    return RequestValidationError([{"type": "value_error", "loc": ("body", field), "msg": message, "input": None}])

@@ -2,7 +2,7 @@ from service_kit.app import ServiceSettings
 
 
 class Settings(ServiceSettings):
-    """Also MONGODB_URL, MONGODB_DATABASE, POLICY_PATH, SWEEP_SECONDS and METRICS_SECONDS."""
+    """Also MONGODB_URL, MONGODB_DATABASE, POLICY_PATH and SWEEP_SECONDS."""
 
     http_port: int = 8003
     mongodb_url: str = "mongodb://127.0.0.1:27017/"
@@ -11,6 +11,3 @@ class Settings(ServiceSettings):
     # The deadline watcher wakes when the next rung falls due, and looks at least this often (for
     # rungs stored by other replicas); the unknown-outcome sweep runs this often too.
     sweep_seconds: float = 5.0
-    # How often the open and overdue gauges are recounted: an aggregation over every open referral
-    # (0.9 s at 20 k open on SecantusDB, BENCHMARKS.md), so not often.
-    metrics_seconds: float = 60.0

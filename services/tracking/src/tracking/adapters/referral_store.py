@@ -67,7 +67,6 @@ class MongoReferralStore:
         self._on_next_due = on_next_due
         self._events = database["events"]
         self._referrals = database["referrals"]
-        self.referrals = self._referrals  # read by oversight's queries (adapters/oversight_queries.py)
         self._open_by_person = database["open_referrals_by_person_service"]
         self._leases = database["referral_leases"]  # one writer per referral (service_layer/leases.py)
 
@@ -76,9 +75,6 @@ class MongoReferralStore:
         # The unknown-outcome sweep reads only open referrals that have been quiet too long.
         await self._referrals.create_index([("last_activity_at", ASCENDING), ("state", ASCENDING)])
         await self._referrals.create_index([("next_escalation_at", ASCENDING)])
-        # Oversight filters by period, agency and tier (adapters/oversight_queries.py).
-        for field in ("submitted_at", "source_agency_id", "lead_agency_id", "tier", "state"):
-            await self._referrals.create_index([(field, ASCENDING), *([("submitted_at", ASCENDING)] if field != "submitted_at" else [])])
 
     async def events_for(self, referral_id: UUID) -> list[Event]:
         cursor = self._events.find({"referral_id": referral_id}).sort("occurred_at", ASCENDING)

@@ -4,20 +4,19 @@ A referral is read by the agencies with a part in it (sender, leads now, before 
 the partnership-wide roles (oversight, the triage desk); to anyone else it does not exist, and is
 answered exactly as an unknown id (404). The other rules answer None when the caller may, or the
 rule it breaks, in words for a 403 (agency ids and role names, never data). Role rules shared by
-every service (acting as oneself, sending one's own referrals) are in `service_kit.access`.
+every service (acting as oneself, sending one's own referrals) are in `service_kit.access`; who sees
+which figures, the quality review and the issue log are the oversight service's rules.
 """
 
 from __future__ import annotations
 
 from referral_contracts import DataCategory, may_share
-from service_kit.access import partnership_only, partnership_wide, refusal_to_act_as
+from service_kit.access import partnership_wide, refusal_to_act_as
 from service_kit.auth import Principal, Role
 
 from .model import ReferralView
 
 NOT_KNOWN = "no such referral, or one the caller's agency has no part in (the same answer)"
-QUALITY_REVIEW = "the quality review"
-ISSUE_LOG = "the partnership issue log"
 
 
 def not_known(referral_id: object) -> str:
@@ -60,18 +59,3 @@ def refusal_of_package(view: ReferralView, caller: Principal) -> str | None:
         return f"consent ({view.consent.status.value}) does not allow sharing the package with {agency}"
     return None
 
-
-def figures_scope(caller: Principal) -> str | None:
-    """Whose referrals the oversight figures, worklist and breach log cover: the partnership's
-    (None) for oversight and the triage desk, otherwise the caller's own (sent or led)."""
-    return None if partnership_wide(caller) else caller.agency_id
-
-
-def refusal_of_quality_review(caller: Principal) -> str | None:
-    """Samples, reviews, corrective actions and their summary: oversight and the triage desk."""
-    return partnership_only(caller, QUALITY_REVIEW)
-
-
-def refusal_of_issue_log(caller: Principal) -> str | None:
-    """Reading, raising and updating the partnership issue log: oversight and the triage desk."""
-    return partnership_only(caller, ISSUE_LOG)

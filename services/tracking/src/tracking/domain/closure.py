@@ -15,6 +15,7 @@ from referral_contracts import (
     ReferralClosedV2,
     ReferralLinked,
     ReferralSubmitted,
+    RepeatedCrisis,
     Reroute,
     RerouteRequested,
     derived_id,
@@ -72,8 +73,8 @@ def reroute_request(view: ReferralView, events: list[Event]) -> RerouteRequested
 
 def outgoing(view: ReferralView, events: list[Event], steps: list[Step]) -> list[tuple[str, Event]]:
     """Every message the referral's state calls for, with its topic: the closure, a reroute
-    request, the escalations fired, the flags raised (duplicates, unknown outcomes) and what each
-    agency with a part hears on its own topic."""
+    request, the escalations fired, the flags raised (duplicates, unknown outcomes, repeated
+    crises) and what each agency with a part hears on its own topic."""
     messages: list[tuple[str, Event]] = []
     if (closed := closure_message(view)) is not None:
         messages.append((topics.REFERRAL_CLOSED, closed))
@@ -82,7 +83,7 @@ def outgoing(view: ReferralView, events: list[Event], steps: list[Step]) -> list
     fired = {record.event_id for record in view.escalations}
     messages += [(topics.REFERRAL_ESCALATIONS, e) for e in events if e.event_id in fired]
     messages += [(topics.REFERRAL_FLAGS, s.event) for s in steps
-                 if isinstance(s.event, (ReferralLinked, OutcomeUnknown)) and not s.refused]
+                 if isinstance(s.event, (ReferralLinked, OutcomeUnknown, RepeatedCrisis)) and not s.refused]
     # The state as it now is, for the read side: only the latest is owed (older states a batch
     # folded past were never seen and need not be).
     return messages + agency_updates(steps) + [(topics.REFERRAL_CHANGES, state_changed(view))]

@@ -23,17 +23,19 @@ from referral_contracts import (
     ReferralLinked,
     ReferralSubmitted,
     ReferralTriaged,
+    RepeatedCrisis,
 )
 
-from . import milestone_rules, milestone_times, triage_rules
+from . import crises, milestone_rules, milestone_times, triage_rules
 from .accountability import hand_over, sender
 from .deadlines import still_applies
 from .model import AccountabilityPeriod, EscalationRecord, LoopClosure, Notified, ReferralView, State, TimelineEntry
 from .refusal import Refused
 
 _RANK = {ReferralSubmitted: 0, ReferralTriaged: 1, MilestoneRecorded: 2, ReferralLinked: 3, OutcomeUnknown: 4,
-         EscalationRaised: 5, NotificationSent: 6, NotificationFailed: 6}
-PLATFORM_ALARMS = (OutcomeUnknown, EscalationRaised, NotificationSent, NotificationFailed)  # not activity
+         RepeatedCrisis: 4, EscalationRaised: 5, NotificationSent: 6, NotificationFailed: 6}
+# Not activity: the platform's own alarms and flags.
+PLATFORM_ALARMS = (OutcomeUnknown, RepeatedCrisis, EscalationRaised, NotificationSent, NotificationFailed)
 
 
 def in_order(events: Iterable[Event]) -> list[Event]:
@@ -103,6 +105,8 @@ def _transition(view: ReferralView, event: Event) -> tuple[ReferralView, str]:
         return view, _describe(event)
     if isinstance(event, NotificationSent):
         return _notified(view, event), _describe(event)
+    if isinstance(event, RepeatedCrisis):  # for the issue log: the referral itself is unchanged
+        return view, crises.describe(event)
     if isinstance(event, OutcomeUnknown):
         if not view.is_open or event.data.last_activity_at != view.last_activity_at:
             raise Refused("stale flag: there was activity since, or the referral is no longer open")
@@ -187,6 +191,8 @@ def _describe(event: Event) -> str:
         late = f", {e.overdue_seconds // 60} min overdue" if e.overdue_seconds else ""
         action = f": {e.action.value.replace('_', ' ')} after {e.failed_attempts} failed attempts" if e.action else ""
         return f"escalation {e.step.value} to the {e.role.value} lead of {e.agency_id}{late}{action}"
+    if isinstance(event, RepeatedCrisis):
+        return crises.describe(event)
     if isinstance(event, OutcomeUnknown):
         return f"outcome unknown: no activity for {event.data.threshold_days} days"
     return event.event_type

@@ -1,4 +1,6 @@
-"""Wires tracking: Kafka subscriptions, the MongoDB store, the HTTP API and the sweeps."""
+"""Wires tracking: Kafka subscriptions, the MongoDB store, the HTTP API and the sweeps. Oversight's
+figures, the quality review and the issue log are the oversight service's (services/oversight),
+fed by what tracking publishes."""
 
 from __future__ import annotations
 
@@ -14,21 +16,19 @@ from referral_contracts.policy import load_policy
 from service_kit.app import service_app
 from service_kit.auth import KeyRegistry
 from service_kit.messaging import KafkaEventBus, new_broker
+from service_kit.periodic import every
 
-from ..adapters.learning_store import MongoLearningStore
+from ..adapters.crisis_history import MongoCrisisHistory
 from ..adapters.referral_store import MongoReferralStore, connect
 from ..config import Settings
 from ..domain.deadlines import next_due_at
-from ..service_layer.learning import note_crisis as _note_crisis
+from ..service_layer.crises import note_crisis
 from ..service_layer.sweeps import flag_unknown_outcomes
-from .background import DeadlineWatcher, every
+from .background import DeadlineWatcher
 from .event_topics import register_event_subscribers
 from .fhir_api import fhir_routes
 from .http_api import http_routes
-from .learning_api import learning_routes
 from .metrics import OUTCOMES_FLAGGED
-from .metrics import refresh as refresh_metrics
-from .oversight_api import oversight_routes
 
 def create_app(settings: Settings) -> FastAPI:
     # The partnership's ladder and thresholds, shared with triage through the one policy file.
@@ -42,9 +42,9 @@ def create_app(settings: Settings) -> FastAPI:
     watcher = DeadlineWatcher(bus=bus, policy=policy, longest_sleep=settings.sweep_seconds)
     store = MongoReferralStore(mongo[settings.mongodb_database], next_due=partial(next_due_at, policy=policy),
                                on_next_due=watcher.due_at)  # a view due sooner wakes the watcher
-    learning = MongoLearningStore(mongo[settings.mongodb_database])
+    crises = MongoCrisisHistory(mongo[settings.mongodb_database])  # the person's crises: tracking holds the person
     register_event_subscribers(broker, bus, store, after_triage=partial(
-        _note_crisis, store=store, learning=learning, policy=policy))
+        note_crisis, store=store, crises=crises, bus=bus, within_days=policy.issue_log.repeated_crisis_within_days))
     background: list[asyncio.Task] = []
 
     async def flag_quiet_referrals() -> None:
@@ -56,7 +56,6 @@ def create_app(settings: Settings) -> FastAPI:
         background.extend(asyncio.create_task(loop) for loop in (
             watcher.run_forever(store),
             every(settings.sweep_seconds, "unknown-outcome sweep", flag_quiet_referrals),
-            every(settings.metrics_seconds, "metrics refresh", lambda: refresh_metrics(store.referrals, utc_now())),
         ))
 
     async def stop_background() -> None:
@@ -71,9 +70,8 @@ def create_app(settings: Settings) -> FastAPI:
     return service_app(
         title="Referral tracking",
         broker=broker,
-        routers=[http_routes(store, bus, policy, keys), oversight_routes(store.referrals, keys),
-                 fhir_routes(store, keys), learning_routes(learning, policy, keys)],
-        on_start=[store.ensure_indexes, learning.ensure_indexes, start_background],
+        routers=[http_routes(store, bus, policy, keys), fhir_routes(store, keys)],
+        on_start=[store.ensure_indexes, crises.ensure_indexes, start_background],
         on_stop=[stop_background, mongo.close],
         readiness={"mongodb": mongo_answers},
         consumers=bus.progress,

@@ -2,9 +2,9 @@
 - the deadline watcher sleeps until the next rung falls due (the earliest `next_escalation_at`, an
   index's first entry), or sooner when this process stores a view due earlier; at most
   `longest_sleep`, so a rung saved by another replica is never missed for longer;
-- the unknown-outcome sweep (days-scale thresholds) and the metrics refresh (an aggregation over
-  all open referrals) run on their own slower timers, so their cost, which grows with the open
-  count, never delays a deadline."""
+- the unknown-outcome sweep (days-scale thresholds) runs on its own slower timer
+  (`service_kit.periodic.every`), so its cost, which grows with the open count, never delays a
+  deadline."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from referral_contracts import utc_now
@@ -76,12 +75,3 @@ class DeadlineWatcher:
             return HELD_ELSEWHERE_WAIT  # due, but leased by another replica or held: not a busy loop
         return min(self._longest, max(0.0, wait))
 
-
-async def every(seconds: float, what: str, work: Callable[[], Awaitable[object]]) -> None:
-    """Run `work` every `seconds`, forever; a failure is logged and retried next time."""
-    while True:
-        await asyncio.sleep(seconds)
-        try:
-            await work()
-        except Exception:
-            log.exception("%s failed", what)

@@ -53,7 +53,7 @@ def register_event_subscribers(broker: KafkaBroker, bus: KafkaEventBus, store: R
             if isinstance(event, ReferralSubmitted) and getattr(views.get(event.referral_id), "triaged_at", None):
                 triages += [e for e in await store.events_for(event.referral_id) if isinstance(e, ReferralTriaged)]
         for triage in triages:
-            await after_triage(triage, views.get(triage.referral_id))  # e.g. a repeated crisis into the issue log
+            await after_triage(triage, views.get(triage.referral_id))  # e.g. a repeated crisis flagged
 
     async def on_inbound_milestone(report: MilestoneReport, record: Record) -> None:
         """The topic twin of POST .../milestones, on the agency's own inbound topic: a milestone of

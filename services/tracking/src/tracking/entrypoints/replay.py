@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ssl
 import sys
 from functools import partial
 
@@ -18,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from referral_contracts.policy import load_policy
 
+from ..adapters.crisis_history import MongoCrisisHistory
 from ..adapters.referral_store import MongoReferralStore, connect
 from ..config import Settings
 from ..domain.deadlines import next_due_at
@@ -46,21 +46,13 @@ async def _rebuild(settings: Settings, database: str) -> int:
             task = bar.add_task("replay", total=None)
             counts = await replay(settings.kafka_bootstrap_servers, store,
                                   progress=lambda done, total: bar.update(task, completed=done, total=total),
-                                  security_kwargs=_security(settings))
+                                  security_kwargs=settings.aiokafka_login(),
+                                  crises=MongoCrisisHistory(mongo[database]))
     finally:
         await mongo.close()
     console.print(f"rebuilt {counts['referrals']} referrals from {counts['records']} records "
                   f"({counts['skipped']} not events) into {database}")
     return 0
-
-
-def _security(settings: Settings) -> dict:
-    if not settings.kafka_sasl_mechanism:
-        return {}
-    return {"security_protocol": "SASL_SSL" if settings.kafka_use_tls else "SASL_PLAINTEXT",
-            "sasl_mechanism": settings.kafka_sasl_mechanism, "sasl_plain_username": settings.kafka_sasl_username,
-            "sasl_plain_password": settings.kafka_sasl_password,
-            "ssl_context": ssl.create_default_context() if settings.kafka_use_tls else None}
 
 
 if __name__ == "__main__":

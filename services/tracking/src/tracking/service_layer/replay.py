@@ -11,13 +11,15 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from pydantic import ValidationError
 
-from referral_contracts import ReferralSubmitted, topics
+from referral_contracts import Event, ReferralSubmitted, ReferralTriaged, topics
 from referral_contracts.codec import readable_json
 from referral_contracts.events import event_model
 
+from ..adapters.crisis_history import MongoCrisisHistory
 from ..adapters.referral_store import MongoReferralStore
-from ..domain.duplicates import person_service_key
 from ..domain.closure import outgoing
+from ..domain.crises import is_crisis
+from ..domain.duplicates import person_key, person_service_key
 from ..domain.lifecycle import fold_with_steps
 
 # Every topic that carries an event tracking keeps in its log.
@@ -28,9 +30,10 @@ Progress = Callable[[int, int], None]  # (records read so far, records to read)
 
 
 async def replay(bootstrap_servers: str, store: MongoReferralStore, *, progress: Progress = lambda done, total: None,
-                 security_kwargs: dict | None = None) -> dict[str, int]:
+                 security_kwargs: dict | None = None, crises: MongoCrisisHistory | None = None) -> dict[str, int]:
     """Read every replayed topic from its start to its end as it is now, store each event once,
-    then fold each referral and store its view. Returns counts (records, events, referrals, skipped)."""
+    then fold each referral and store its view (and remember each person's crisis referrals in
+    `crises`). Returns counts (records, events, referrals, skipped)."""
     await store.ensure_indexes()
     partitions = await _partitions(bootstrap_servers, security_kwargs or {})
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False,
@@ -66,23 +69,35 @@ async def replay(bootstrap_servers: str, store: MongoReferralStore, *, progress:
     rebuilt = 0
     ordered = sorted(referral_ids, key=str)
     for chunk in (ordered[i:i + REBUILD_CHUNK] for i in range(0, len(ordered), REBUILD_CHUNK)):
-        logs = await store.events_for_many(chunk)
-        folded = {referral_id: fold_with_steps(log) for referral_id, log in logs.items()}
-        views = [view for view, _ in folded.values() if view is not None]
-        await store.save_views(views)  # one bulk write per chunk
-        # What the log's referrals called for was said when they happened: the rebuilt store must
-        # not say it again when the next event of a referral arrives.
-        await store.mark_published_many([(view.referral_id, message.event_id) for view in views
-                                         for _, message in outgoing(view, logs[view.referral_id],
-                                                                    folded[view.referral_id][1])])
-        rebuilt += len(views)
-        claims: dict[str, UUID] = {}  # open referrals hold their person-and-service key, the first one wins
-        for view in (v for v in views if v.is_open):
-            first = next(e for e in logs[view.referral_id] if isinstance(e, ReferralSubmitted))
-            claims.setdefault(person_service_key(first.data), view.referral_id)
-        if claims:
-            await store.claim_person_services(claims)
+        rebuilt += await _rebuild(chunk, store, crises)
     return {"records": records, "events": records - skipped, "referrals": rebuilt, "skipped": skipped}
+
+
+async def _rebuild(chunk: list[UUID], store: MongoReferralStore, crises: MongoCrisisHistory | None) -> int:
+    """Fold and store a chunk of referrals; returns how many had a view."""
+    logs = await store.events_for_many(chunk)
+    folded = {referral_id: fold_with_steps(log) for referral_id, log in logs.items()}
+    views = [view for view, _ in folded.values() if view is not None]
+    await store.save_views(views)  # one bulk write per chunk
+    # What the log's referrals called for was said when they happened: the rebuilt store must
+    # not say it again when the next event of a referral arrives.
+    await store.mark_published_many([(view.referral_id, message.event_id) for view in views
+                                     for _, message in outgoing(view, logs[view.referral_id],
+                                                                folded[view.referral_id][1])])
+    claims: dict[str, UUID] = {}  # open referrals hold their person-and-service key, the first one wins
+    for view in views:
+        first = _submission(logs[view.referral_id])
+        if view.is_open:
+            claims.setdefault(person_service_key(first.data), view.referral_id)
+        if crises is not None and any(isinstance(e, ReferralTriaged) and is_crisis(e) for e in logs[view.referral_id]):
+            await crises.remember(person_key(first.data), view.referral_id, view.submitted_at)
+    if claims:
+        await store.claim_person_services(claims)
+    return len(views)
+
+
+def _submission(log: list[Event]) -> ReferralSubmitted:
+    return next(e for e in log if isinstance(e, ReferralSubmitted))
 
 
 async def _partitions(bootstrap_servers: str, security_kwargs: dict) -> list[TopicPartition]:

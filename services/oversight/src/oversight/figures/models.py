@@ -1,5 +1,6 @@
 """What oversight asks of the partnership's referrals, as answers: the shapes only. The figures
-are computed in the database (adapters/oversight_queries.py), never by loading referrals here."""
+are computed in the database from the projection (figures/store.py), never by loading referrals
+here."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from pydantic import BaseModel, Field
 from referral_contracts import AcuityTier
 
 BACKLOG_BUCKETS = ("0-2 days", "3-7 days", "over 7 days")  # open, no contact attempted yet
-# One meaning wherever "overdue" is shown (summary, worklist, /metrics); computed by
-# adapters/oversight_queries.overdue.
+# One meaning wherever "overdue" is shown (summary, worklist, /metrics, the dashboard); computed by
+# figures/rules.overdue.
 OVERDUE = ("Open, no first contact attempted, and the contact deadline passed, whoever holds it "
            "(a lead, the triage desk while unassigned, a lead waiting for a redirect to be accepted).")
 

@@ -1,0 +1,1 @@
+"""The oversight page: figures, worklist and a referral's detail, asked of this service's API."""

@@ -1,0 +1,1 @@
+"""The projection: one document per referral, the latest state tracking published for it."""
