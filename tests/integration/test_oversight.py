@@ -1,5 +1,7 @@
 """Oversight's answers from the real store, on seeded referrals whose true answers this test works
-out on its own from the scenario it wrote (never from the views the store holds)."""
+out on its own from the scenario it wrote (never from the views the store holds). Seeded through
+tracking's write path; the states it published are projected by the oversight service, which
+answers."""
 
 from __future__ import annotations
 
@@ -13,15 +15,15 @@ import pytest
 
 from referral_contracts import AcuityTier
 from referral_contracts.policy import load_policy
-from tracking.adapters.oversight_queries import breach_log, summary, worklist
+from oversight.figures.models import TIER_ORDER, Filters
 from tracking.adapters.referral_store import MongoReferralStore, connect
 from tracking.domain.deadlines import next_due_at
-from tracking.domain.oversight import TIER_ORDER, Filters
 from tracking.service_layer.sweeps import fire_due_escalations
 from tracking.service_layer.tracking import apply_event
 
 from event_factories import at, milestone, submitted, triaged
 from factories import referral_payload
+from read_side import fed
 from recording_bus import RecordingBus
 
 pytestmark = pytest.mark.integration
@@ -109,8 +111,9 @@ def events_of(case: Case) -> list:
 @pytest.fixture
 async def seeded(mongodb_url: str):
     client = connect(mongodb_url)
-    database = client[f"oversight_test_{uuid4().hex[:8]}"]
-    store = MongoReferralStore(database, next_due=lambda view: next_due_at(view, POLICY))
+    run = uuid4().hex[:8]
+    tracking, read_side = client[f"tracking_test_{run}"], client[f"oversight_test_{run}"]
+    store = MongoReferralStore(tracking, next_due=lambda view: next_due_at(view, POLICY))
     await store.ensure_indexes()
     cases = scenario(seed=7)
     bus = RecordingBus()
@@ -118,8 +121,9 @@ async def seeded(mongodb_url: str):
         for event in events_of(case):
             await apply_event(event, store=store, bus=bus)
     await fire_due_escalations(store=store, bus=bus, policy=POLICY, now=NOW)
-    yield database["referrals"], cases
-    await client.drop_database(database.name)
+    yield (await fed(read_side, POLICY, bus)).figures, cases
+    for database in (tracking, read_side):
+        await client.drop_database(database.name)
     await client.close()
 
 
@@ -131,8 +135,8 @@ def within(case: Case) -> bool | None:
 
 
 async def test_every_figure_matches_what_the_scenario_says(seeded) -> None:
-    referrals, cases = seeded
-    answer = await summary(referrals, Filters(), NOW)
+    figures, cases = seeded
+    answer = await figures.summary(Filters(), NOW)
     assert answer.volume == len(cases) and answer.duplicates_linked == 0
     assert answer.unassigned == sum(1 for c in cases if c.lead is None)
     assert answer.funnel.sent == len(cases)
@@ -144,9 +148,9 @@ async def test_every_figure_matches_what_the_scenario_says(seeded) -> None:
     assert answer.redirects == answer.redirected_referrals == sum(1 for c in cases if c.redirected)
     for tier in {c.tier for c in cases if c.lead}:
         mine = [c for c in cases if c.tier is tier and within(c) is not None]
-        figures = answer.time_to_first_contact.get(tier.value)
-        assert figures is not None and figures.due == len(mine)
-        assert figures.within_standard == sum(1 for c in mine if within(c))
+        timeliness = answer.time_to_first_contact.get(tier.value)
+        assert timeliness is not None and timeliness.due == len(mine)
+        assert timeliness.within_standard == sum(1 for c in mine if within(c))
     open_uncontacted = [c for c in cases if c.contacted is None and c.closed is None]
     assert sum(answer.backlog_age.values()) == len(open_uncontacted)
     # Overdue: open, never contacted, past the deadline, whoever holds it (unassigned and redirecting too).
@@ -154,44 +158,44 @@ async def test_every_figure_matches_what_the_scenario_says(seeded) -> None:
     assert answer.overdue == len(overdue)
     # A breach fires only while a lead's first-contact clock runs (not unassigned, not redirecting).
     assert len(answer.breaches) == sum(1 for c in overdue if c.lead and not c.redirected)
-    assert await breach_log(referrals, Filters()) == answer.breaches  # the CSV export's source
+    assert await figures.breach_log(Filters()) == answer.breaches  # the CSV export's source
     hours = sorted((c.acknowledged - c.start) / 60 for c in cases if c.acknowledged is not None)
     assert hours[0] <= answer.time_to_acknowledge.median_hours <= hours[-1]
     assert answer.time_to_acknowledge.count == len(hours)
 
 
 async def test_no_show_rates_and_first_appointments_by_source(seeded) -> None:
-    referrals, cases = seeded
-    answer = await summary(referrals, Filters(), NOW)
+    figures, cases = seeded
+    answer = await figures.summary(Filters(), NOW)
     for source in ("gp-north", "ed-central"):
         mine = [c for c in cases if c.source == source]
         booked = [c for c in mine if c.closed == "engaged"]  # the scenario books appointments for these
         appointments = sum(2 if c.missed_first_appointment else 1 for c in booked)
         no_shows = sum(1 for c in booked if c.missed_first_appointment)
-        figures = answer.by_source[source]
-        assert (figures.referrals, figures.with_appointment, figures.appointments, figures.no_shows) == (
+        by_source = answer.by_source[source]
+        assert (by_source.referrals, by_source.with_appointment, by_source.appointments, by_source.no_shows) == (
             len(mine), len(booked), appointments, no_shows)
-        assert figures.no_show_rate_pct == (round(100 * no_shows / appointments, 1) if appointments else None)
+        assert by_source.no_show_rate_pct == (round(100 * no_shows / appointments, 1) if appointments else None)
 
 
 async def test_an_agency_sees_only_its_own_figures_and_filters_narrow_them(seeded) -> None:
-    referrals, cases = seeded
-    routine = await summary(referrals, Filters(tier=AcuityTier.ROUTINE), NOW)
+    figures, cases = seeded
+    routine = await figures.summary(Filters(tier=AcuityTier.ROUTINE), NOW)
     assert routine.volume == sum(1 for c in cases if c.tier is AcuityTier.ROUTINE)
-    housing = await summary(referrals, Filters(involving="housing-support"), NOW)
+    housing = await figures.summary(Filters(involving="housing-support"), NOW)
     assert housing.volume == 0
-    cmh = await summary(referrals, Filters(receiving_agency_id="cmh-east"), NOW)
+    cmh = await figures.summary(Filters(receiving_agency_id="cmh-east"), NOW)
     assert cmh.volume == sum(1 for c in cases if c.lead == "cmh-east")
-    early = await summary(referrals, Filters(until=at(5 * DAY)), NOW)
+    early = await figures.summary(Filters(until=at(5 * DAY)), NOW)
     assert early.volume == sum(1 for c in cases if c.start < 5 * DAY)
 
 
 async def test_the_worklist_by_acuity_keeps_the_most_acute_when_it_is_cut_short(seeded) -> None:
-    referrals, _ = seeded
-    everything = await worklist(referrals, Filters(), NOW, sort="acuity")
+    figures, _ = seeded
+    everything = await figures.worklist(Filters(), NOW, sort="acuity")
     ranks = [TIER_ORDER.get(row.tier, 9) for row in everything]
     assert ranks == sorted(ranks) and len(set(ranks)) > 1
-    short = await worklist(referrals, Filters(), NOW, sort="acuity", limit=3)
+    short = await figures.worklist(Filters(), NOW, sort="acuity", limit=3)
     assert [r.referral_id for r in short] == [r.referral_id for r in everything[:3]]
-    oldest = await worklist(referrals, Filters(), NOW, limit=3)
+    oldest = await figures.worklist(Filters(), NOW, limit=3)
     assert [r.submitted_at for r in oldest] == sorted(r.submitted_at for r in everything)[:3]

@@ -1,8 +1,9 @@
 """Every oversight figure checked against an independent count (issue 20). The referrals of
 tests/oversight_story.py are seeded through tracking's real write path at chosen times; every answer
 below was worked out BY HAND from that story and is written as a literal, with why. Nothing expected
-is derived by code, so a change in any figure's meaning fails this test. Queried through the
-functions the HTTP API and the /metrics refresh use.
+is derived by code, so a change in any figure's meaning fails this test. The `referral.changed`
+states tracking published are projected by the oversight service's own service layer, which is
+queried through the functions its HTTP API and its /metrics refresh use.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from prometheus_client import REGISTRY
 
 from referral_contracts import AcuityTier
 from referral_contracts.calendar import deadline
-from tracking.adapters.oversight_queries import breach_log, live_counts, summary, worklist
+from oversight.figures.metrics import refresh
+from oversight.figures.models import Filters
 from tracking.adapters.referral_store import MongoReferralStore, connect
 from tracking.domain.deadlines import next_due_at
-from tracking.domain.oversight import Filters
-from tracking.entrypoints.metrics import refresh
 
 from oversight_story import DEADLINES, DUE, NOW, POLICY, on, play, story
+from read_side import fed
 from recording_bus import RecordingBus
 
 pytestmark = pytest.mark.integration
@@ -35,13 +36,16 @@ def test_the_seeded_deadlines_are_the_policys() -> None:
 @pytest.fixture(scope="module")
 async def seeded(mongodb_url: str):
     client = connect(mongodb_url)
-    database = client[f"oversight_figures_{uuid4().hex[:8]}"]
-    store = MongoReferralStore(database, next_due=lambda view: next_due_at(view, POLICY))
+    run = uuid4().hex[:8]
+    tracking, read_side = client[f"tracking_figures_{run}"], client[f"oversight_figures_{run}"]
+    store = MongoReferralStore(tracking, next_due=lambda view: next_due_at(view, POLICY))
     await store.ensure_indexes()
-    s = story()
-    await play(s, store, RecordingBus())
-    yield database["referrals"], {str(first.referral_id): name for name, first in s.first.items()}
-    await client.drop_database(database.name)
+    s, bus = story(), RecordingBus()
+    await play(s, store, bus)
+    oversight = await fed(read_side, POLICY, bus)
+    yield oversight.figures, {str(first.referral_id): name for name, first in s.first.items()}
+    for database in (tracking, read_side):
+        await client.drop_database(database.name)
     await client.close()
 
 
@@ -123,16 +127,16 @@ SUMMARY = {
 
 
 async def test_every_summary_figure_is_the_hand_worked_one(seeded) -> None:
-    referrals, names = seeded
-    answer = (await summary(referrals, Filters(), NOW)).model_dump(exclude={"filters", "as_of"})
+    figures, names = seeded
+    answer = (await figures.summary(Filters(), NOW)).model_dump(exclude={"filters", "as_of"})
     for breach in answer["breaches"]:
         breach["referral_id"] = names[breach["referral_id"]]
     assert answer == SUMMARY  # every field: a new or renamed one fails here too
 
 
 async def test_the_breach_log_is_the_summarys(seeded) -> None:
-    referrals, names = seeded
-    log = [b.model_dump() | {"referral_id": names[b.referral_id]} for b in await breach_log(referrals, Filters())]
+    figures, names = seeded
+    log = [b.model_dump() | {"referral_id": names[b.referral_id]} for b in await figures.breach_log(Filters())]
     assert log == BREACHES
 
 
@@ -169,20 +173,20 @@ def _rows(rows) -> list[tuple]:
 
 
 async def test_the_huddle_worklist_by_age_and_by_acuity(seeded) -> None:
-    referrals, _ = seeded
-    assert _rows(await worklist(referrals, Filters(), NOW)) == WORKLIST
-    by_acuity = [row[0] for row in _rows(await worklist(referrals, Filters(), NOW, sort="acuity"))]
+    figures, _ = seeded
+    assert _rows(await figures.worklist(Filters(), NOW)) == WORKLIST
+    by_acuity = [row[0] for row in _rows(await figures.worklist(Filters(), NOW, sort="acuity"))]
     # Urgent I and K, crisis L, priority G H P, routine B F O N; oldest first within each.
     assert by_acuity == ["I", "K", "L", "G", "H", "P", "B", "F", "O", "N"]
 
 
 async def test_the_metrics_gauges_count_overdue_as_the_summary_does(seeded) -> None:
-    referrals, _ = seeded
-    by_state, overdue = await live_counts(referrals, NOW)
+    figures, _ = seeded
+    by_state, overdue = await figures.live_counts(NOW)
     assert by_state == {("assigned", "routine"): 1, ("contact_attempted", "priority"): 1,  # F G
                         ("redirecting", "priority"): 1, ("unassigned", "urgent"): 1,  # H K
                         ("awaiting_clarification", "routine"): 1, ("acknowledged", "routine"): 1,  # N O
                         ("accepted", "priority"): 1}  # P
     assert overdue == 3  # F, H, K
-    await refresh(referrals, NOW)
+    await refresh(figures, NOW)
     assert REGISTRY.get_sample_value("referral_overdue") == 3

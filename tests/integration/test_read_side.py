@@ -1,0 +1,87 @@
+"""The read side on the real store: the projection keeps each referral's newest state whatever the
+order and however often it hears it, and a repeated crisis travels from tracking's write path (the
+person's crisis history, the flag under the referral's lease) into oversight's issue log."""
+
+from __future__ import annotations
+
+import random
+from uuid import uuid4
+
+import pytest
+
+from oversight.bootstrap import bootstrap
+from oversight.referrals.service import project
+from oversight.referrals.store import document
+from referral_contracts import AcuityTier, RepeatedCrisis, topics
+from referral_contracts.changes import ReferralChanged
+from tracking.adapters.crisis_history import MongoCrisisHistory
+from tracking.adapters.referral_store import MongoReferralStore, connect
+from tracking.service_layer.crises import note_crisis
+from tracking.service_layer.tracking import apply_event
+
+from event_factories import closed_loop, submitted, triaged
+from factories import referral_payload
+from oversight_story import POLICY
+from read_side import fed
+from recording_bus import RecordingBus
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def databases(mongodb_url: str):
+    client = connect(mongodb_url)
+    run = uuid4().hex[:8]
+    chosen = client[f"tracking_read_{run}"], client[f"oversight_read_{run}"]
+    yield chosen
+    for database in chosen:
+        await client.drop_database(database.name)
+    await client.close()
+
+
+async def test_the_projection_keeps_the_newest_state_whatever_the_order(databases) -> None:
+    tracking, read_side = databases
+    store, bus = MongoReferralStore(tracking), RecordingBus()
+    for loop in (closed_loop(), closed_loop()):
+        for event in loop:
+            await apply_event(event, store=store, bus=bus)
+    changes = bus.of_type(ReferralChanged)
+    newest = {c.referral_id: c for c in changes}  # published in order: the last of each is the newest
+    oversight = bootstrap(read_side, POLICY)
+    await oversight.ensure_indexes()
+    shuffled = changes * 2
+    random.Random(15).shuffle(shuffled)
+    for start in range(0, len(shuffled), 3):  # small batches, older states after newer ones, repeats
+        await project(shuffled[start:start + 3], projection=oversight.projection)
+    stored = {d["_id"]: d async for d in oversight.projection.referrals.find({})}
+    assert stored == {rid: document(rid, change.data) for rid, change in newest.items()}
+    assert {d["state"] for d in stored.values()} == {"closed"}
+    await project([min(changes, key=lambda c: c.data.version)], projection=oversight.projection)
+    assert {d["_id"]: d async for d in oversight.projection.referrals.find({})} == stored  # older: nothing
+
+
+async def test_a_repeated_crisis_reaches_the_issue_log_once_naming_referrals_only(databases) -> None:
+    tracking, read_side = databases
+    store, crises, bus = MongoReferralStore(tracking), MongoCrisisHistory(tracking), RecordingBus()
+    await crises.ensure_indexes()
+    person = {**referral_payload()["person"], "identifier": f"P-{uuid4().hex[:8]}"}
+    flags = []
+    for n, service in enumerate(("community_mental_health", "crisis_team", "talking_therapies")):
+        first = submitted(minute=60 * n, person=person, service_type=service, client_reference=f"CRISIS-{n}")
+        triage = triaged(first, minute=60 * n + 1, tier=AcuityTier.URGENT)
+        for event in (first, triage):
+            view = await apply_event(event, store=store, bus=bus)
+        for _ in range(2):  # a redelivered triage flags nothing new
+            flag = await note_crisis(triage, view, store=store, crises=crises, bus=bus, within_days=30)
+        flags.append(flag)
+    assert flags[0] is None and [f.data.crisis_referrals for f in flags[1:]] == [
+        flags[2].data.crisis_referrals[:2], flags[2].data.crisis_referrals]
+    published = [e for t, e in bus.published if t == topics.REFERRAL_FLAGS and isinstance(e, RepeatedCrisis)]
+    assert published == flags[1:]  # each once, keyed by the referral that repeated the crisis
+    assert "repeated crisis" in (await store.view(flags[2].referral_id)).timeline[-1].what
+
+    oversight = await fed(read_side, POLICY, bus)
+    [issue] = await oversight.issues.issues()
+    assert issue.kind == "repeated_crisis" and issue.linked_referrals == flags[2].data.crisis_referrals
+    assert issue.summary == "3 crisis referrals for the same person within 30 days"
+    assert person["identifier"] not in issue.model_dump_json() and person["family_name"] not in issue.model_dump_json()
