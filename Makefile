@@ -10,7 +10,7 @@ KAFKA_JARS := .cache/kafka/4.3.1/COMPLETE
 .PHONY: help sync fetch asyncapi-parser browser run infra test unit chaos docs manifests bench profile clean
 
 help:
-	@echo "make run    start Kafka, the store, an SMTP sink and the four services (Ctrl-C stops all)"
+	@echo "make run    start Kafka, the store, an SMTP sink and the five services (Ctrl-C stops all)"
 	@echo "make infra  start only Kafka, the store and the SMTP sink"
 	@echo "make test   every test: unit, integration, end-to-end, then the chaos run"
 	@echo "make unit   unit tests only (no broker, no store)"
@@ -61,7 +61,7 @@ run: fetch
 infra: fetch
 	.venv/bin/devstack infra
 
-# Fast feedback first: unit, then the real broker and store, then the four services as processes;
+# Fast feedback first: unit, then the real broker and store, then the five services as processes;
 # last the chaos run on a stack of its own (it kills services and the broker).
 test: fetch browser
 	.venv/bin/python -m pytest tests/unit tests/integration tests/e2e

@@ -1,5 +1,5 @@
 """`make bench`: the real stack (Apache Kafka in KRaft mode, the local MongoDB-compatible store, the
-four services as separate processes), every measurement of issue 8 in one run, results into
+five services as separate processes), every measurement of issue 8 in one run, results into
 bench/results.json and the table of BENCHMARKS.md (bench/report.py).
 
 Harness: our own (asyncio, aiokafka, httpx, pymongo); each throughput figure is the median of

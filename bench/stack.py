@@ -1,5 +1,5 @@
 """The stack the benchmarks measure, started as `make run` starts it: Kafka, the store (or a given
-MongoDB), an SMTP sink, API keys for the demo directory, and the four services as processes."""
+MongoDB), an SMTP sink, API keys for the demo directory, and the five services as processes."""
 
 from __future__ import annotations
 

@@ -189,7 +189,7 @@ def service_environment(platform_clock: PlatformClock) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def stack(infra_dir: Path, service_settings: ServiceSettings,
           service_environment: dict[str, str]) -> Iterator[RunningServices]:
-    """The four services as processes (`stack["notifier"].crash_and_restart()` kills one)."""
+    """The five services as processes (`stack["notifier"].crash_and_restart()` kills one)."""
     services = start_services(infra_dir / "services", service_settings, extra_env=service_environment)
     try:
         yield services

@@ -1,4 +1,4 @@
-"""One referral, end to end: the four services as processes, the real broker, store and SMTP sink.
+"""One referral, end to end: the five services as processes, the real broker, store and SMTP sink.
 
 POST to intake -> triage assigns a lead -> tracking shows it -> the lead records milestones on
 tracking -> tracking closes the loop -> the notifier emails the closure to the sending agency.

@@ -16,7 +16,7 @@ from dockerfile_parse import DockerfileParser
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE, COMPOSE = ROOT / "deploy" / "docker" / "Dockerfile", ROOT / "deploy" / "docker" / "compose.yaml"
 COMPOSE_SPEC = ROOT / ".cache" / "compose-spec" / "docker_compose-1.29.2-py2.py3-none-any.whl"
-SERVICES = ("intake", "triage", "tracking", "notifier")
+SERVICES = ("intake", "triage", "tracking", "notifier", "oversight")
 SECRET_WORDS = re.compile(r"(PASSWORD|TOKEN|SECRET|KEY)\s*=\s*\S", re.IGNORECASE)
 
 

@@ -17,7 +17,7 @@ from .stack import LocalStack
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="devstack", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="Kafka, store, SMTP sink and the four services")
+    run = commands.add_parser("run", help="Kafka, store, SMTP sink and the five services")
     run.add_argument("--directory", type=Path, default=demo_file("hsds"))
     run.add_argument("--policy", type=Path, default=demo_file("policy.yaml"))
     run.add_argument("--log-level", default="INFO")
@@ -70,7 +70,7 @@ def _demo_activity(stack: LocalStack) -> None:
         return
     print(f"\nDemo activity loaded: {dict(done)}. The platform's clock now runs 8 days ahead of the wall "
           f"clock (so last week's untouched referrals are overdue and escalated). Open the dashboard:\n"
-          f"  {stack.service_urls['tracking']}/v1/oversight/dashboard#key=<PARTNERSHIP_OVERSIGHT_KEY from the keys file>",
+          f"  {stack.service_urls['oversight']}/v1/oversight/dashboard#key=<PARTNERSHIP_OVERSIGHT_KEY from the keys file>",
           flush=True)
 
 
@@ -93,7 +93,7 @@ def _banner(stack: LocalStack) -> str:
     urls = stack.service_urls
     rows = []
     for name, url in urls.items():
-        docs = f"   (API docs: {url}/docs)" if name in ("intake", "tracking") else ""
+        docs = f"   (API docs: {url}/docs)" if name in ("intake", "tracking", "oversight") else ""
         rows.append((f"{name} HTTP API", url + docs))
     rows += [
         ("Kafka bootstrap servers", stack.kafka_bootstrap_servers or ""),

@@ -27,7 +27,7 @@ _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 class LocalStack:
-    """Kafka, the store, the SMTP sink and (unless `with_services=False`) the four services.
+    """Kafka, the store, the SMTP sink and (unless `with_services=False`) the five services.
 
     Pass `kafka_bootstrap_servers` / `mongodb_url` to use an existing broker / MongoDB instead of
     starting one (the admin's login then comes from KAFKA_SASL_*; the topics, users and ACLs are

@@ -1,4 +1,4 @@
-"""Kubernetes manifests for the platform, written from one description so the four services stay
+"""Kubernetes manifests for the platform, written from one description so the five services stay
 alike: per service a Deployment (probes, resources, non-root, settings from a ConfigMap and
 secrets from Secrets), a Service, a PodDisruptionBudget, a HorizontalPodAutoscaler and a Strimzi
 KafkaUser (SCRAM-SHA-512, with exactly the ACLs `referral-ops apply-acls` gives it, from the same
@@ -22,7 +22,7 @@ from referral_contracts.topology import service_use
 from .acls import principal_acls
 from .topics import platform_topics
 
-SERVICES = {"intake": 3, "triage": 2, "tracking": 3, "notifier": 2}  # service -> replicas at rest
+SERVICES = {"intake": 3, "triage": 2, "tracking": 3, "notifier": 2, "oversight": 2}  # service -> replicas at rest
 PARTITIONS, REPLICAS = 6, 3
 IMAGE = "ghcr.io/closed-loop-referrals/{service}:0.1.0"
 SHARED = {"KAFKA_BOOTSTRAP_SERVERS": "referrals-kafka-bootstrap:9092", "LOG_LEVEL": "INFO",
