@@ -60,7 +60,9 @@ def service_use(service: str, agency_ids: Iterable[str]) -> TopicUse:
             groups=("intake",),
         )
     if service == "triage":
-        consumed = (topics.REFERRAL_SUBMITTED, topics.REFERRAL_REROUTES, topics.DIRECTORY_CAPACITY)
+        # The directory's capacity and listings are read with no group, from their start, on every start.
+        consumed = (topics.REFERRAL_SUBMITTED, topics.REFERRAL_REROUTES, topics.DIRECTORY_CAPACITY,
+                    topics.DIRECTORY_AGENCIES)
         return TopicUse(reads=consumed, writes=(topics.REFERRAL_TRIAGED, topics.DIRECTORY_CAPACITY,
                                                 *dead_letters(*consumed)), groups=("triage",))
     if service == "tracking":
@@ -76,7 +78,8 @@ def service_use(service: str, agency_ids: Iterable[str]) -> TopicUse:
             groups=("tracking",),
         )
     if service == "notifier":
-        consumed = (topics.REFERRAL_ESCALATIONS, topics.REFERRAL_CLOSED, topics.REFERRAL_TRIAGED)
+        consumed = (topics.REFERRAL_ESCALATIONS, topics.REFERRAL_CLOSED, topics.REFERRAL_TRIAGED,
+                    topics.DIRECTORY_AGENCIES)  # the directory's listings: who receives what, kept current
         return TopicUse(reads=consumed, writes=(topics.NOTIFICATION_OUTCOMES, *dead_letters(*consumed)),
                         groups=("notifier",))
     if service == "oversight":

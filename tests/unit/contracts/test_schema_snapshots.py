@@ -27,6 +27,7 @@ def test_every_event_schema_carries_the_envelope() -> None:
     for name, schema in released_schemas().items():
         if name.startswith("events/"):
             required = set(schema["required"])
-            key = "service_id" if name.startswith("events/directory.") else "referral_id"
+            key = ("agency_id" if name.startswith("events/directory.agency_") else
+                   "service_id" if name.startswith("events/directory.") else "referral_id")
             assert {"event_id", "event_type", "schema_version", key, "correlation_id",
                     "actor", "occurred_at", "data"} <= required, name
