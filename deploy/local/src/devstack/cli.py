@@ -8,8 +8,16 @@ import threading
 import time
 from pathlib import Path
 
+from referral_contracts.configuration import ConfigurationProblem
+from referral_contracts.directory import Directory
+from referral_contracts.hsds import read_directory
+from referral_contracts.policy import load_policy
+
 from .kafka import KAFKA_VERSION, ensure_kafka_jars
-from .paths import repo_root, demo_file
+from .kafka_access import password_variable
+from .keys import env_name
+from .paths import demo_file, repo_root
+from .walkthrough import Walkthrough, walkthrough
 from .simulator import Simulator
 from .stack import LocalStack
 
@@ -37,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"devstack: {error}", file=sys.stderr)
             return 1
         return 0
+    if args.command == "run" and not _usable(args.directory, args.policy):
+        return 2
     stack = LocalStack(
         with_services=args.command == "run",
         directory_path=getattr(args, "directory", None),
@@ -60,6 +70,19 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         print("Stopped; no process of the stack is left running.", flush=True)
+
+
+def _usable(directory: Path, policy: Path) -> bool:
+    """Check the partnership's files before starting anything: every problem named, no traceback."""
+    try:
+        _, warnings = read_directory(directory) if directory.is_dir() or directory.suffix == ".json" else (None, [])
+        load_policy(policy)
+    except (ConfigurationProblem, FileNotFoundError) as unusable:
+        print(f"devstack: cannot start: {unusable}", file=sys.stderr)
+        return False
+    for warning in warnings:
+        print(f"devstack: {warning}", file=sys.stderr)
+    return True
 
 
 def _demo_activity(stack: LocalStack) -> None:
@@ -89,8 +112,36 @@ def _wait_until_broken(stack: LocalStack) -> int:
         time.sleep(1)
 
 
+def _walkthrough_lines(walk: Walkthrough, urls: dict[str, str], stack: LocalStack) -> list[str]:
+    """Commands that work as pasted: the referral's id is fixed by its sender and reference."""
+    json = "-H 'content-type: application/json'"
+    sender, lead = f"${env_name(walk.sender)}", f"${env_name(walk.lead)}"
+    lines = [
+        "",
+        "  Each agency has an API key, issued for this run (never stored in the repository):",
+        f"    source {_shown(stack.keys.env_path)}",
+        "",
+        f"  Submit a referral as {walk.sender}, then read it back (its id is fixed by the sender's reference):",
+        f"    curl -sS -X POST {urls['intake']}/v1/referrals {json} -H \"Authorization: Bearer {sender}\" "
+        f"-d @{_shown(walk.referral)}",
+        f"    curl -sS -H \"Authorization: Bearer {sender}\" {urls['tracking']}/v1/referrals/{walk.referral_id}",
+        "",
+        f"  Close the loop as the lead agency ({walk.lead}), then read it again and look in the maildir:",
+        f"    for m in {_shown(walk.milestones)}/*.json; do curl -sS -X POST {json} "
+        f"-H \"Authorization: Bearer {lead}\" {urls['tracking']}/v1/referrals/{walk.referral_id}/milestones "
+        "-d @$m; echo; done",
+    ]
+    if stack.kafka_access and stack.kafka_access.env_path:
+        client = _shown(repo_root() / "examples" / "agency_client" / "agency_client.py")
+        lines += ["", "  Or as an agency's own system on Kafka, with its own login (docs/agency-integration.md):",
+                  f"    KAFKA_SASL_USERNAME={walk.sender} KAFKA_SASL_PASSWORD=${password_variable(walk.sender)} "
+                  f".venv/bin/python {client} send-referral {_shown(walk.referral)}"]
+    return lines
+
+
 def _banner(stack: LocalStack) -> str:
     urls = stack.service_urls
+    walk = walkthrough(Directory.load(stack.directory_path), stack.run_dir / "walkthrough") if urls else None
     rows = []
     for name, url in urls.items():
         docs = f"   (API docs: {url}/docs)" if name in ("intake", "tracking", "oversight") else ""
@@ -122,32 +173,10 @@ def _banner(stack: LocalStack) -> str:
             "  referral-ops and the tests expect), with every service's and agency's password beside it:",
             f"    source {_shown(stack.kafka_access.env_path)}",
         ]
-    if "intake" in urls and "tracking" in urls and stack.keys:
-        referral = _shown(demo_file("referral.json"))
-        json = "-H 'content-type: application/json'"
-        lines += [
-            "",
-            "  Each agency has an API key, issued for this run (never stored in the repository):",
-            f"    source {_shown(stack.keys.env_path)}",
-            "",
-            "  Submit the demo referral as gp-north, then read it back with the referral_id it answers:",
-            f"    curl -sS -X POST {urls['intake']}/v1/referrals {json} "
-            f"-H \"Authorization: Bearer $GP_NORTH_KEY\" -d @{referral}",
-            f"    curl -sS -H \"Authorization: Bearer $GP_NORTH_KEY\" {urls['tracking']}/v1/referrals/<referral_id>",
-            "",
-            "  Close the loop as the lead agency (cmh-east), then read it again and look in the maildir:",
-            f"    for m in {_shown(demo_file('milestones'))}/*.json; do curl -sS -X POST {json} "
-            f"-H \"Authorization: Bearer $CMH_EAST_KEY\" "
-            f"{urls['tracking']}/v1/referrals/<referral_id>/milestones -d @$m; echo; done",
-        ]
-    if "intake" in urls and stack.kafka_access and stack.kafka_access.env_path:
-        client = _shown(repo_root() / "examples" / "agency_client" / "agency_client.py")
-        lines += [
-            "",
-            "  Or as an agency's own system on Kafka, with its own login (docs/agency-integration.md):",
-            "    KAFKA_SASL_USERNAME=gp-north KAFKA_SASL_PASSWORD=$KAFKA_PASSWORD_GP_NORTH "
-            f".venv/bin/python {client} send-referral {_shown(demo_file('referral.json'))}",
-        ]
+    if "intake" in urls and "tracking" in urls and stack.keys and walk is not None:
+        lines += _walkthrough_lines(walk, urls, stack)
+    elif "intake" in urls:
+        lines += ["", "  No service of this directory can take a referral (active, with a type and capacity)."]
     lines += ["", "Press Ctrl-C to stop everything.", ""]
     return "\n".join(lines)
 

@@ -26,7 +26,10 @@ class LocalKeys:
 
 
 def env_name(agency_id: str) -> str:
-    return f"{agency_id.upper().replace('-', '_')}_KEY"
+    """The shell variable holding an agency's key (one starting with a digit, as an HSDS id may,
+    gets a prefix: a variable name may not)."""
+    name = agency_id.upper().replace("-", "_")
+    return f"{'AGENCY_' if name[:1].isdigit() else ''}{name}_KEY"
 
 
 def issue_local_keys(workdir: Path, directory_path: Path, triage_desk: str = "triage-desk") -> LocalKeys:
