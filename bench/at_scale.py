@@ -86,27 +86,28 @@ OVERSIGHT_QUERIES = {  # the whole-history ones last: a timed-out one keeps the 
 }
 
 
-async def recount_ms(mongodb_url: str) -> float:
-    """The metrics recount (open referrals by state and tier, overdue) that tracking runs every
-    METRICS_SECONDS: an aggregation over every open referral."""
-    from tracking.adapters.oversight_queries import live_counts
+async def recount_ms(mongodb_url: str, policy) -> float:
+    """The metrics recount (open referrals by state and tier, overdue) that oversight runs every
+    METRICS_SECONDS: an aggregation over every open referral of its projection."""
+    from oversight.bootstrap import bootstrap
 
     client = connect(mongodb_url)
     try:
+        figures = bootstrap(client["oversight"], policy).figures
         started = time.perf_counter()
-        await live_counts(client["tracking"]["referrals"], utc_now())
+        await figures.live_counts(utc_now())
         return round(1000 * (time.perf_counter() - started), 1)
     finally:
         await client.close()
 
 
-def oversight_times(tracking_url: str, api_key: str, repeats: int = 3, give_up_s: float = 600) -> dict:
-    """Each oversight query through tracking's API, as the dashboard asks it: median ms (or how long
-    was waited before giving up)."""
+def oversight_times(oversight_url: str, api_key: str, repeats: int = 3, give_up_s: float = 600) -> dict:
+    """Each oversight query through the oversight service's API, as the dashboard asks it: median ms
+    (or how long was waited before giving up)."""
     now = utc_now()
     month = {"since": (now - timedelta(days=30)).isoformat(), "until": now.isoformat()}
     results = {}
-    with httpx.Client(base_url=tracking_url, timeout=give_up_s, headers={"Authorization": f"Bearer {api_key}"}) as http:
+    with httpx.Client(base_url=oversight_url, timeout=give_up_s, headers={"Authorization": f"Bearer {api_key}"}) as http:
         for name, (path, period) in OVERSIGHT_QUERIES.items():
             times = []
             for _ in range(repeats):

@@ -96,20 +96,21 @@ def measure(kafka, store, services, keys) -> dict:
         watcher.close()
     else:
         results |= flow_measurements(kafka, store, services, keys, sample)
-    view, events = scale.template(store.url)
+    view, projected, events = scale.template(store.url)
     directory, loaded, results["at_scale"] = Directory.load(demo_file("hsds")), 0, {}
     for size in SCALES:
         step(f"4-5. {size:,} open referrals: loading")
-        seconds = scale.load_background(store.url, view, size - loaded, directory, utc_now(), seed=size)
+        seconds = scale.load_background(store.url, view, projected, size - loaded, directory, utc_now(), seed=size)
         loaded = size
         step(f"4. deadline accuracy at {size:,}")
         deadlines = asyncio.run(at_scale.deadline_accuracy(kafka, store.url, policy, events, tracking))
         step(f"5. oversight at {size:,}")
-        oversight = at_scale.oversight_times(tracking, keys.keys[OVERSIGHT], *((3, 600) if size < 1_000_000 else (1, 150)))
+        oversight = at_scale.oversight_times(services.urls["oversight"], keys.keys[OVERSIGHT],
+                                             *((3, 600) if size < 1_000_000 else (1, 150)))
         results["at_scale"][str(size)] = {"loaded_in_s": round(seconds, 1), "deadlines": deadlines,
                                           "oversight": oversight}
         if size < 1_000_000:  # minutes at a million on this store: it grows with the open count
-            results["at_scale"][str(size)]["metrics_recount_ms"] = asyncio.run(at_scale.recount_ms(store.url))
+            results["at_scale"][str(size)]["metrics_recount_ms"] = asyncio.run(at_scale.recount_ms(store.url, policy))
     results["resident_mb_at_largest_scale"] = {name: resident_mb(s.process.pid) for name, s in services.services.items()}
     return results
 

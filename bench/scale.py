@@ -1,4 +1,5 @@
-"""Open referrals at scale, loaded straight into tracking's store (measurements 4 and 5).
+"""Open referrals at scale, loaded straight into tracking's store and oversight's projection
+(measurements 4 and 5).
 
 Two kinds of referral, both from a real one the pipeline tracked (its events and its view):
 - background: copies of its stored view, spread over three years of submissions, with random
@@ -7,11 +8,14 @@ Two kinds of referral, both from a real one the pipeline tracked (its events and
 - due: 1,000 urgent referrals with real event logs (submitted, triaged) folded by tracking's own
   code, whose reminder rung falls due at a chosen moment a few seconds ahead, spread evenly, so
   the live watcher must fire each on time.
-Loaded with bulk writes (the same document shape `save_view` writes)."""
+Loaded with bulk writes (the same document shapes `save_view` and the projection write); each
+background referral goes into oversight's projection too (the same fields, as `referral.changed`
+would have put it there), since oversight's figures answer from it."""
 
 from __future__ import annotations
 
 import random
+import time
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -28,12 +32,20 @@ OPEN_STATES = ("assigned", "acknowledged", "accepted", "contact_attempted", "app
 CHUNK = 2000
 
 
-def template(mongodb_url: str) -> tuple[dict, list[dict]]:
-    """A referral the pipeline tracked and triaged: its stored view and its stored events."""
-    database = MongoClient(mongodb_url, uuidRepresentation="standard", tz_aware=True)["tracking"]
+def template(mongodb_url: str, wait_s: float = 60) -> tuple[dict, dict, list[dict]]:
+    """A referral the pipeline tracked and triaged: its stored view, its projected state in
+    oversight (once the projection has caught up with it) and its stored events."""
+    client = MongoClient(mongodb_url, uuidRepresentation="standard", tz_aware=True)
+    database = client["tracking"]
     view = database["referrals"].find_one({"state": "assigned", "client_reference": {"$regex": "^BENCH-"}})
     events = list(database["events"].find({"referral_id": view["_id"]}).sort("occurred_at", 1))
-    return view, events
+    deadline = time.monotonic() + wait_s
+    while (projected := client["oversight"]["referrals"].find_one(
+            {"_id": view["_id"], "version": view["events_applied"]})) is None:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"oversight never projected {view['_id']}")
+        time.sleep(0.2)
+    return view, projected, events
 
 
 def _shifted(value, delta: timedelta):
@@ -46,29 +58,29 @@ def _shifted(value, delta: timedelta):
     return value
 
 
-def load_background(mongodb_url: str, view: dict, count: int, directory: Directory, now: datetime, seed: int) -> float:
-    """Insert `count` background referrals; returns the seconds it took."""
-    import time
-
+def load_background(mongodb_url: str, view: dict, projected: dict, count: int, directory: Directory, now: datetime,
+                    seed: int) -> float:
+    """Insert `count` background referrals into tracking and into oversight's projection; returns
+    the seconds it took."""
     rng = random.Random(seed)
     agencies = [a.id for a in directory.agencies]
     tiers = [t.value for t in AcuityTier]
-    referrals = MongoClient(mongodb_url, uuidRepresentation="standard", tz_aware=True)["tracking"]["referrals"]
+    client = MongoClient(mongodb_url, uuidRepresentation="standard", tz_aware=True)
+    tracked, projection = client["tracking"]["referrals"], client["oversight"]["referrals"]
     started = time.perf_counter()
     for first in range(0, count, CHUNK):
-        batch = []
+        views, states = [], []
         for _ in range(min(CHUNK, count - first)):
             delta = -timedelta(days=rng.uniform(0, 3 * 365)) + (now - view["submitted_at"])
-            document = _shifted(view, delta)
             referral_id = uuid4()
-            document.update(_id=referral_id, referral_id=referral_id, correlation_id=uuid4(),
-                            client_reference=f"SCALE-{referral_id.hex[:12]}", tier=rng.choice(tiers),
-                            state=rng.choice(OPEN_STATES), source_agency_id=rng.choice(agencies),
-                            lead_agency_id=rng.choice(agencies),
-                            last_activity_at=now - timedelta(hours=rng.uniform(0, 240)),
-                            next_escalation_at=now + timedelta(days=rng.uniform(1, 30)), published=[])
-            batch.append(InsertOne(document))
-        _insert(referrals, batch)
+            same = dict(_id=referral_id, referral_id=referral_id, client_reference=f"SCALE-{referral_id.hex[:12]}",
+                        tier=rng.choice(tiers), state=rng.choice(OPEN_STATES), source_agency_id=rng.choice(agencies),
+                        lead_agency_id=rng.choice(agencies), last_activity_at=now - timedelta(hours=rng.uniform(0, 240)))
+            views.append(InsertOne(_shifted(view, delta) | same | dict(
+                correlation_id=uuid4(), next_escalation_at=now + timedelta(days=rng.uniform(1, 30)), published=[])))
+            states.append(InsertOne(_shifted(projected, delta) | same))
+        _insert(tracked, views)
+        _insert(projection, states)
     return time.perf_counter() - started
 
 

@@ -50,6 +50,7 @@ def build_world(services: dict[str, str], keys: LocalKeys) -> World:
     next_lead = _offered_to(a)
     a.accept(next_lead, "Ana Ruiz")
     led, waiting = a.view(), b.view()
+    a.projected(), b.projected()  # oversight's routes answer from its projection: let it catch up
     agencies = {"oversight": OVERSIGHT, "triage_desk": DESK, "sender": a.sender,
                 "lead_before": led["previous_leads"][0], "lead_now": led["lead_agency_id"],
                 "offered": _offered_to(b), "unrelated": UNRELATED}
@@ -57,9 +58,9 @@ def build_world(services: dict[str, str], keys: LocalKeys) -> World:
     oversight = keys.headers(OVERSIGHT)
     listed = httpx.get(f"{services['triage']}/v1/directory/services", headers=oversight).json()
     service = next(s for s in listed if s["agency_id"] == agencies["lead_before"])
-    review = httpx.post(f"{services['tracking']}/v1/quality/reviews", headers=oversight, json={
+    review = httpx.post(f"{services['oversight']}/v1/quality/reviews", headers=oversight, json={
         **_review(a.id), "corrective_action": {"description": "Probe", "owner": "Priya Shah", "due": "2030-01-01"}})
-    issue = httpx.post(f"{services['tracking']}/v1/partnership-issues", headers=oversight, json=_issue())
+    issue = httpx.post(f"{services['oversight']}/v1/partnership-issues", headers=oversight, json=_issue())
     assert review.status_code == issue.status_code == 201, review.text + issue.text
     return World(services, a, b, agencies, service, review.json()["review_id"], issue.json()["issue_id"])
 
@@ -97,9 +98,9 @@ def _referral_id(world: World, role: str, guessed: bool) -> str:
 
 
 def _on_referral(tail: str, query: Callable[[], dict] | None = None, body: Callable[[str], dict] | None = None,
-                 prefix: str = "/v1/referrals/") -> Builder:
+                 prefix: str = "/v1/referrals/", service: str = "tracking") -> Builder:
     def build(world: World, role: str, guessed: bool) -> Request:
-        return ("tracking", f"{prefix}{_referral_id(world, role, guessed)}{tail}", query() if query else None,
+        return (service, f"{prefix}{_referral_id(world, role, guessed)}{tail}", query() if query else None,
                 body(world.agency(role)) if body else None)
     return build
 
@@ -145,21 +146,23 @@ REQUESTS: dict[str, Builder] = {
     "tracking GET /v1/referrals/{referral_id}/handoff-package": _on_referral("/handoff-package"),
     "tracking GET /fhir/ServiceRequest/{referral_id}": _on_referral("", prefix="/fhir/ServiceRequest/"),
     "tracking GET /fhir/Task/{referral_id}": _on_referral("", prefix="/fhir/Task/"),
-    "tracking GET /v1/oversight/summary": _fixed("tracking", "/v1/oversight/summary"),
-    "tracking GET /v1/oversight/worklist": _fixed("tracking", "/v1/oversight/worklist"),
-    "tracking GET /v1/oversight/breaches": _fixed("tracking", "/v1/oversight/breaches"),
-    "tracking POST /v1/quality/samples": _fixed("tracking", "/v1/quality/samples", {"month": "2001-01", "seed": 7}),
-    "tracking POST /v1/quality/reviews": lambda world, role, guessed: (
-        "tracking", "/v1/quality/reviews", None, _review(world.redirected.id)),
-    "tracking POST /v1/quality/reviews/{review_id}/corrective-action/complete": lambda world, role, guessed: (
-        "tracking", f"/v1/quality/reviews/{world.review_id}/corrective-action/complete", None,
+    "oversight GET /v1/oversight/summary": _fixed("oversight", "/v1/oversight/summary"),
+    "oversight GET /v1/oversight/worklist": _fixed("oversight", "/v1/oversight/worklist"),
+    "oversight GET /v1/oversight/breaches": _fixed("oversight", "/v1/oversight/breaches"),
+    "oversight GET /v1/oversight/referrals/{referral_id}": _on_referral("", prefix="/v1/oversight/referrals/",
+                                                                        service="oversight"),
+    "oversight POST /v1/quality/samples": _fixed("oversight", "/v1/quality/samples", {"month": "2001-01", "seed": 7}),
+    "oversight POST /v1/quality/reviews": lambda world, role, guessed: (
+        "oversight", "/v1/quality/reviews", None, _review(world.redirected.id)),
+    "oversight POST /v1/quality/reviews/{review_id}/corrective-action/complete": lambda world, role, guessed: (
+        "oversight", f"/v1/quality/reviews/{world.review_id}/corrective-action/complete", None,
         {"completed_by": "Priya Shah"}),
-    "tracking GET /v1/quality/summary": _fixed("tracking", "/v1/quality/summary"),
-    "tracking GET /v1/partnership-issues": _fixed("tracking", "/v1/partnership-issues"),
-    "tracking POST /v1/partnership-issues": lambda world, role, guessed: (
-        "tracking", "/v1/partnership-issues", None, _issue()),
-    "tracking PATCH /v1/partnership-issues/{issue_id}": lambda world, role, guessed: (
-        "tracking", f"/v1/partnership-issues/{world.issue_id}", None, {"status": "in_progress"}),
+    "oversight GET /v1/quality/summary": _fixed("oversight", "/v1/quality/summary"),
+    "oversight GET /v1/partnership-issues": _fixed("oversight", "/v1/partnership-issues"),
+    "oversight POST /v1/partnership-issues": lambda world, role, guessed: (
+        "oversight", "/v1/partnership-issues", None, _issue()),
+    "oversight PATCH /v1/partnership-issues/{issue_id}": lambda world, role, guessed: (
+        "oversight", f"/v1/partnership-issues/{world.issue_id}", None, {"status": "in_progress"}),
 }
 
 

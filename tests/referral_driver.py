@@ -16,10 +16,11 @@ def actor(agency: str, person: str = "Sam Lee") -> dict:
 
 
 class Loop:
-    """One referral driven through intake and tracking, as agencies would."""
+    """One referral driven through intake and tracking, as agencies would, and seen by oversight."""
 
     def __init__(self, services: dict[str, str], keys: LocalKeys, **changes) -> None:
         self.intake, self.tracking, self.keys = services["intake"], services["tracking"], keys
+        self.read_side = services["oversight"]
         self.reference = changes.pop("client_reference", f"E2E-{uuid4().hex[:8]}")
         # A person of its own, unless given: the same person twice is a duplicate, by design.
         person = changes.pop("person", {**referral_payload()["person"], "identifier": f"P-{uuid4().hex[:10]}"})
@@ -52,3 +53,13 @@ class Loop:
 
     def escalations(self) -> dict:
         return httpx.get(f"{self.tracking}/v1/referrals/{self.id}/escalations", headers=self.oversight).json()
+
+    def projected(self) -> dict:
+        """The referral as the oversight service holds it, once it has caught up with tracking: its
+        figures trail tracking by the time the projection takes to hear of a change."""
+        def caught_up() -> dict | None:
+            held = httpx.get(f"{self.read_side}/v1/oversight/referrals/{self.id}", headers=self.oversight)
+            return held.json() if held.status_code == 200 and held.json()["version"] >= self.view()["events_applied"] \
+                else None
+
+        return eventually(caught_up, f"oversight to hold referral {self.id} as tracking does")

@@ -1,5 +1,5 @@
-"""Who may do what, route by route: every route of intake, triage and tracking (read from each
-service's own OpenAPI, so a new route without a row fails here) is called with the key of every
+"""Who may do what, route by route: every route of intake, triage, tracking and oversight (read
+from each service's own OpenAPI, so a new route without a row fails here) is called with the key of every
 role a referral gives, and the status compared with the table below; then with a missing and a
 forged key (401 everywhere). A referral the caller has no part in answers as a guessed id does,
 and every 403 names the rule with agency ids, never data.
@@ -27,6 +27,7 @@ UNRELATED = ROLES.index("unrelated")
 EVERYONE = (200,) * 7
 WITH_A_PART = (200, 200, 200, 200, 200, 200, 404)  # oversight and the desk read every referral
 PARTNERSHIP = (200, 200, 403, 403, 403, 403, 403)  # oversight and the triage desk only
+SENT_OR_LED = (200, 200, 200, 404, 200, 404, 404)  # an agency's own figures: the referrals it sent or leads now
 
 # route: status for (oversight, triage desk, sender, lead before, lead now, offered, unrelated)
 TABLE: dict[str, tuple[int, ...]] = {
@@ -42,25 +43,26 @@ TABLE: dict[str, tuple[int, ...]] = {
     "tracking GET /v1/referrals/{referral_id}/handoff-package": (403, 403, 200, 200, 200, 200, 404),
     "tracking GET /fhir/ServiceRequest/{referral_id}": WITH_A_PART,
     "tracking GET /fhir/Task/{referral_id}": WITH_A_PART,
-    "tracking GET /v1/oversight/summary": EVERYONE,  # an agency's own figures, the partnership's for O and D
-    "tracking GET /v1/oversight/worklist": EVERYONE,
-    "tracking GET /v1/oversight/breaches": EVERYONE,
-    "tracking POST /v1/quality/samples": PARTNERSHIP,
-    "tracking POST /v1/quality/reviews": (201, 201, 403, 403, 403, 403, 403),
-    "tracking POST /v1/quality/reviews/{review_id}/corrective-action/complete": PARTNERSHIP,
-    "tracking GET /v1/quality/summary": PARTNERSHIP,
-    "tracking GET /v1/partnership-issues": PARTNERSHIP,
-    "tracking POST /v1/partnership-issues": (201, 201, 403, 403, 403, 403, 403),
-    "tracking PATCH /v1/partnership-issues/{issue_id}": PARTNERSHIP,
+    "oversight GET /v1/oversight/summary": EVERYONE,  # an agency's own figures, the partnership's for O and D
+    "oversight GET /v1/oversight/worklist": EVERYONE,
+    "oversight GET /v1/oversight/breaches": EVERYONE,
+    "oversight GET /v1/oversight/referrals/{referral_id}": SENT_OR_LED,  # within the caller's figures
+    "oversight POST /v1/quality/samples": PARTNERSHIP,
+    "oversight POST /v1/quality/reviews": (201, 201, 403, 403, 403, 403, 403),
+    "oversight POST /v1/quality/reviews/{review_id}/corrective-action/complete": PARTNERSHIP,
+    "oversight GET /v1/quality/summary": PARTNERSHIP,
+    "oversight GET /v1/partnership-issues": PARTNERSHIP,
+    "oversight POST /v1/partnership-issues": (201, 201, 403, 403, 403, 403, 403),
+    "oversight PATCH /v1/partnership-issues/{issue_id}": PARTNERSHIP,
 }
 # Outside the OpenAPI, answered without a key: probes, metrics and the dashboard page (no data in it).
-PUBLIC = {"intake": ["/health", "/metrics"], "triage": ["/health", "/metrics"],
-          "tracking": ["/health", "/metrics", "/v1/oversight/dashboard"]}
-SERVICES = ("intake", "triage", "tracking")
+PUBLIC = {"intake": ["/health", "/metrics"], "triage": ["/health", "/metrics"], "tracking": ["/health", "/metrics"],
+          "oversight": ["/health", "/metrics", "/v1/oversight/dashboard"]}
+SERVICES = ("intake", "triage", "tracking", "oversight")
 
 
 def routes(running_services: dict[str, str]) -> dict[str, dict]:
-    """Every documented route of the three services: "service METHOD path" -> its OpenAPI operation."""
+    """Every documented route of the four services: "service METHOD path" -> its OpenAPI operation."""
     found = {}
     for service in SERVICES:
         spec = httpx.get(f"{running_services[service]}/openapi.json").json()
@@ -129,7 +131,7 @@ def test_a_missing_or_forged_key_is_refused_on_every_route(running_services, wor
 
 def test_agencies_see_only_their_own_figures(running_services, api_keys, world: World) -> None:
     """Everyone may ask for the worklist; an agency sees the referrals it sent or leads now."""
-    worklist = f"{running_services['tracking']}/v1/oversight/worklist"
+    worklist = f"{running_services['oversight']}/v1/oversight/worklist"
 
     def listed(role: str) -> set[str]:
         return {row["referral_id"] for row in httpx.get(worklist, headers=api_keys.headers(world.agency(role))).json()}

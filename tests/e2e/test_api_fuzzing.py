@@ -11,7 +11,7 @@ import pytest
 from devstack.paths import venv_script
 
 pytestmark = pytest.mark.e2e
-AGENCY_OF = {"intake": "gp-north", "triage": "cmh-east", "tracking": "cmh-east"}
+AGENCY_OF = {"intake": "gp-north", "triage": "cmh-east", "tracking": "cmh-east", "oversight": "cmh-east"}
 
 
 @pytest.mark.parametrize("service", sorted(AGENCY_OF))

@@ -1,6 +1,7 @@
 """Follow-through and learning, through the running services: a consult's plan update that goes
 overdue and escalates, the monthly review sample, a root cause and corrective action, a repeated
-crisis raised into the issue log, and no-show rates by source."""
+crisis raised into the issue log, and no-show rates by source. The worklist, the quality review,
+the issue log and the figures are the oversight service's."""
 
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ def test_a_consult_whose_plan_update_goes_overdue_escalates_to_the_sender(
     loop.record("consult_completed")
     rung = eventually(lambda: pending(loop, "plan_update_overdue"), "the plan-update clock")
     assert rung["agency_id"] == "gp-north" and rung["role"] == "operational"
-    worklist = httpx.get(f"{loop.tracking}/v1/oversight/worklist", headers=loop.oversight).json()
+    loop.projected()
+    worklist = httpx.get(f"{loop.read_side}/v1/oversight/worklist", headers=loop.oversight).json()
     [row] = [r for r in worklist if r["referral_id"] == loop.id]
     assert row["follow_through"] == "plan_update" and row["next_action"].startswith("sender to update the plan")
     platform_clock.advance_to(parse(rung["due_at"]) + timedelta(minutes=1))  # just after closing time
@@ -68,7 +70,8 @@ def test_the_monthly_sample_a_review_and_its_corrective_action(running_services,
     platform_clock.advance(timedelta(hours=6))  # past the urgent four hours (urgent work does not wait)
     for loop in left:
         eventually(lambda loop=loop: any(e["step"] == "breach" for e in loop.escalations()["fired"]), "a breach")
-    quality, oversight = f"{running_services['tracking']}/v1/quality", api_keys.headers(OVERSIGHT)
+        loop.projected()  # the sample is drawn once, from what the read side holds: let it catch up first
+    quality, oversight = f"{running_services['oversight']}/v1/quality", api_keys.headers(OVERSIGHT)
     first = httpx.post(f"{quality}/samples", json={"month": month, "seed": 7}, headers=oversight).json()
     again = httpx.post(f"{quality}/samples", json={"month": month, "seed": 7}, headers=oversight).json()
     assert first["referral_ids"] == again["referral_ids"] and len(first["referral_ids"]) == min(5, first["candidates"])
@@ -97,7 +100,7 @@ def test_the_monthly_sample_a_review_and_its_corrective_action(running_services,
 
 
 def test_a_second_crisis_for_the_same_person_raises_a_repeated_crisis(running_services, api_keys) -> None:
-    issues = f"{running_services['tracking']}/v1/partnership-issues"
+    issues = f"{running_services['oversight']}/v1/partnership-issues"
     first = Loop(running_services, api_keys, **URGENT)
     first.wait_for("assigned")
     first.record("withdrawn", "gp-north", person="Dr Amara Okafor", withdrawal_reason="no_longer_needed",
@@ -136,11 +139,13 @@ def test_a_second_crisis_for_the_same_person_raises_a_repeated_crisis(running_se
 def test_no_show_rates_by_source(running_services, api_keys, platform_clock) -> None:
     since = platform_clock.now().isoformat()
     plans = {"gp-north": [1, 0, 2], "ed-central": [0, 1]}  # per referral: appointments missed before one kept
+    loops = []
     for source, misses in plans.items():
         changes = {} if source == "gp-north" else {"source_agency_id": "ed-central",
                                                    "referrer": {"name": "Dr Lee Park", "role": "ED consultant"}}
         for missed in misses:
             loop = Loop(running_services, api_keys, **changes)
+            loops.append(loop)
             loop.wait_for("assigned")
             loop.accept()
             loop.record("contact_attempted", attempt_number=1, outcome="reached", channel="phone")
@@ -148,8 +153,11 @@ def test_no_show_rates_by_source(running_services, api_keys, platform_clock) -> 
                 loop.record("appointment_scheduled", appointment_at=(platform_clock.now() + timedelta(days=1)).isoformat())
                 loop.record("appointment_missed")
             loop.record("appointment_scheduled", appointment_at=(platform_clock.now() + timedelta(days=2)).isoformat())
-    Loop(running_services, api_keys).wait_for("assigned")  # one gp-north referral with no appointment
-    figures = httpx.get(f"{running_services['tracking']}/v1/oversight/summary", params={"since": since},
+    last = Loop(running_services, api_keys)  # one gp-north referral with no appointment
+    last.wait_for("assigned")
+    for loop in (*loops, last):
+        loop.projected()
+    figures = httpx.get(f"{running_services['oversight']}/v1/oversight/summary", params={"since": since},
                         headers=api_keys.headers(OVERSIGHT)).json()["by_source"]
     for source, misses in plans.items():
         referrals = len(misses) + (1 if source == "gp-north" else 0)

@@ -27,7 +27,7 @@ def personal_data() -> list[str]:
 
 def test_no_service_log_holds_personal_data(running_services, infra_dir: Path) -> None:
     logs = sorted((infra_dir / "services").glob("*.log"))
-    assert {log.stem for log in logs} >= {"intake", "triage", "tracking", "notifier"}
+    assert {log.stem for log in logs} >= {"intake", "triage", "tracking", "notifier", "oversight"}
     assert sum(log.stat().st_size for log in logs) > 0, "the scenarios left no log to inspect"
     found = {(log.name, value) for log in logs for value in personal_data() if value in log.read_text(errors="replace")}
     assert found == set()

@@ -20,6 +20,7 @@ MOVING = {  # service -> (metric sample, topic) that a closed loop must move
                  ("referral_messages_produced_total", topics.REFERRAL_CLOSED)],
     "notifier": [("referral_messages_consumed_total", topics.REFERRAL_CLOSED),
                  ("referral_messages_produced_total", topics.NOTIFICATION_OUTCOMES)],
+    "oversight": [("referral_messages_consumed_total", topics.REFERRAL_CHANGES)],
 }
 
 
@@ -42,9 +43,10 @@ def test_the_counters_move_during_a_closed_loop(running_services, api_keys) -> N
         after = {name: scrape(url) for name, url in running_services.items()}
         still = [(name, key) for name, keys in MOVING.items() for key in keys
                  if after[name].get(key, 0) <= before[name].get(key, 0)]
-        return None if still or ("referral_open", "") not in after["tracking"] else after
+        return None if still or ("referral_open", "") not in after["oversight"] else after
 
     after = eventually(moved, "every service's counters to move")
     assert after["tracking"][("referral_handler_seconds_count", topics.REFERRAL_TRIAGED)] >= 1
-    assert ("referral_overdue", "") in after["tracking"]  # refreshed by the sweep, with referral_open
+    assert ("referral_overdue", "") in after["oversight"]  # recounted from its projection, with referral_open
+    assert ("referral_consumer_lag", topics.REFERRAL_CHANGES) in after["oversight"]  # how far the figures trail
     assert ("referral_consumer_lag", topics.REFERRAL_CLOSED) in after["notifier"]

@@ -1,5 +1,6 @@
-"""Oversight through the running services: the figures of referrals made here, an agency limited
-to its own, the huddle worklist as CSV."""
+"""Oversight through the running services: the figures of referrals made here (once the oversight
+service's projection has caught up with tracking), an agency limited to its own, the huddle
+worklist as CSV, a referral's detail within the caller's figures."""
 
 from __future__ import annotations
 
@@ -25,7 +26,9 @@ def test_the_figures_the_worklist_and_who_sees_what(running_services, api_keys, 
     engaged.record("engaged")
     declined.record("declined", decline_reason="not_ready", reason_text="Not now")
     engaged.wait_for("closed"), declined.wait_for("closed")
-    oversight = f"{running_services['tracking']}/v1/oversight"
+    for loop in (engaged, waiting, declined):
+        loop.projected()  # the read side trails tracking by its consumer lag
+    oversight = f"{running_services['oversight']}/v1/oversight"
 
     answer = httpx.get(f"{oversight}/summary", params={"since": since}, headers=engaged.oversight)
     assert answer.status_code == 200, answer.text
@@ -46,3 +49,9 @@ def test_the_figures_the_worklist_and_who_sees_what(running_services, api_keys, 
     assert row["client_reference"] == waiting.reference and row["next_action"] == "lead to acknowledge and accept"
     assert httpx.get(f"{oversight}/summary", params={"since": "2026-01-01T00:00:00"},
                      headers=engaged.oversight).status_code == 422
+
+    detail = httpx.get(f"{oversight}/referrals/{engaged.id}", headers=api_keys.headers("gp-north")).json()
+    assert detail["state"] == "closed" and detail["closure"]["outcome"] == "engaged" and detail["accountable"] == []
+    assert "person" not in detail and detail["client_reference"] == engaged.reference
+    other = httpx.get(f"{oversight}/referrals/{engaged.id}", headers=api_keys.headers("housing-support"))
+    assert other.status_code == 404 and "not known to oversight" in other.json()["detail"]

@@ -1,5 +1,6 @@
-"""Replay: after every scenario of the run, tracking's store rebuilt from the Kafka log by the
-operator's tool equals the live store, referral for referral."""
+"""Replay: after every scenario of the run, each store rebuilt from the Kafka log by its operator's
+tool equals the live one: tracking's from the events it keeps, referral for referral; oversight's
+projection from `referral.changes.v1` alone, document for document."""
 
 from __future__ import annotations
 
@@ -7,28 +8,32 @@ import asyncio
 import os
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from devstack.paths import venv_script
 
+from referral_contracts import topics
 from tracking.adapters.referral_store import MongoReferralStore, connect
 from tracking.service_layer.replay import REPLAYED_TOPICS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.after_the_scenarios]
 PRODUCERS = ("notifier", "intake", "triage")  # stopped first: nothing new reaches tracking
+OVERSIGHT_TOPICS = (topics.REFERRAL_CHANGES, topics.REFERRAL_FLAGS)
 
 
-async def _tracking_lag(kafka) -> int:
-    """Records on tracking's topics its consumer group has not committed yet (asked as the admin)."""
+async def _lag(kafka, group: str, read: tuple[str, ...]) -> int:
+    """Records on `read` that `group` has not committed yet (asked as the admin)."""
     admin = AIOKafkaAdminClient(**kafka.client())
     consumer = AIOKafkaConsumer(**kafka.client())
     await admin.start()
     await consumer.start()
     try:
-        committed = await admin.list_consumer_group_offsets("tracking")
-        partitions = [tp for tp in committed if tp.topic in REPLAYED_TOPICS]
+        committed = await admin.list_consumer_group_offsets(group)
+        partitions = [tp for tp in committed if tp.topic in read]
         ends = await consumer.end_offsets(partitions) if partitions else {}
         return sum(ends[tp] - committed[tp].offset for tp in partitions)
     finally:
@@ -36,22 +41,38 @@ async def _tracking_lag(kafka) -> int:
         await admin.close()
 
 
-def _quiesce(stack, kafka) -> None:
+def _caught_up(kafka, group: str, read: tuple[str, ...], what: str) -> None:
+    deadline = time.monotonic() + 60
+    while asyncio.run(_lag(kafka, group, read)) > 0:
+        assert time.monotonic() < deadline, f"{what} never caught up with its topics"
+        time.sleep(0.5)
+
+
+@contextmanager
+def _quiet(stack, kafka) -> Iterator[None]:
+    """Nothing new on any topic: the producers stopped, tracking caught up and stopped, and the
+    read side caught up with everything tracking published; everything started again after."""
     for name in PRODUCERS:
         stack[name].process.stop()
-    deadline = time.monotonic() + 60
-    while asyncio.run(_tracking_lag(kafka)) > 0:
-        assert time.monotonic() < deadline, "tracking never caught up with its topics"
-        time.sleep(0.5)
-    time.sleep(2)  # a sweep in flight finishes (it publishes what it stores)
-    stack["tracking"].process.stop()
+    try:
+        _caught_up(kafka, "tracking", REPLAYED_TOPICS, "tracking")
+        time.sleep(2)  # a sweep in flight finishes (it publishes what it stores)
+        stack["tracking"].process.stop()
+        _caught_up(kafka, "oversight", OVERSIGHT_TOPICS, "oversight")
+        yield
+    finally:
+        for name in ("tracking", *PRODUCERS):
+            service = stack[name]
+            service.process.start()
+            service.process.wait_until(service.is_ready, 60, f"{name} /ready again")
 
 
-def _restart(stack) -> None:
-    for name in ("tracking", *PRODUCERS):
-        service = stack[name]
-        service.process.start()
-        service.process.wait_until(service.is_ready, 60, f"{name} /ready again")
+def _rebuild(command: str, service: str, database: str, service_settings) -> None:
+    env = {**os.environ, **service_settings.environment(0, service)}  # with the service's own login
+    run = subprocess.run([str(venv_script(command)), "--database", database], env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "rebuilt" in run.stderr  # the progress bar, then the count
 
 
 async def _views(mongodb_url: str, database: str) -> dict:
@@ -64,18 +85,34 @@ async def _views(mongodb_url: str, database: str) -> dict:
         await client.close()
 
 
-def test_the_store_rebuilt_from_the_log_equals_the_live_one(stack, service_settings, kafka, mongodb_url) -> None:
-    _quiesce(stack, kafka)
+async def _projection(mongodb_url: str, database: str) -> dict:
+    client = connect(mongodb_url)
     try:
-        env = {**os.environ, **service_settings.environment(0, "tracking")}  # replays with tracking's own login
-        run = subprocess.run([str(venv_script("referral-tracking-replay")), "--database", "tracking_replayed"],
-                             env=env, capture_output=True, text=True, timeout=300)
-        assert run.returncode == 0, run.stderr[-3000:]
-        assert "rebuilt" in run.stderr and "replaying the log" in run.stderr  # the progress bar and the count
-        live, rebuilt = asyncio.run(_views(mongodb_url, "tracking")), asyncio.run(_views(mongodb_url, "tracking_replayed"))
+        return {d["_id"]: d async for d in client[database]["referrals"].find({})}
     finally:
-        _restart(stack)
+        await client.close()
+
+
+def test_the_store_rebuilt_from_the_log_equals_the_live_one(stack, service_settings, kafka, mongodb_url) -> None:
+    with _quiet(stack, kafka):
+        _rebuild("referral-tracking-replay", "tracking", "tracking_replayed", service_settings)
+        live, rebuilt = asyncio.run(_views(mongodb_url, "tracking")), asyncio.run(_views(mongodb_url, "tracking_replayed"))
     assert len(live) > 20, "the scenarios left too little to compare"
     assert rebuilt.keys() == live.keys()
     differing = [referral_id for referral_id in live if rebuilt[referral_id] != live[referral_id]]
     assert differing == []
+
+
+def test_oversights_projection_rebuilt_from_referral_changes_alone_equals_the_live_one(
+    stack, service_settings, kafka, mongodb_url
+) -> None:
+    with _quiet(stack, kafka):
+        _rebuild("referral-oversight-rebuild", "oversight", "oversight_rebuilt", service_settings)
+        live = asyncio.run(_projection(mongodb_url, "oversight"))
+        rebuilt = asyncio.run(_projection(mongodb_url, "oversight_rebuilt"))
+        tracked = asyncio.run(_views(mongodb_url, "tracking"))
+    assert len(live) > 20, "the scenarios left too little to compare"
+    assert rebuilt.keys() == live.keys() == tracked.keys()  # every referral tracking holds, and no other
+    assert [referral_id for referral_id in live if rebuilt[referral_id] != live[referral_id]] == []
+    # The live projection holds each referral as tracking's fold last decided it.
+    assert {r: d["version"] for r, d in live.items()} == {r: v["events_applied"] for r, v in tracked.items()}
