@@ -136,6 +136,7 @@ def _now() -> dict:
 REQUESTS: dict[str, Builder] = {
     "intake POST /v1/referrals": lambda world, role, guessed: (
         "intake", "/v1/referrals", None, world.referral_of(role).payload),  # sent again unchanged
+    "triage GET /v1/directory": _fixed("triage", "/v1/directory"),
     "triage GET /v1/directory/services": _fixed("triage", "/v1/directory/services"),
     "triage PUT /v1/directory/services/{service_id}/capacity": _capacity,
     "tracking GET /v1/referrals": _by_reference,

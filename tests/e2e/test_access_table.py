@@ -32,6 +32,7 @@ SENT_OR_LED = (200, 200, 200, 404, 200, 404, 404)  # an agency's own figures: th
 # route: status for (oversight, triage desk, sender, lead before, lead now, offered, unrelated)
 TABLE: dict[str, tuple[int, ...]] = {
     "intake POST /v1/referrals": (403, 403, 202, 403, 403, 403, 403),  # the body names gp-north as sender
+    "triage GET /v1/directory": PARTNERSHIP,  # leads' contact details: what an import compares with
     "triage GET /v1/directory/services": EVERYONE,
     "triage PUT /v1/directory/services/{service_id}/capacity":  # the lead before's own service
         (403, 202, 403, 202, 403, 403, 403),

@@ -37,7 +37,7 @@ def to_directory(tables: Tables, extension: Extension, problems: Problems, sourc
     _languages(tables["languages"], services, reading)
     contacts = _contacts(tables["contacts"], agencies, services, extension, reading)
     _phones(tables["phones"], contacts, reading)
-    _apply_extension(extension, services, contacts, problems)
+    _apply_extension(extension, services, contacts, problems, reading.refused.get("services", set()))
     for service in services.values():
         if not service["service_type"]:
             problems.warning(service.pop("_file"), service.pop("_row"), service.pop("_column"),
@@ -62,6 +62,8 @@ def _organizations(rows: list[Row], reading: Reading) -> dict[str, dict[str, Any
         agency_id, name = reading.first(row, "id", seen), reading.required(row, "name")
         if agency_id and name:
             agencies[agency_id] = {"id": agency_id, "name": name, "services": [], "leads": []}
+        elif row.text("id") not in agencies:
+            reading.refused.setdefault("organizations", set()).add(row.text("id"))
     return agencies
 
 
@@ -79,6 +81,7 @@ def _services(rows: list[Row], agencies: dict[str, dict[str, Any]], reading: Rea
             reading.error(row, "maximum_age", f"{maximum} is below minimum_age {minimum}")
             ok_max = False
         if not (service_id and agency and name and status and ok_min and ok_max):
+            reading.refused.setdefault("services", set()).add(row.text("id"))
             continue
         file, number, column = row.where("id")
         eligibility = {"areas": [], "languages": [], **({"min_age": minimum} if minimum is not None else {}),
@@ -193,9 +196,12 @@ def _phones(rows: list[Row], contacts: dict, reading: Reading) -> None:
         contact["phone"] = cleaned or None
 
 
-def _apply_extension(extension: Extension, services: dict, contacts: dict, problems: Problems) -> None:
+def _apply_extension(extension: Extension, services: dict, contacts: dict, problems: Problems,
+                     refused_services: set[str]) -> None:
     for service_id, extra in extension.services.items():
         service = services.get(service_id)
+        if service is None and service_id in refused_services:
+            continue  # refused for a problem of its own, reported where it is
         if service is None:
             problems.error("referral-extension.yaml", None, f"services.{service_id}", "is not a service of the directory")
             continue

@@ -58,6 +58,7 @@ class Reading:
 
     def __init__(self, problems: Problems) -> None:
         self.problems = problems
+        self.refused: dict[str, set[str]] = {}  # table -> ids of its rows refused for a problem
 
     def error(self, row: Row, column: str, problem: str) -> None:
         self.problems.error(*row.where(column), problem)
@@ -95,9 +96,10 @@ class Reading:
     def reference(self, row: Row, column: str, known: Mapping[str, Found], table: str,
                   *, warn: bool = False) -> Found | None:
         """The row another table's id names; a dangling one is an error (or only a warning where
-        the platform does not depend on it)."""
+        the platform does not depend on it). One naming a row refused already says nothing more:
+        its own problem is reported where it is."""
         key = row.text(column)
-        if not key:
+        if not key or key in self.refused.get(table, set()):
             return None
         if key not in known:
             (self.warning if warn else self.error)(row, column, f"{key!r} is not an id in {table}")

@@ -28,7 +28,7 @@ from .login import KafkaLogin
 from .topics import apply_topics, platform_topics
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
-console = Console()
+console = Console(soft_wrap=True)  # problems and diffs one per line, whatever the terminal's width
 Bootstrap = Annotated[str, typer.Option(envvar="KAFKA_BOOTSTRAP_SERVERS", help="Kafka bootstrap servers.")]
 Key = Annotated[str, typer.Option(envvar="REFERRAL_API_KEY", help="An API key (Authorization: Bearer).")]
 Extension = Annotated[Path | None, typer.Option(envvar="DIRECTORY_EXTENSION_PATH",
