@@ -11,6 +11,6 @@ class Settings(ServiceSettings):
     mongodb_url: str = "mongodb://127.0.0.1:27017/"
     mongodb_database: str = "oversight"
     policy_path: str = "deploy/demo/policy.yaml"
-    # How often the open and overdue gauges are recounted from the projection: an aggregation over
-    # every open referral, so not on every scrape.
+    # How often the open and overdue gauges are refreshed from the read models (five roll-up cells
+    # and today's deadlines: milliseconds, whatever the history).
     metrics_seconds: float = 60.0

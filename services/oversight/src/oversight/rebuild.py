@@ -1,5 +1,6 @@
-"""`referral-oversight-rebuild`: rebuild the projection from `referral.changes.v1` alone, with a
-progress bar.
+"""`referral-oversight-rebuild`: rebuild the projection and its read models (the roll-up cells, the
+worklist, the breach log) from `referral.changes.v1` alone, with a progress bar: the same writer as
+the service's, so the read models are built as the live ones were.
 
     referral-oversight-rebuild --database oversight_rebuilt
 
@@ -25,7 +26,7 @@ from .referrals.replay import rebuild
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Rebuild oversight's projection from referral.changes.v1.")
+    parser = argparse.ArgumentParser(description="Rebuild oversight's projection and read models from referral.changes.v1.")
     parser.add_argument("--database", required=True, help="the database to rebuild into (a new one)")
     args = parser.parse_args(argv)
     settings = Settings()

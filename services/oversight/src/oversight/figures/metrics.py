@@ -1,5 +1,5 @@
-"""The open and overdue gauges on /metrics, recounted from the projection every METRICS_SECONDS
-(an aggregation over the open referrals, so not on every scrape)."""
+"""The open and overdue gauges on /metrics, refreshed every METRICS_SECONDS from the read models: the
+five all-history roll-up cells and the worklist entries whose deadline falls today."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """What oversight asks of the partnership's referrals, as answers: the shapes only. The figures
-are computed in the database from the projection (figures/store.py), never by loading referrals
-here."""
+are named from the read models (figures/store.py): roll-up cells kept as referrals change, never
+an aggregation over the history."""
 
 from __future__ import annotations
 
@@ -29,10 +29,15 @@ class Filters(BaseModel):
     involving: str | None = None
 
 
+PERCENTILES = ("Accurate to the bucket of the duration histogram it is read from: whole minutes below 32 "
+               "minutes, then 16 buckets per doubling (each at most 6.25 % of its durations wide); the "
+               "mean of the bucket holding the value of nearest rank, exact when the bucket holds one value.")
+
+
 class Spread(BaseModel):
     count: int
-    median_hours: float | None = None
-    p90_hours: float | None = None
+    median_hours: float | None = Field(default=None, description=PERCENTILES)
+    p90_hours: float | None = Field(default=None, description=PERCENTILES)
 
 
 class TierTimeliness(Spread):

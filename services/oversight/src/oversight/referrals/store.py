@@ -1,40 +1,61 @@
 """MongoDB storage of the projection: one document per referral (collection `referrals`), its latest
-`referral.changed` state with the referral id. Written in bulk, one write per consumer batch; a
-document is replaced only by a newer version, so replicas, redeliveries and a rebuild racing on a
-referral never leave an older state behind. The figures and the quality review read it."""
+`referral.changed` state with the referral id and what it contributes to the roll-ups (`rollup`,
+figures/contribution.py). A batch is applied in one transaction with the read models that follow it
+(decision 0011): the newer states are written, each with its contribution, and the read models move
+by the difference, or nothing is; an older or repeated version changes nothing, so a batch applied
+twice, or again after a crash, counts once."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
-from pymongo import ASCENDING, ReplaceOne
+from pymongo import ASCENDING, InsertOne, ReplaceOne
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
+from pymongo.errors import OperationFailure
 
 from referral_contracts.changes import ReferralState
 
+from ..figures.contribution import rollup
 from .models import Referral
 
 COLLECTION = "referrals"
-DUPLICATE_KEY = 11000
-# Oversight filters by period, agency, tier and state, always with the period (figures/rules.matching).
+# Oversight filters by period, agency, tier and state, always with the period (figures/rules.selections).
 FILTERED = ("source_agency_id", "lead_agency_id", "tier", "state")
+KEPT_APART = ("_id", "rollup")  # stored beside the state, not part of it
+
+
+class Follower(Protocol):
+    """A read model kept from the projection's changes, inside its transaction."""
+
+    async def follow(self, changed: list[tuple[dict[str, Any] | None, dict[str, Any]]],
+                     session: AsyncClientSession) -> None: ...
+
+
+def changed_meanwhile() -> OperationFailure:
+    """A version read in the transaction was not the one written over: as MongoDB's own write
+    conflict, labelled so that the transaction is run again."""
+    return OperationFailure("a referral changed while its batch was applied", code=112,
+                            details={"errorLabels": ["TransientTransactionError"]})
 
 
 def document(referral_id: UUID, state: ReferralState) -> dict[str, Any]:
-    """The stored form: the state's fields as BSON (dates, UUIDs) beside the referral's id."""
-    return {"_id": referral_id, "referral_id": referral_id, **state.model_dump()}
+    """The stored form: the state's fields as BSON (dates, UUIDs) beside the referral's id, and
+    what the referral contributes to the roll-ups."""
+    stored = {"_id": referral_id, "referral_id": referral_id, **state.model_dump()}
+    return stored | {"rollup": rollup(stored)}
 
 
 def referral_of(stored: dict[str, Any]) -> Referral:
-    return Referral.model_validate({k: v for k, v in stored.items() if k != "_id"})
+    return Referral.model_validate({k: v for k, v in stored.items() if k not in KEPT_APART})
 
 
 class ReferralProjection:
     def __init__(self, database: AsyncDatabase) -> None:
         self.referrals: AsyncCollection = database[COLLECTION]
+        self.followers: list[Follower] = []
 
     async def ensure_indexes(self) -> None:
         await self.referrals.create_index([("submitted_at", ASCENDING)])
@@ -42,18 +63,32 @@ class ReferralProjection:
             await self.referrals.create_index([(field, ASCENDING), ("submitted_at", ASCENDING)])
 
     async def keep(self, states: dict[UUID, ReferralState]) -> None:
-        """Store each referral's state in one bulk write, unless a version at least as new is there.
-        The filter misses a newer stored state and the upsert then collides with its id: that
-        collision is the "nothing to change" answer, not a failure."""
+        """Store each referral's state unless a version at least as new is there, and move the read
+        models with it, in one transaction (retried whole on a write conflict with another writer)."""
         if not states:
             return
-        try:
-            await self.referrals.bulk_write([
-                ReplaceOne({"_id": referral_id, "version": {"$lt": state.version}}, document(referral_id, state),
-                           upsert=True) for referral_id, state in states.items()], ordered=False)
-        except BulkWriteError as error:
-            if any(e.get("code") != DUPLICATE_KEY for e in error.details.get("writeErrors", [])):
-                raise
+        async with self.referrals.database.client.start_session() as session:
+            await session.with_transaction(lambda s: self._apply(states, s))
+
+    async def _apply(self, states: dict[UUID, ReferralState], session: AsyncClientSession) -> None:
+        stored = {d["_id"]: d async for d in self.referrals.find(
+            {"_id": {"$in": list(states)}}, {"version": 1, "rollup": 1}, session=session)}
+        writes, changed = [], []
+        for referral_id, state in states.items():
+            before = stored.get(referral_id)
+            if before is not None and before["version"] >= state.version:
+                continue
+            after = document(referral_id, state)
+            writes.append(InsertOne(after) if before is None else
+                          ReplaceOne({"_id": referral_id, "version": before["version"]}, after))
+            changed.append((None if before is None else before.get("rollup"), after))
+        if not writes:
+            return
+        written = await self.referrals.bulk_write(writes, ordered=False, session=session)
+        if written.inserted_count + written.matched_count != len(writes):
+            raise changed_meanwhile()  # a store with weaker isolation than MongoDB's: start again
+        for follower in self.followers:
+            await follower.follow(changed, session)
 
     async def referral(self, referral_id: UUID, match: dict[str, Any]) -> Referral | None:
         """The referral, if `match` (the caller's scope, figures/rules.matching) chooses it."""
