@@ -1,5 +1,5 @@
-"""Measurements 4 and 5 at each scale: deadline accuracy of the live watcher with 1,000 rungs
-falling due among N open referrals, the sweep's cost, and each oversight query's time."""
+"""Measurement 4 at each scale: deadline accuracy of the live watcher with 1,000 rungs falling due
+among N open referrals, and the sweep's cost (5, oversight, is bench/oversight_at_scale.py)."""
 
 from __future__ import annotations
 
@@ -76,50 +76,3 @@ async def deadline_accuracy(kafka, mongodb_url: str, policy, template_events: li
             "sweeps": int(sweeps), "sweep_seconds_total": round(sweep_seconds, 3),
             "sweep_ms_per_escalation": round(1000 * sweep_seconds / max(1, len(late)), 3),
             "idle_sweep_query_ms": round(statistics.median(idle), 2)}
-
-
-OVERSIGHT_QUERIES = {  # the whole-history ones last: a timed-out one keeps the store busy a while
-    "summary, one month": ("/v1/oversight/summary", "month"),
-    "breach log, one month": ("/v1/oversight/breaches", "month"),
-    "worklist (open, by acuity)": ("/v1/oversight/worklist?sort=acuity", None),
-    "summary, all history": ("/v1/oversight/summary", None),
-}
-
-
-async def recount_ms(mongodb_url: str, policy) -> float:
-    """The metrics recount (open referrals by state and tier, overdue) that oversight runs every
-    METRICS_SECONDS: an aggregation over every open referral of its projection."""
-    from oversight.bootstrap import bootstrap
-
-    client = connect(mongodb_url)
-    try:
-        figures = bootstrap(client["oversight"], policy).figures
-        started = time.perf_counter()
-        await figures.live_counts(utc_now())
-        return round(1000 * (time.perf_counter() - started), 1)
-    finally:
-        await client.close()
-
-
-def oversight_times(oversight_url: str, api_key: str, repeats: int = 3, give_up_s: float = 600) -> dict:
-    """Each oversight query through the oversight service's API, as the dashboard asks it: median ms
-    (or how long was waited before giving up)."""
-    now = utc_now()
-    month = {"since": (now - timedelta(days=30)).isoformat(), "until": now.isoformat()}
-    results = {}
-    with httpx.Client(base_url=oversight_url, timeout=give_up_s, headers={"Authorization": f"Bearer {api_key}"}) as http:
-        for name, (path, period) in OVERSIGHT_QUERIES.items():
-            times = []
-            for _ in range(repeats):
-                started = time.perf_counter()
-                try:
-                    http.get(path, params=month if period else None).raise_for_status()
-                except httpx.TimeoutException:
-                    results[name] = {"median_ms": None, "gave_up_after_ms": give_up_s * 1000}
-                    break
-                times.append(1000 * (time.perf_counter() - started))
-            if not times:
-                continue
-            results[name] = {"median_ms": round(statistics.median(times), 1), "min_ms": round(min(times), 1),
-                             "max_ms": round(max(times), 1)}
-    return results

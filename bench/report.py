@@ -28,16 +28,48 @@ def scale_rows(at_scale: dict) -> list[str]:
         rows.append(f"| 4. sweep cost, {int(size):,} open | {d['sweep_ms_per_escalation']} ms per escalation fired; "
                     f"{d['idle_sweep_query_ms']} ms per wake with nothing due | {d['sweeps']} sweeps, "
                     f"{d['sweep_seconds_total']} s in all | at 1 M within 2× of 10 k | |")
-        if "metrics_recount_ms" in at:
-            rows.append(f"| 4. the metrics recount (every METRICS_SECONDS, default 60), {int(size):,} open | "
-                        f"{at['metrics_recount_ms']:,} ms | an aggregation over every open referral | | |")
-        for query, t in at["oversight"].items():
-            if t["median_ms"] is None:
-                rows.append(f"| 5. oversight {query}, {int(size):,} referrals | not answered within "
-                            f"{t['gave_up_after_ms'] / 1000:g} s | | < 1 s at 1 M | > {t['gave_up_after_ms'] / 1000:g} |")
-                continue
-            rows.append(f"| 5. oversight {query}, {int(size):,} referrals | {t['median_ms']:,} ms | "
-                        f"{t['min_ms']:,}–{t['max_ms']:,} ms | < 1 s at 1 M | {t['median_ms'] / 1000:.2f} |")
+        rows += oversight_rows(int(size), at)
+    return rows + flatness_rows(at_scale)
+
+
+def oversight_rows(size: int, at: dict) -> list[str]:
+    """Measurement 5 at one scale: each query from the read models beside the previous path."""
+    if "oversight_states_per_second" not in at:
+        return []
+    rows = [f"| 5. oversight's writer building its projection and read models: {at['oversight_states']:,} more "
+            f"referrals to {size:,} in {at['loaded_in_s']['oversight_s']:,} s | {at['oversight_states_per_second']:,} "
+            f"states/s | transactions of 2,000 | | |"]
+    for query, t in at["oversight"].items():
+        if query == "settled_in_s":
+            continue
+        kept, before = t["read_models"]["median_ms"], t["previous"]["median_ms"]
+        differs = f"; answers differ: {', '.join(t['differs'])}" if t["differs"] else "; same answers"
+        if query == "metrics refresh":
+            rows.append(f"| 5. the /metrics refresh (open by state and tier, overdue), {size:,} referrals | {kept:,} ms "
+                        f"| previous recount {before:,} ms: {t['ratio']:,}× as long{differs} | < 100 ms | "
+                        f"{kept / 100:.2f} |")
+            continue
+        served = t["http"]["median_ms"]
+        rows.append(f"| 5. oversight {query}, {size:,} referrals | {served:,} ms over HTTP ({kept:,} ms in-process) "
+                    f"| previous aggregation {before:,} ms: {t['ratio']:,}× as long{differs} | < 1 s | "
+                    f"{served / 1000:.2f} |")
+    return rows
+
+
+def flatness_rows(at_scale: dict) -> list[str]:
+    """Each oversight figure at the largest scale against the smallest: flat means within 2×."""
+    sizes = [s for s in at_scale if "oversight_states_per_second" in at_scale[s]]
+    if len(sizes) < 2:
+        return []
+    low, high = at_scale[sizes[0]]["oversight"], at_scale[sizes[-1]]["oversight"]
+    rows = []
+    for query in (q for q in high if q != "settled_in_s"):
+        way = "read_models" if query == "metrics refresh" else "http"
+        a, b = low[query][way]["median_ms"], high[query][way]["median_ms"]
+        verdict = "flat" if b <= 2 * a else "grows"
+        rows.append(f"| 5. {query} from {int(sizes[0]):,} to {int(sizes[-1]):,} referrals | {a:,} → {b:,} ms "
+                    f"({b / a:.2f}×): {verdict} | previous path {low[query]['previous']['median_ms']:,} → "
+                    f"{high[query]['previous']['median_ms']:,} ms | within 2× | {b / a / 2:.2f} |")
     return rows
 
 

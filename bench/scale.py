@@ -8,28 +8,35 @@ Two kinds of referral, both from a real one the pipeline tracked (its events and
 - due: 1,000 urgent referrals with real event logs (submitted, triaged) folded by tracking's own
   code, whose reminder rung falls due at a chosen moment a few seconds ahead, spread evenly, so
   the live watcher must fire each on time.
-Loaded with bulk writes (the same document shapes `save_view` and the projection write); each
-background referral goes into oversight's projection too (the same fields, as `referral.changed`
-would have put it there), since oversight's figures answer from it."""
+Loaded with bulk writes into tracking (the document shape `save_view` writes); each background
+referral's state is handed to oversight's own writer (`referrals.service.project`, 2,000 states a
+transaction), so its projection and read models are built as the service builds them."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
+from devstack.paths import demo_file
 from pymongo import InsertOne, MongoClient
 from pymongo.errors import BulkWriteError, PyMongoError
 
-from referral_contracts import AcuityTier, Event, ReferralSubmitted, ReferralTriaged
+from oversight.bootstrap import bootstrap, connect
+from oversight.referrals.service import project
+from referral_contracts import AcuityTier, Actor, Event, ReferralSubmitted, ReferralTriaged
+from referral_contracts.changes import ReferralChanged, ReferralState
 from referral_contracts.directory import Directory
+from referral_contracts.policy import load_policy
 from tracking.domain.deadlines import next_due_at
 from tracking.domain.lifecycle import fold
 from tracking.domain.model import ReferralView
 
 OPEN_STATES = ("assigned", "acknowledged", "accepted", "contact_attempted", "appointment_scheduled")
 CHUNK = 2000
+POLICY = load_policy(demo_file("policy.yaml"))
 
 
 def template(mongodb_url: str, wait_s: float = 60) -> tuple[dict, dict, list[dict]]:
@@ -59,29 +66,52 @@ def _shifted(value, delta: timedelta):
 
 
 def load_background(mongodb_url: str, view: dict, projected: dict, count: int, directory: Directory, now: datetime,
-                    seed: int) -> float:
-    """Insert `count` background referrals into tracking and into oversight's projection; returns
-    the seconds it took."""
+                    seed: int) -> dict[str, float]:
+    """Insert `count` background referrals into tracking, and hand their states to oversight's own
+    writer (the projection and its read models, as `referral.changed` would have); returns the
+    seconds each took. Submitted in time order, as a history arrives (and as a rebuild reads it)."""
     rng = random.Random(seed)
     agencies = [a.id for a in directory.agencies]
     tiers = [t.value for t in AcuityTier]
     client = MongoClient(mongodb_url, uuidRepresentation="standard", tz_aware=True)
-    tracked, projection = client["tracking"]["referrals"], client["oversight"]["referrals"]
-    started = time.perf_counter()
+    tracked = client["tracking"]["referrals"]
+    ages = sorted((timedelta(days=rng.uniform(0, 3 * 365)) for _ in range(count)), reverse=True)
+    seconds = {"tracking_s": 0.0, "oversight_s": 0.0}
     for first in range(0, count, CHUNK):
         views, states = [], []
-        for _ in range(min(CHUNK, count - first)):
-            delta = -timedelta(days=rng.uniform(0, 3 * 365)) + (now - view["submitted_at"])
+        for age in ages[first:first + CHUNK]:
+            delta = -age + (now - view["submitted_at"])
             referral_id = uuid4()
-            same = dict(_id=referral_id, referral_id=referral_id, client_reference=f"SCALE-{referral_id.hex[:12]}",
-                        tier=rng.choice(tiers), state=rng.choice(OPEN_STATES), source_agency_id=rng.choice(agencies),
+            same = dict(client_reference=f"SCALE-{referral_id.hex[:12]}", tier=rng.choice(tiers),
+                        state=rng.choice(OPEN_STATES), source_agency_id=rng.choice(agencies),
                         lead_agency_id=rng.choice(agencies), last_activity_at=now - timedelta(hours=rng.uniform(0, 240)))
             views.append(InsertOne(_shifted(view, delta) | same | dict(
-                correlation_id=uuid4(), next_escalation_at=now + timedelta(days=rng.uniform(1, 30)), published=[])))
-            states.append(InsertOne(_shifted(projected, delta) | same))
+                _id=referral_id, correlation_id=uuid4(), next_escalation_at=now + timedelta(days=rng.uniform(1, 30)),
+                published=[])))
+            states.append(_changed(referral_id, _shifted(projected, delta) | same))
+        started = time.perf_counter()
         _insert(tracked, views)
-        _insert(projection, states)
-    return time.perf_counter() - started
+        seconds["tracking_s"] += time.perf_counter() - started
+        started = time.perf_counter()
+        asyncio.run(_project(mongodb_url, states))
+        seconds["oversight_s"] += time.perf_counter() - started
+    client.close()
+    return seconds
+
+
+def _changed(referral_id: UUID, projected: dict) -> ReferralChanged:
+    state = ReferralState.model_validate({k: v for k, v in projected.items() if k in ReferralState.model_fields})
+    return ReferralChanged.create(referral_id=referral_id, correlation_id=uuid4(), occurred_at=state.last_activity_at,
+                                  actor=Actor(agency_id="platform-tracking"), data=state)
+
+
+async def _project(mongodb_url: str, states: list[ReferralChanged]) -> None:
+    """Oversight's writer, one bulk transaction for the chunk (its consumer takes 500 at a time)."""
+    client = connect(mongodb_url)
+    try:
+        await project(states, projection=bootstrap(client["oversight"], POLICY).projection)
+    finally:
+        await client.close()
 
 
 def _insert(referrals, batch: list[InsertOne], attempts: int = 3) -> None:

@@ -41,11 +41,13 @@ def filter_choices() -> list[Filters]:
     cut = [T0 + timedelta(days=d, hours=h) for d, h in ((3, 7.5), (12, 0), (29, 0), (31, 13), (47, 2))]
     choices = [Filters(), Filters(since=cut[0], until=cut[3]), Filters(since=cut[1], until=cut[2]),
                Filters(since=cut[3]), Filters(until=cut[4]), Filters(since=cut[3], until=cut[3] + timedelta(hours=30)),
-               Filters(tier=AcuityTier.URGENT), Filters(tier=AcuityTier.ROUTINE, since=cut[0])]
+               Filters(tier=AcuityTier.URGENT), Filters(tier=AcuityTier.ROUTINE, since=cut[0]),
+               Filters(since=NOW - timedelta(days=30), until=NOW), Filters(since=NOW - timedelta(hours=20), until=NOW)]
     for agency in AGENCIES[:3]:
         choices += [Filters(source_agency_id=agency), Filters(receiving_agency_id=agency), Filters(involving=agency),
                     Filters(involving=agency, since=cut[0], until=cut[4], tier=AcuityTier.PRIORITY),
-                    Filters(involving=agency, source_agency_id=AGENCIES[3], since=cut[1])]
+                    Filters(involving=agency, source_agency_id=AGENCIES[3], since=cut[1]),
+                    Filters(involving=agency, since=NOW - timedelta(days=30), until=NOW)]
     return choices
 
 
@@ -93,7 +95,9 @@ async def _feed(database, changes: list[ReferralChanged], seed: int):
 
 
 async def _documents(database) -> dict[str, dict]:
-    return {name: {d["_id"]: d async for d in database[name].find({})} for name in COLLECTIONS}
+    """Every document of the projection and the read models (a cell's `v` counts its writes, so a
+    rebuild's differs: left out)."""
+    return {name: {d["_id"]: d async for d in database[name].find({}, {"v": 0})} for name in COLLECTIONS}
 
 
 async def _check(mongodb_url: str, history, seed: int) -> None:

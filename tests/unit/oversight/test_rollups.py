@@ -13,7 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from oversight.figures import histogram
-from oversight.figures.contribution import ALL, DAY, MONTH, PAIR, PAIR_MONTH, cells_of, changes, contribution, day
+from oversight.figures.contribution import (
+    ALL, BY_DAY, DAY, MONTH, PAGED, PAIR, PAIR_MONTH, Cell, cells_of, changes, contribution, day, placed,
+)
 from oversight.figures.models import Filters
 from oversight.figures.plan import plan
 from oversight.figures.rules import awaiting_contact, backlog_age, overdue, overdue_count
@@ -31,7 +33,8 @@ def recomputed(documents) -> dict[str, dict[str, int]]:
     cells: dict[str, Counter] = {}
     for doc in documents:
         for cell in cells_of(doc):
-            cells.setdefault(cell.id, Counter()).update(contribution(doc))
+            for cell_id, counts in placed(cell.id, contribution(doc)):
+                cells.setdefault(cell_id, Counter()).update(counts)
     return {cell: {k: n for k, n in counts.items() if n} for cell, counts in cells.items() if any(counts.values())}
 
 
@@ -74,21 +77,28 @@ def test_any_order_with_repeats_leaves_the_cells_equal_to_recomputing_from_the_f
 
 
 @given(referral_states(), referral_states())
-def test_a_change_is_the_new_contribution_less_the_old(old, new) -> None:
-    before, after = document(uuid4(), old)["rollup"], document(uuid4(), new)["rollup"]
-    moved = changes([(before, after)])
-    for cell in set(before["cells"]) | set(after["cells"]):
-        expected = Counter(after["counts"] if cell in after["cells"] else {})
-        expected.subtract(before["counts"] if cell in before["cells"] else {})
-        assert moved.get(cell, {}) == {k: n for k, n in expected.items() if n}
-    assert changes([(after, after)]) == {}  # the same state again changes nothing
+def test_a_change_takes_a_referral_from_the_cells_of_its_old_state_to_those_of_its_new(old, new) -> None:
+    referral_id = uuid4()
+    before, after = document(referral_id, old), document(referral_id, new)
+    cells = {cell: Counter(counts) for cell, counts in recomputed([before]).items()}
+    for cell, delta in changes([(before["rollup"], after["rollup"])]).items():
+        cells.setdefault(cell, Counter()).update(delta)
+    assert {c: {k: n for k, n in v.items() if n} for c, v in cells.items() if any(v.values())} == recomputed([after])
+    assert changes([(after["rollup"], after["rollup"])]) == {}  # the same state again changes nothing
 
 
 @given(referral_states())
-def test_a_referral_counts_in_five_cells_of_its_tier(state) -> None:
+def test_a_referral_counts_in_five_cells_of_its_tier_and_the_day_pages_of_two(state) -> None:
     doc = document(uuid4(), state)
     kinds = [cell.kind for cell in cells_of(doc)]
     assert kinds == [ALL, MONTH, DAY, PAIR, PAIR_MONTH]
+    for cell in cells_of(doc):
+        for page, counts in placed(cell.id, contribution(doc)):
+            by_day = [key for key in counts if key.startswith(BY_DAY)]
+            if page == cell.id:  # an all-history cell keeps no counter named by a day: its pages do
+                assert cell.kind not in PAGED or not by_day
+            else:  # a page holds day counters only, each of a day of its month
+                assert by_day == list(counts) and {key.rsplit(":", 1)[1][:7] for key in by_day} == {Cell.parse(page).period}
     assert {cell.tier for cell in cells_of(doc)} == {str(state.tier.value if state.tier else "-")}
     assert all(isinstance(n, int) and n for n in contribution(doc).values())
     assert named(contribution(doc), "state:") == {state.state.value: 1}
@@ -112,17 +122,25 @@ def test_a_percentile_is_the_nearest_rank_value_to_its_bucket(durations, percent
 periods = st.none() | moments
 
 
-@given(periods, periods, moments, st.booleans())
-def test_a_period_reads_each_submission_in_it_once_and_none_outside(since, until, submitted, by_agency) -> None:
+@given(periods, periods, moments, moments, st.booleans())
+def test_a_period_reads_each_submission_in_it_once_and_none_outside(since, until, submitted, now, by_agency) -> None:
     filters = Filters(since=since, until=until, source_agency_id="gp-north" if by_agency else None)
-    chosen = plan(filters)
+    chosen = plan(filters, now)
     keys = {ALL: "", PAIR: "", MONTH: day(submitted)[:7], PAIR_MONTH: day(submitted)[:7], DAY: day(submitted)}
-    in_cells = sum(span.start <= keys[span.kind] < span.end or span.kind in (ALL, PAIR) for span in chosen.spans)
-    in_stretches = sum((lo is None or lo <= submitted) and (hi is None or submitted < hi) for lo, hi in chosen.stretches)
+    whole = [span for span in chosen.spans if span.kind not in PAGED.values()]  # pages hold day counters only
+    in_cells = sum(span.start <= keys[span.kind] < span.end or span.kind in (ALL, PAIR) for span in whole)
+
+    def within(stretches) -> int:
+        return sum((lo is None or lo <= submitted) and (hi is None or submitted < hi) for lo, hi in stretches)
+
     inside = (since is None or since <= submitted) and (until is None or submitted < until)
-    assert in_cells + in_stretches == int(inside)
-    assert all(span.kind in ((PAIR, PAIR_MONTH) if by_agency else (ALL, MONTH, DAY)) for span in chosen.spans)
-    assert len(chosen.stretches) <= 2
+    assert in_cells + within(chosen.stretches) - within(chosen.less) == int(inside)
+    assert all(span.kind in ((PAIR, PAIR_MONTH, PAGED[PAIR]) if by_agency else (ALL, MONTH, DAY, PAGED[ALL]))
+               for span in chosen.spans)
+    assert len(chosen.stretches) + len(chosen.less) <= 4
+    unit = timedelta(days=31 if by_agency else 1)  # what is read one by one: half a unit at either end at most
+    read = [min(hi, now) - lo for lo, hi in chosen.stretches + chosen.less if min(hi, now) > lo]
+    assert all(length <= unit / 2 + timedelta(days=1 if by_agency else 0) for length in read)
 
 
 @settings(max_examples=150)

@@ -8,7 +8,13 @@ pair in its month (`pair_month`, for an agency's figures over a period). In each
 counters (`contribution`): flat names, so a cell is the sum of its referrals' contributions, two
 cells add up key by key, and a change is the difference between the new contribution and the one the
 referral made before (kept with it in the projection, so what is taken away is exactly what was added,
-whatever the code counted then)."""
+whatever the code counted then).
+
+The counters named by a day (the backlog by submission day, overdue by deadline day) would make the
+all-history cells grow by a key a day for good, and every write to them slower (the local store
+rewrites a whole document: 11 ms at 3,000 keys against 0.7 ms at a few). So an `all` or `pair` cell
+keeps the rest, and its day counters go to pages by the month of the day (`all_days`, `pair_days`):
+small, and only for months that hold referrals still awaiting contact (an emptied page is removed)."""
 
 from __future__ import annotations
 
@@ -24,6 +30,8 @@ from . import histogram
 from .rules import LINKED, NO_AGENCY, OPEN, awaiting_contact, on_the_worklist
 
 ALL, MONTH, DAY, PAIR, PAIR_MONTH = "all", "month", "day", "pair", "pair_month"
+PAGED = {ALL: "all_days", PAIR: "pair_days"}  # all-history cells, and the kind of their day pages
+BY_DAY = ("waiting:", "overdue_by:", "contact:due_by:")  # counters named by a day: "waiting:2026-04-07"
 Counts = dict[str, int]
 
 
@@ -137,16 +145,31 @@ def rollup(referral: Mapping[str, Any]) -> dict[str, Any]:
     return {"cells": [cell.id for cell in cells_of(referral)], "counts": contribution(referral)}
 
 
+def placed(cell_id: str, counts: Counts) -> list[tuple[str, Counts]]:
+    """Where a cell's share of a contribution is kept: whole in a cell of a period, and for an
+    all-history cell its day counters on the page of their day's month, the rest in the cell."""
+    cell = Cell.parse(cell_id)
+    if cell.kind not in PAGED:
+        return [(cell_id, counts)]
+    pages: dict[str, Counts] = {}
+    for key, n in counts.items():
+        page = Cell(PAGED[cell.kind], key.rsplit(":", 1)[1][:7], cell.source, cell.receiving, cell.tier).id \
+            if key.startswith(BY_DAY) else cell_id
+        pages.setdefault(page, {})[key] = n
+    return list(pages.items())
+
+
 def changes(pairs: Iterable[tuple[Mapping[str, Any] | None, Mapping[str, Any]]]) -> dict[str, Counts]:
     """What changes in each cell when referrals go from the roll-up they made before (None: new) to
     their new one: the new counts added, the old taken away, zeros left out."""
     cells: dict[str, Counter[str]] = {}
     for before, after in pairs:
         for made, sign in ((before, -1), (after, 1)):
-            for cell_id in (made or {}).get("cells", []):
-                cell = cells.setdefault(cell_id, Counter())
-                for key, n in made["counts"].items():
-                    cell[key] += sign * n
+            for base in (made or {}).get("cells", []):
+                for cell_id, counts in placed(base, made["counts"]):
+                    cell = cells.setdefault(cell_id, Counter())
+                    for key, n in counts.items():
+                        cell[key] += sign * n
     changed = {cell_id: {k: n for k, n in counts.items() if n} for cell_id, counts in cells.items()}
     return {cell_id: counts for cell_id, counts in changed.items() if counts}
 

@@ -2,17 +2,21 @@
 figures for a choice of filters. Pure.
 
 A query reads a bounded number of small documents, never the history: all history is the `all` cells
-(five) or, for an agency, the `pair` cells; a period is its whole months (`month` cells), the whole
-days at either end (`day` cells) and, at the very ends, the part of a day the period cuts, read from
-the projection (at most two days' referrals). An agency's period is its whole months (`pair_month`)
-and the parts of a month at either end from the projection (at most two months of that agency's)."""
+(five) and their day pages (one a month still holding referrals awaiting contact) or, for an agency,
+the `pair` cells and theirs; a period is its whole months (`month` cells) and the whole days at either
+end (`day` cells), an agency's period its whole months (`pair_month`). Where a period cuts a day (an
+agency's, a month), that part is read from the projection, or, when it is the longer part of the
+unit (counting only time already past: "until now" cuts today after its last submission), the unit's
+cell is read and the other part taken away, so at most half a day's (a month's) referrals are read
+at either end."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from .contribution import ALL, DAY, MONTH, PAIR, PAIR_MONTH, day
+from .contribution import ALL, DAY, MONTH, PAGED, PAIR, PAIR_MONTH, day
 from .models import Filters
 
 EVER = ("", "~")  # every period key sorts between these
@@ -31,43 +35,66 @@ class Span:
 @dataclass(frozen=True)
 class Plan:
     spans: list[Span]
-    stretches: list[Stretch]  # submitted in [since, until), read from the projection
+    stretches: list[Stretch] = field(default_factory=list)  # submitted in [since, until): added
+    less: list[Stretch] = field(default_factory=list)  # submitted in [since, until): taken away
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Days or months: where one starts, where the next starts, a cell kind and its period key."""
+
+    start: Callable[[datetime], datetime]
+    after: Callable[[datetime], datetime]
+    kind: str
+    key: Callable[[datetime], str]
 
 
 def for_agency(filters: Filters) -> bool:
     return bool(filters.source_agency_id or filters.receiving_agency_id or filters.involving)
 
 
-def plan(filters: Filters) -> Plan:
-    agency = for_agency(filters)
-    since, until = filters.since, filters.until
+def plan(filters: Filters, now: datetime) -> Plan:
+    since, until, agency = filters.since, filters.until, for_agency(filters)
     if since is None and until is None:
-        return Plan([Span(PAIR if agency else ALL)], [])
-    if agency:
-        whole, stretches = _whole(since, until, _next_month, _month)
-        return Plan(_spans(PAIR_MONTH, whole, month_key) if whole else [], stretches)
-    days, stretches = _whole(since, until, _next_day, _day)
-    if days is None:
-        return Plan([], stretches)
-    first, last = days
-    months, _ = _whole(first, last, _next_month, _month)
-    if months is None:  # whole days within one month, or across the turn of one
-        return Plan(_spans(DAY, days, day), stretches)
-    head = _spans(DAY, (first, months[0]), day) if first is not None else []
-    tail = _spans(DAY, (months[1], last), day) if last is not None else []
-    spans = [*head, *_spans(MONTH, months, month_key), *tail]
-    return Plan(spans, stretches)
+        whole = PAIR if agency else ALL
+        return Plan([Span(whole), Span(PAGED[whole])])
+    unit = Unit(_month, _next_month, PAIR_MONTH, month_key) if agency else Unit(_day, _next_day, DAY, day)
+    whole, ends = _whole(since, until, unit)
+    spans, stretches, less = [], [], []
+    for lo, hi in ends:
+        start, end = unit.start(lo), unit.after(lo)
+        past = min(end, now)  # nothing is submitted after now
+        if (min(hi, now) - lo) <= (lo - start) + max(timedelta(0), past - hi):
+            stretches.append((lo, hi))
+        else:  # the unit's cell, less the part outside the period
+            spans.append(Span(unit.kind, unit.key(start), unit.key(end)))
+            less += [part for part in ((start, lo), (hi, end)) if part[0] < part[1]]
+    if whole is not None:
+        spans += _spans(unit.kind, whole, unit.key) if agency else _days_and_months(whole)
+    return Plan(spans, stretches, less)
 
 
-def _whole(since, until, after, start_of) -> tuple[Stretch | None, list[Stretch]]:
-    """The whole units in [since, until), and what is left at either end."""
-    first = None if since is None else (since if start_of(since) == since else after(since))
-    last = None if until is None else start_of(until)
-    if first is not None and last is not None and first >= last:
+def _whole(since, until, unit: Unit) -> tuple[Stretch | None, list[Stretch]]:
+    """The whole units in [since, until), and what is left at either end (each within one unit)."""
+    first = None if since is None else (since if unit.start(since) == since else unit.after(since))
+    last = None if until is None else unit.start(until)
+    if first is not None and last is not None and first > last:  # within one unit
         return None, [(since, until)]
     ends = [(since, first)] if since is not None and since < first else []
     ends += [(last, until)] if until is not None and last < until else []
-    return (first, last), ends
+    whole = (first, last) if first is None or last is None or first < last else None
+    return whole, ends
+
+
+def _days_and_months(days: Stretch) -> list[Span]:
+    """Whole days as the months they fill and the days either side."""
+    first, last = days
+    months, _ = _whole(first, last, Unit(_month, _next_month, MONTH, month_key))
+    if months is None:  # whole days within one month, or across the turn of one
+        return _spans(DAY, days, day)
+    head = _spans(DAY, (first, months[0]), day) if first is not None else []
+    tail = _spans(DAY, (months[1], last), day) if last is not None else []
+    return [*head, *_spans(MONTH, months, month_key), *tail]
 
 
 def _spans(kind: str, whole: Stretch, key) -> list[Span]:

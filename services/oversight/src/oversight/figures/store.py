@@ -12,7 +12,7 @@ from typing import Any
 from referral_contracts.changes import OPEN_STATES
 
 from . import worklist as huddle
-from .contribution import ALL, MONTH, PAIR_MONTH
+from .contribution import ALL, MONTH, PAGED, PAIR_MONTH
 from .models import Breach, Filters, Summary, WorklistRow
 from .plan import EVER, Span, days_of, for_agency, month_key, plan
 from .readmodels import ReadModels, breach_moment
@@ -42,13 +42,13 @@ class FiguresStore:
         self._models = read_models
 
     async def summary(self, filters: Filters, now: datetime) -> Summary:
-        by_tier = await self._models.tally(plan(filters), filters)
+        by_tier = await self._models.tally(plan(filters, now), filters)
         return summary(filters, by_tier, await self._moment(filters, now), await self.breach_log(filters))
 
     async def _moment(self, filters: Filters, now: datetime) -> Moment:
-        """The worklist entries the figures of `now` read one by one: deadline today, or submitted
-        on a day a backlog boundary cuts (a day's referrals each, by index)."""
-        due_today = await self._models.entries(selections(filters, deadline=days_of(now)))
+        """The worklist entries the figures of `now` read one by one: deadline earlier today, or
+        submitted on a day a backlog boundary cuts (a day's referrals at most, by index)."""
+        due_today = await self._models.entries(selections(filters, deadline=(days_of(now)[0], now)))
         cut = [e for day in cut_days(now) for e in await self._models.entries(selections(filters, submitted=day))]
         return Moment(now=now, due_today=due_today, cut_days=cut)
 
@@ -101,14 +101,15 @@ class FiguresStore:
 
     async def live_counts(self, now: datetime) -> tuple[dict[tuple[str, str], int], int]:
         """Open referrals by (state, tier), and how many are overdue: for the /metrics gauges, from
-        the five all-history cells and the entries whose deadline falls today."""
+        the all-history cells, their day pages and the entries whose deadline falls today."""
         by_state: dict[tuple[str, str], int] = {}
-        overdue_by: Counter[str] = Counter()
         for cell in await self._models.cells(Span(ALL), Filters()):
             tier = UNTRIAGED if cell["tier"] == NO_AGENCY else cell["tier"]
             for state, n in named(cell["c"], "state:").items():
                 if state in OPEN_STATES:
                     by_state[(state, tier)] = n
-            overdue_by.update(named(cell["c"], "overdue_by:"))
-        due_today = await self._models.entries(selections(Filters(), deadline=days_of(now)))
+        overdue_by: Counter[str] = Counter()
+        for page in await self._models.cells(Span(PAGED[ALL]), Filters()):
+            overdue_by.update(named(page["c"], "overdue_by:"))
+        due_today = await self._models.entries(selections(Filters(), deadline=(days_of(now)[0], now)))
         return by_state, overdue_count(overdue_by, due_today, now)

@@ -25,8 +25,9 @@ Referral = Mapping[str, Any]
 
 @dataclass(frozen=True)
 class Moment:
-    """What the figures of `now` need beyond the counters: the referrals awaiting contact whose
-    deadline falls today and those submitted on a day a backlog boundary cuts."""
+    """What the figures of `now` need beyond the counters: the referrals whose deadline fell today
+    before now (at least: later ones are not overdue yet) and those submitted on a day a backlog
+    boundary cuts."""
 
     now: datetime
     due_today: list[Referral] = field(default_factory=list)

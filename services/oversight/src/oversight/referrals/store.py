@@ -14,11 +14,11 @@ from pymongo import ASCENDING, InsertOne, ReplaceOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import OperationFailure
 
 from referral_contracts.changes import ReferralState
 
 from ..figures.contribution import rollup
+from ..writes import exactly
 from .models import Referral
 
 COLLECTION = "referrals"
@@ -32,13 +32,6 @@ class Follower(Protocol):
 
     async def follow(self, changed: list[tuple[dict[str, Any] | None, dict[str, Any]]],
                      session: AsyncClientSession) -> None: ...
-
-
-def changed_meanwhile() -> OperationFailure:
-    """A version read in the transaction was not the one written over: as MongoDB's own write
-    conflict, labelled so that the transaction is run again."""
-    return OperationFailure("a referral changed while its batch was applied", code=112,
-                            details={"errorLabels": ["TransientTransactionError"]})
 
 
 def document(referral_id: UUID, state: ReferralState) -> dict[str, Any]:
@@ -84,9 +77,7 @@ class ReferralProjection:
             changed.append((None if before is None else before.get("rollup"), after))
         if not writes:
             return
-        written = await self.referrals.bulk_write(writes, ordered=False, session=session)
-        if written.inserted_count + written.matched_count != len(writes):
-            raise changed_meanwhile()  # a store with weaker isolation than MongoDB's: start again
+        await exactly(self.referrals, writes, session)
         for follower in self.followers:
             await follower.follow(changed, session)
 
