@@ -16,7 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from referral_contracts import EscalationStep
 
-from ..writes import exactly
+from ..transaction import LOT, by_ids, exactly
 from .contribution import DAY, MONTH, PAGED, PAIR_MONTH, Cell, Counts, changes
 from .models import Filters
 from .plan import Plan, Span
@@ -62,10 +62,10 @@ class ReadModels:
         """Move each cell by its change: read, add, write back whole (on the local store a whole
         replacement costs a third of an `$inc` of twenty counters), without the counters brought
         to zero, and remove a cell emptied; so a cell holds only what its referrals count now and
-        equals its rebuild. `v` guards each write against another writer's (writes.exactly)."""
+        equals its rebuild. `v` guards each write against another writer's (transaction.exactly)."""
         if not deltas:
             return
-        found = {c["_id"]: c async for c in self.rollups.find({"_id": {"$in": list(deltas)}}, session=session)}
+        found = await by_ids(self.rollups, list(deltas), session)
         writes = []
         for cell_id, delta in deltas.items():
             cell = found.get(cell_id)
@@ -83,8 +83,8 @@ class ReadModels:
     async def _breaches(self, changed: Changed, session: AsyncClientSession) -> None:
         """Each referral's breaches replaced by its new ones (a reason may have been given since)."""
         gone = [after["_id"] for before, after in changed if (before or {}).get("counts", {}).get("breaches")]
-        if gone:
-            await self.breaches.delete_many({"referral_id": {"$in": gone}}, session=session)
+        for start in range(0, len(gone), LOT):
+            await self.breaches.delete_many({"referral_id": {"$in": gone[start:start + LOT]}}, session=session)
         rows = [_breach(after, rung) for _, after in changed for rung in after.get("escalations") or []
                 if rung["step"] == EscalationStep.BREACH]
         if rows:

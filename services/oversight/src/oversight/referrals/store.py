@@ -18,7 +18,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from referral_contracts.changes import ReferralState
 
 from ..figures.contribution import rollup
-from ..writes import exactly
+from ..transaction import by_ids, exactly
 from .models import Referral
 
 COLLECTION = "referrals"
@@ -64,8 +64,7 @@ class ReferralProjection:
             await session.with_transaction(lambda s: self._apply(states, s))
 
     async def _apply(self, states: dict[UUID, ReferralState], session: AsyncClientSession) -> None:
-        stored = {d["_id"]: d async for d in self.referrals.find(
-            {"_id": {"$in": list(states)}}, {"version": 1, "rollup": 1}, session=session)}
+        stored = await by_ids(self.referrals, list(states), session, {"version": 1, "rollup": 1})
         writes, changed = [], []
         for referral_id, state in states.items():
             before = stored.get(referral_id)
