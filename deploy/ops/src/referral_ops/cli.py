@@ -25,7 +25,7 @@ from referral_contracts.listings import directory_diff
 from .acls import apply_acls, platform_acls
 from .directory_import import CurrentDirectoryUnknown, current_directory, publish_import
 from .login import KafkaLogin
-from .topics import apply_topics, platform_topics
+from .topics import TopicsNotCreated, apply_topics, platform_topics
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 console = Console(soft_wrap=True)  # problems and diffs one per line, whatever the terminal's width
@@ -43,8 +43,12 @@ def apply_topics_command(
 ) -> None:
     """Create every topic of the platform that does not exist yet, with its retention and cleanup."""
     wanted = platform_topics(_directory(directory, extension))
-    created = asyncio.run(apply_topics(KafkaLogin.from_environment(bootstrap), wanted, partitions=partitions,
-                                       replication=replication))
+    try:
+        created = asyncio.run(apply_topics(KafkaLogin.from_environment(bootstrap), wanted, partitions=partitions,
+                                           replication=replication))
+    except TopicsNotCreated as refused:
+        console.print(f"[red]{refused}[/red]", highlight=False)
+        raise typer.Exit(1) from None
     console.print(f"{len(wanted)} topics declared, {len(created)} created: {', '.join(created) or 'none'}")
 
 
@@ -102,8 +106,12 @@ def import_directory(
     if dry_run or diff.empty:
         console.print("dry run: nothing published" if dry_run else "nothing to publish")
         return
-    published = asyncio.run(publish_import(KafkaLogin.from_environment(bootstrap), diff, new,
-                                           partitions=partitions, replication=replication))
+    try:
+        published = asyncio.run(publish_import(KafkaLogin.from_environment(bootstrap), diff, new,
+                                               partitions=partitions, replication=replication))
+    except TopicsNotCreated as refused:  # nothing was published: the import can simply be run again
+        console.print(f"[red]{refused}; nothing published, run the import again[/red]", highlight=False)
+        raise typer.Exit(1) from None
     console.print(f"{published} events published")
     if diff.added:
         console.print(f"new agencies given their topics and ACLs: {', '.join(diff.added)}; "

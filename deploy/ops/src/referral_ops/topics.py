@@ -3,6 +3,8 @@ needs (referral_contracts.topics.topic_config), the same way locally and in a cl
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -14,6 +16,13 @@ from referral_contracts.topics import ALL_TOPICS, agency_topics, topic_config
 from .login import KafkaLogin
 
 TOPIC_ALREADY_EXISTS = 36  # Kafka's error code when another client created it first
+# The controller answers CreateTopics before every broker's metadata lists the new topics (seen
+# once in CI: a topic just created was absent from the next listing), so the listing is polled.
+METADATA_WAIT_SECONDS = 30.0
+
+
+class TopicsNotCreated(Exception):
+    """Kafka refused some topics, or they are still not listed after METADATA_WAIT_SECONDS."""
 
 
 def platform_topics(directory: Path | Directory) -> tuple[str, ...]:
@@ -38,10 +47,18 @@ async def apply_topics(login: KafkaLogin, topics: Iterable[str], *, partitions: 
             response = await admin.create_topics(missing)
             errors = [(e[0], e[1]) for e in response.topic_errors if e[1] not in (0, TOPIC_ALREADY_EXISTS)]
             if errors:
-                raise RuntimeError(f"Kafka refused to create topics: {errors}")
-        absent = set(wanted) - set(await admin.list_topics())
+                raise TopicsNotCreated(f"Kafka refused to create topics: {errors}")
+        absent = await _absent_after_waiting(admin, set(wanted))
         if absent:
-            raise RuntimeError(f"topics still missing after creation: {sorted(absent)}")
+            raise TopicsNotCreated(f"topics still missing {METADATA_WAIT_SECONDS:.0f} s after creation: {sorted(absent)}")
         return [t.name for t in missing]
     finally:
         await admin.close()
+
+
+async def _absent_after_waiting(admin: AIOKafkaAdminClient, wanted: set[str]) -> set[str]:
+    """The wanted topics the cluster's metadata still does not list after METADATA_WAIT_SECONDS."""
+    deadline = time.monotonic() + METADATA_WAIT_SECONDS
+    while (absent := wanted - set(await admin.list_topics())) and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    return absent
