@@ -17,8 +17,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from latency import percentiles
 from referral_contracts import topics, utc_now
 from scale import due_referrals
-from tracking.adapters.referral_store import MongoReferralStore, connect
-from tracking.domain.deadlines import next_due_at
+from tracking.lifecycle.store import MongoReferralStore, connect
+from tracking.deadlines.ladders import next_due_at
 
 DUE = 1000
 LEAD_TIME = timedelta(seconds=10)  # loading the due referrals takes a few seconds

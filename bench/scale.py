@@ -24,9 +24,9 @@ from pymongo.errors import BulkWriteError, PyMongoError
 
 from referral_contracts import AcuityTier, Event, ReferralSubmitted, ReferralTriaged
 from referral_contracts.directory import Directory
-from tracking.domain.deadlines import next_due_at
-from tracking.domain.lifecycle import fold
-from tracking.domain.model import ReferralView
+from tracking.deadlines.ladders import next_due_at
+from tracking.lifecycle.fold import fold
+from tracking.lifecycle.model import ReferralView
 
 OPEN_STATES = ("assigned", "acknowledged", "accepted", "contact_attempted", "appointment_scheduled")
 CHUNK = 2000

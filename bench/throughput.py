@@ -84,9 +84,9 @@ async def replay_speed(kafka, mongodb_url: str) -> float:
     from functools import partial
 
     from referral_contracts.policy import load_policy
-    from tracking.adapters.referral_store import MongoReferralStore, connect
-    from tracking.domain.deadlines import next_due_at
-    from tracking.service_layer.replay import replay
+    from tracking.lifecycle.store import MongoReferralStore, connect
+    from tracking.deadlines.ladders import next_due_at
+    from tracking.replay.rebuild import replay
 
     client = connect(mongodb_url)
     try:

@@ -45,9 +45,9 @@ from pathlib import Path
 
 from referral_contracts import AcuityTier, EscalationStep, TriageOutcome, derived_id
 from referral_contracts.policy import load_policy
-from tracking.adapters.referral_store import MongoReferralStore
-from tracking.service_layer.sweeps import fire_due_escalations, flag_unknown_outcomes
-from tracking.service_layer.tracking import apply_event
+from tracking.lifecycle.store import MongoReferralStore
+from tracking.deadlines.sweeps import fire_due_escalations, flag_unknown_outcomes
+from tracking.lifecycle.service import apply_event
 
 from event_factories import T0, milestone, submitted, triaged
 from factories import referral_payload

@@ -17,8 +17,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 from devstack.paths import venv_script
 
 from referral_contracts import topics
-from tracking.adapters.referral_store import MongoReferralStore, connect
-from tracking.service_layer.replay import REPLAYED_TOPICS
+from tracking.lifecycle.store import MongoReferralStore, connect
+from tracking.replay.rebuild import REPLAYED_TOPICS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.after_the_scenarios]
 PRODUCERS = ("notifier", "intake", "triage")  # stopped first: nothing new reaches tracking

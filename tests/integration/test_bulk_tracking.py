@@ -12,12 +12,12 @@ import pytest
 
 from referral_contracts import AcuityTier, EscalationRaised
 from referral_contracts.policy import load_policy
-from tracking.adapters.referral_store import MongoReferralStore, connect
-from tracking.domain.deadlines import next_due_at
-from tracking.domain.lifecycle import fold
-from tracking.entrypoints.background import DeadlineWatcher
-from tracking.service_layer.sweeps import fire_due_escalations
-from tracking.service_layer.tracking import apply_event
+from tracking.lifecycle.store import MongoReferralStore, connect
+from tracking.deadlines.ladders import next_due_at
+from tracking.lifecycle.fold import fold
+from tracking.deadlines.watcher import DeadlineWatcher
+from tracking.deadlines.sweeps import fire_due_escalations
+from tracking.lifecycle.service import apply_event
 
 from event_factories import at, closed_loop, submitted, triaged
 from factories import person_payload

@@ -13,12 +13,12 @@ import pytest
 
 from referral_contracts import Actor, Milestone, MilestoneKind
 from referral_contracts.policy import load_policy
-from tracking.adapters.referral_store import MongoReferralStore, connect
-from tracking.domain.commands import milestone_recorded
-from tracking.domain.deadlines import next_due_at
-from tracking.service_layer.commands import record_milestone
-from tracking.service_layer.sweeps import fire_due_escalations
-from tracking.service_layer.tracking import apply_event, apply_events
+from tracking.lifecycle.store import MongoReferralStore, connect
+from tracking.lifecycle.commands import milestone_recorded
+from tracking.deadlines.ladders import next_due_at
+from tracking.lifecycle.record import record_milestone
+from tracking.deadlines.sweeps import fire_due_escalations
+from tracking.lifecycle.service import apply_event, apply_events
 
 from event_factories import at, milestone, submitted, triaged
 from recording_bus import RecordingBus

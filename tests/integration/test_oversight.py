@@ -16,10 +16,10 @@ import pytest
 from referral_contracts import AcuityTier
 from referral_contracts.policy import load_policy
 from oversight.figures.models import TIER_ORDER, Filters
-from tracking.adapters.referral_store import MongoReferralStore, connect
-from tracking.domain.deadlines import next_due_at
-from tracking.service_layer.sweeps import fire_due_escalations
-from tracking.service_layer.tracking import apply_event
+from tracking.lifecycle.store import MongoReferralStore, connect
+from tracking.deadlines.ladders import next_due_at
+from tracking.deadlines.sweeps import fire_due_escalations
+from tracking.lifecycle.service import apply_event
 
 from event_factories import at, milestone, submitted, triaged
 from factories import referral_payload

@@ -17,8 +17,8 @@ from referral_contracts import AcuityTier
 from referral_contracts.calendar import deadline
 from oversight.figures.metrics import refresh
 from oversight.figures.models import Filters
-from tracking.adapters.referral_store import MongoReferralStore, connect
-from tracking.domain.deadlines import next_due_at
+from tracking.lifecycle.store import MongoReferralStore, connect
+from tracking.deadlines.ladders import next_due_at
 
 from oversight_story import DEADLINES, DUE, NOW, POLICY, on, play, story
 from read_side import fed

@@ -14,10 +14,10 @@ from oversight.referrals.service import project
 from oversight.referrals.store import document
 from referral_contracts import AcuityTier, RepeatedCrisis, topics
 from referral_contracts.changes import ReferralChanged
-from tracking.adapters.crisis_history import MongoCrisisHistory
-from tracking.adapters.referral_store import MongoReferralStore, connect
-from tracking.service_layer.crises import note_crisis
-from tracking.service_layer.tracking import apply_event
+from tracking.persons.crisis_history import MongoCrisisHistory
+from tracking.lifecycle.store import MongoReferralStore, connect
+from tracking.persons.crisis_service import note_crisis
+from tracking.lifecycle.service import apply_event
 
 from event_factories import closed_loop, submitted, triaged
 from factories import referral_payload

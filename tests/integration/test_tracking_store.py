@@ -11,12 +11,12 @@ import pytest
 
 from referral_contracts import ClosureOutcome, topics
 from referral_contracts.policy import load_policy
-from tracking.adapters.referral_store import MongoReferralStore, connect
-from tracking.domain.deadlines import next_due_at
-from tracking.domain.lifecycle import fold
-from tracking.domain.model import State
-from tracking.service_layer.sweeps import fire_due_escalations, flag_unknown_outcomes
-from tracking.service_layer.tracking import apply_event
+from tracking.lifecycle.store import MongoReferralStore, connect
+from tracking.deadlines.ladders import next_due_at
+from tracking.lifecycle.fold import fold
+from tracking.lifecycle.model import State
+from tracking.deadlines.sweeps import fire_due_escalations, flag_unknown_outcomes
+from tracking.lifecycle.service import apply_event
 
 from event_factories import at, closed_loop, milestone, submitted, triaged
 from recording_bus import RecordingBus

@@ -9,8 +9,8 @@ import pytest
 
 from referral_contracts import AcuityTier, EscalationStep
 from referral_contracts.policy import load_policy
-from tracking.domain.deadlines import due_now, escalation_event, held_until, ladder, next_due_at
-from tracking.domain.lifecycle import apply, fold
+from tracking.deadlines.ladders import due_now, escalation_event, held_until, ladder, next_due_at
+from tracking.lifecycle.fold import apply, fold
 
 from event_factories import milestone, submitted, triaged
 

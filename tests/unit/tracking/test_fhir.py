@@ -6,8 +6,8 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 from fhir.resources.R4B.task import Task
 
 from referral_contracts import AcuityTier
-from tracking.domain.fhir import service_request, task
-from tracking.domain.lifecycle import fold
+from tracking.fhir.resources import service_request, task
+from tracking.lifecycle.fold import fold
 
 from event_factories import closed_loop, milestone, submitted, triaged
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from uuid import uuid4
 
 from referral_contracts import AcuityTier, RepeatedCrisis, derived_id, topics
-from tracking.domain.closure import outgoing
-from tracking.domain.crises import is_crisis, repeated_crisis
-from tracking.domain.lifecycle import fold, fold_with_steps
+from tracking.outgoing.closure import outgoing
+from tracking.persons.crises import is_crisis, repeated_crisis
+from tracking.lifecycle.fold import fold, fold_with_steps
 
 from event_factories import submitted, triaged
 

@@ -61,10 +61,13 @@ class ServiceSettings:
         }
 
 
+BY_CONCEPT = ("tracking", "oversight")  # organised by concept, their app at the top of the package
+
+
 def app_module(service: str) -> str:
-    """Where a service's `create_app(settings)` lives: oversight is organised by concept, with its
-    app at the top; the others keep theirs in entrypoints/."""
-    return "oversight.app" if service == "oversight" else f"{service}.entrypoints.app"
+    """Where a service's `create_app(settings)` lives: tracking and oversight are organised by
+    concept, with the app at the top; the others keep theirs in entrypoints/."""
+    return f"{service}.app" if service in BY_CONCEPT else f"{service}.entrypoints.app"
 
 
 @dataclass
