@@ -24,7 +24,7 @@ from pymongo.errors import BulkWriteError, PyMongoError
 
 from referral_contracts import AcuityTier, Event, ReferralSubmitted, ReferralTriaged
 from referral_contracts.directory import Directory
-from tracking.deadlines.ladders import next_due_at
+from tracking.deadlines.ladders import next_escalation_at
 from tracking.lifecycle.fold import fold
 from tracking.lifecycle.model import ReferralView
 
@@ -122,7 +122,7 @@ def due_referrals(events: list[dict], policy, first_due: datetime, spread: timed
             "data": triaged.data.model_copy(update={"tier": AcuityTier.URGENT, "clock_started_at": started,
                                                    "contact_deadline": deadline})})
         view = fold([s, t])
-        due[referral_id] = next_due_at(view, policy)
+        due[referral_id] = next_escalation_at(view, policy)
         logs += [s, t]
         views.append(view)
     return logs, views, due

@@ -14,8 +14,7 @@ from oversight.referrals.service import project
 from oversight.referrals.store import document
 from referral_contracts import AcuityTier, RepeatedCrisis, topics
 from referral_contracts.changes import ReferralChanged
-from tracking.persons.crisis_history import MongoCrisisHistory
-from tracking.lifecycle.store import MongoReferralStore, connect
+from tracking.lifecycle.mongo import connect
 from tracking.persons.crisis_service import note_crisis
 from tracking.lifecycle.service import apply_event
 
@@ -24,6 +23,7 @@ from factories import referral_payload
 from oversight_story import POLICY
 from read_side import fed
 from recording_bus import RecordingBus
+from tracking_world import tracking_in, view_of
 
 pytestmark = pytest.mark.integration
 
@@ -41,10 +41,11 @@ async def databases(mongodb_url: str):
 
 async def test_the_projection_keeps_the_newest_state_whatever_the_order(databases) -> None:
     tracking, read_side = databases
-    store, bus = MongoReferralStore(tracking), RecordingBus()
+    bus = RecordingBus()
+    writer = await tracking_in(tracking, bus=bus)
     for loop in (closed_loop(), closed_loop()):
         for event in loop:
-            await apply_event(event, store=store, bus=bus)
+            await apply_event(event, writer)
     changes = bus.of_type(ReferralChanged)
     newest = {c.referral_id: c for c in changes}  # published in order: the last of each is the newest
     oversight = bootstrap(read_side, POLICY)
@@ -62,26 +63,27 @@ async def test_the_projection_keeps_the_newest_state_whatever_the_order(database
 
 async def test_a_repeated_crisis_reaches_the_issue_log_once_naming_referrals_only(databases) -> None:
     tracking, read_side = databases
-    store, crises, bus = MongoReferralStore(tracking), MongoCrisisHistory(tracking), RecordingBus()
-    await crises.ensure_indexes()
+    bus = RecordingBus()
+    writer = await tracking_in(tracking, bus=bus)
+    within_days = writer.policy.issue_log.repeated_crisis_within_days
     person = {**referral_payload()["person"], "identifier": f"P-{uuid4().hex[:8]}"}
     flags = []
     for n, service in enumerate(("community_mental_health", "crisis_team", "talking_therapies")):
         first = submitted(minute=60 * n, person=person, service_type=service, client_reference=f"CRISIS-{n}")
         triage = triaged(first, minute=60 * n + 1, tier=AcuityTier.URGENT)
         for event in (first, triage):
-            view = await apply_event(event, store=store, bus=bus)
+            view = await apply_event(event, writer)
         for _ in range(2):  # a redelivered triage flags nothing new
-            flag = await note_crisis(triage, view, store=store, crises=crises, bus=bus, within_days=30)
+            flag = await note_crisis(triage, view, writer)
         flags.append(flag)
     assert flags[0] is None and [f.data.crisis_referrals for f in flags[1:]] == [
         flags[2].data.crisis_referrals[:2], flags[2].data.crisis_referrals]
     published = [e for t, e in bus.published if t == topics.REFERRAL_FLAGS and isinstance(e, RepeatedCrisis)]
     assert published == flags[1:]  # each once, keyed by the referral that repeated the crisis
-    assert "repeated crisis" in (await store.view(flags[2].referral_id)).timeline[-1].what
+    assert "repeated crisis" in (await view_of(writer, flags[2].referral_id)).timeline[-1].what
 
     oversight = await fed(read_side, POLICY, bus)
     [issue] = await oversight.issues.issues()
     assert issue.kind == "repeated_crisis" and issue.linked_referrals == flags[2].data.crisis_referrals
-    assert issue.summary == "3 crisis referrals for the same person within 30 days"
+    assert issue.summary == f"3 crisis referrals for the same person within {within_days} days"
     assert person["identifier"] not in issue.model_dump_json() and person["family_name"] not in issue.model_dump_json()

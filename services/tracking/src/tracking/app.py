@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from functools import partial
 
 from fastapi import FastAPI
 from pymongo.errors import PyMongoError
@@ -18,17 +17,16 @@ from service_kit.auth import KeyRegistry
 from service_kit.messaging import KafkaEventBus, new_broker
 from service_kit.periodic import every
 
-from tracking.persons.crisis_history import MongoCrisisHistory
-from tracking.lifecycle.store import MongoReferralStore, connect
+from tracking.bootstrap import bootstrap, ensure_indexes
 from tracking.config import Settings
-from tracking.deadlines.ladders import next_due_at
-from tracking.persons.crisis_service import note_crisis
+from tracking.deadlines.metrics import OUTCOMES_FLAGGED
 from tracking.deadlines.sweeps import flag_unknown_outcomes
 from tracking.deadlines.watcher import DeadlineWatcher
-from tracking.lifecycle.subscriptions import register_event_subscribers
 from tracking.fhir.api import fhir_routes
 from tracking.lifecycle.api import http_routes
-from tracking.deadlines.metrics import OUTCOMES_FLAGGED
+from tracking.lifecycle.mongo import connect
+from tracking.lifecycle.subscriptions import register_event_subscribers
+from tracking.persons.crisis_service import note_crisis
 
 def create_app(settings: Settings) -> FastAPI:
     # The partnership's ladder and thresholds, shared with triage through the one policy file.
@@ -39,22 +37,23 @@ def create_app(settings: Settings) -> FastAPI:
                         stall_seconds=settings.consumer_stall_seconds)
     mongo = connect(settings.mongodb_url)
     keys = KeyRegistry.load(settings.api_keys_path)
-    watcher = DeadlineWatcher(bus=bus, policy=policy, longest_sleep=settings.sweep_seconds)
-    store = MongoReferralStore(mongo[settings.mongodb_database], next_due=partial(next_due_at, policy=policy),
-                               on_next_due=watcher.due_at)  # a view due sooner wakes the watcher
-    crises = MongoCrisisHistory(mongo[settings.mongodb_database])  # the person's crises: tracking holds the person
-    register_event_subscribers(broker, bus, store, after_triage=partial(
-        note_crisis, store=store, crises=crises, bus=bus, within_days=policy.issue_log.repeated_crisis_within_days))
+    watcher = DeadlineWatcher(longest_sleep=settings.sweep_seconds)
+    tracking = bootstrap(mongo[settings.mongodb_database], bus=bus, policy=policy,
+                         escalation_stored=watcher.due_at)  # a view due sooner wakes the watcher
+
+    async def after_triage(triage, view) -> None:  # the person's crises: tracking holds the person
+        await note_crisis(triage, view, tracking)
+
+    register_event_subscribers(broker, bus, tracking, after_triage=after_triage)
     background: list[asyncio.Task] = []
 
     async def flag_quiet_referrals() -> None:
-        flagged = await flag_unknown_outcomes(store=store, bus=bus, now=utc_now(),
-                                              after_days=policy.unknown_outcome_after_days)
+        flagged = await flag_unknown_outcomes(tracking, now=utc_now())
         OUTCOMES_FLAGGED.inc(flagged)
 
     async def start_background() -> None:
         background.extend(asyncio.create_task(loop) for loop in (
-            watcher.run_forever(store),
+            watcher.run_forever(tracking),
             every(settings.sweep_seconds, "unknown-outcome sweep", flag_quiet_referrals),
         ))
 
@@ -70,8 +69,8 @@ def create_app(settings: Settings) -> FastAPI:
     return service_app(
         title="Referral tracking",
         broker=broker,
-        routers=[http_routes(store, bus, policy, keys), fhir_routes(store, keys)],
-        on_start=[store.ensure_indexes, crises.ensure_indexes, start_background],
+        routers=[http_routes(tracking, keys), fhir_routes(tracking.stores.views, keys)],
+        on_start=[lambda: ensure_indexes(tracking.stores), start_background],
         on_stop=[stop_background, mongo.close],
         readiness={"mongodb": mongo_answers},
         consumers=bus.progress,

@@ -179,8 +179,9 @@ def held_until(view: ReferralView, policy: Policy, now: datetime) -> datetime | 
     return min((t for r in ladder(view, policy) if r.at <= now < (t := fires_at(r, policy, now))), default=None)
 
 
-def next_due_at(view: ReferralView, policy: Policy) -> datetime | None:
-    """When the watcher must look at this referral next; None while no clock runs."""
+def next_escalation_at(view: ReferralView, policy: Policy) -> datetime | None:
+    """When the deadline watcher must look at this referral next: its earliest rung; None while
+    no clock runs."""
     return min((r.at for r in ladder(view, policy)), default=None)
 
 

@@ -15,12 +15,10 @@ import time
 from datetime import datetime, timedelta
 
 from referral_contracts import utc_now
-from referral_contracts.policy import Policy
-from service_kit.messaging import EventPublisher
 
-from tracking.lifecycle.store import MongoReferralStore
-from tracking.deadlines.sweeps import fire_due_escalations
 from tracking.deadlines.metrics import ESCALATIONS_FIRED, SWEEP_SECONDS
+from tracking.deadlines.sweeps import fire_due_escalations
+from tracking.lifecycle.ports import Tracking
 
 log = logging.getLogger(__name__)
 HELD_ELSEWHERE_WAIT = 1.0  # due rungs another replica has leased: look again after this
@@ -28,8 +26,8 @@ LOOK_AGAIN = 0.25  # a rung this process stored, due already: the next sweep com
 
 
 class DeadlineWatcher:
-    def __init__(self, *, bus: EventPublisher, policy: Policy, longest_sleep: float) -> None:
-        self._bus, self._policy, self._longest = bus, policy, longest_sleep
+    def __init__(self, *, longest_sleep: float) -> None:
+        self._longest = longest_sleep
         self._wake = asyncio.Event()
         self._planned: datetime | None = None  # None while sweeping
         self._announced: datetime | None = None  # the soonest rung stored since the last sweep began
@@ -43,11 +41,11 @@ class DeadlineWatcher:
         if self._planned is not None and when < self._planned:
             self._wake.set()
 
-    async def run_forever(self, store: MongoReferralStore) -> None:
+    async def run_forever(self, tracking: Tracking) -> None:
         while True:
             self._wake.clear()
             self._planned, announced, self._announced = None, self._announced, None  # sweeping
-            wait = await self._sweep(store)
+            wait = await self._sweep(tracking)
             for when in (announced, self._announced):  # stored before this sweep began, or during it
                 if when is not None:
                     wait = min(wait, max(LOOK_AGAIN, (when - utc_now()).total_seconds()))
@@ -55,16 +53,16 @@ class DeadlineWatcher:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)
 
-    async def _sweep(self, store: MongoReferralStore) -> float:
+    async def _sweep(self, tracking: Tracking) -> float:
         """Fire what is due; return how long to sleep before the next rung."""
         try:
             started = time.perf_counter()
-            fired = await fire_due_escalations(store=store, bus=self._bus, policy=self._policy, now=utc_now())
+            fired = await fire_due_escalations(tracking, now=utc_now())
             SWEEP_SECONDS.observe(time.perf_counter() - started)
             ESCALATIONS_FIRED.inc(fired)
             if fired:
                 log.info("deadline watcher: %d escalations fired", fired)
-            next_at = await store.next_escalation_before(utc_now() + timedelta(seconds=self._longest))
+            next_at = await tracking.stores.views.next_escalation_before(utc_now() + timedelta(seconds=self._longest))
         except Exception:  # a failed sweep is retried; the watcher must never stop
             log.exception("deadline sweep failed")
             return self._longest

@@ -15,7 +15,7 @@ from fhir.resources.R4B.task import Task
 from service_kit.auth import KeyRegistry, Principal, principal_from
 from service_kit.problems import answers
 
-from tracking.lifecycle.store import ReferralStore
+from tracking.lifecycle.ports import Views
 from tracking.fhir import resources as fhir
 from tracking.lifecycle.access import NOT_KNOWN
 from tracking.lifecycle.readable import readable
@@ -23,19 +23,19 @@ from tracking.lifecycle.readable import readable
 FHIR_JSON = "application/fhir+json"
 
 
-def fhir_routes(store: ReferralStore, keys: KeyRegistry) -> APIRouter:
+def fhir_routes(views: Views, keys: KeyRegistry) -> APIRouter:
     router = APIRouter(prefix="/fhir", responses=answers({404: NOT_KNOWN}))
     authenticated = principal_from(keys)
 
     @router.get("/ServiceRequest/{referral_id}", responses={200: {"content": {FHIR_JSON: {}}}})
     async def get_service_request(referral_id: UUID, caller: Principal = Depends(authenticated)) -> JSONResponse:
         """The referral as a FHIR R4 ServiceRequest: what was asked, of whom, by whom."""
-        return _fhir(ServiceRequest, fhir.service_request(await readable(store, referral_id, caller)))
+        return _fhir(ServiceRequest, fhir.service_request(await readable(views, referral_id, caller)))
 
     @router.get("/Task/{referral_id}", responses={200: {"content": {FHIR_JSON: {}}}})
     async def get_task(referral_id: UUID, caller: Principal = Depends(authenticated)) -> JSONResponse:
         """Where the referral stands as a FHIR R4 Task: status, BSeR business status, reason, owner."""
-        return _fhir(Task, fhir.task(await readable(store, referral_id, caller)))
+        return _fhir(Task, fhir.task(await readable(views, referral_id, caller)))
 
     return router
 

@@ -12,15 +12,13 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from referral_contracts import EscalationStep, FailedContactAction, Milestone, ReferralRequest, utc_now
 from referral_contracts.directory import LeadRole
-from referral_contracts.policy import Policy
 from referral_contracts.referral import referral_id_for
 from service_kit.access import refusal_to_act_as
 from service_kit.auth import KeyRegistry, Principal, enforce, principal_from
 from service_kit.failures import RetryLater
-from service_kit.messaging import EventPublisher
 from service_kit.problems import answers
 
-from tracking.lifecycle.store import ReferralStore
+from tracking.lifecycle.ports import Tracking
 from tracking.lifecycle.access import NOT_KNOWN, refusal_to_act
 from tracking.lifecycle.accountability import accountable_at
 from tracking.deadlines.ladders import fires_at, ladder
@@ -53,12 +51,12 @@ class Escalations(BaseModel):
     pending: list[PendingRung] = Field(description="The rungs still to come while their clocks run.")
 
 
-def http_routes(store: ReferralStore, bus: EventPublisher, policy: Policy, keys: KeyRegistry) -> APIRouter:
+def http_routes(tracking: Tracking, keys: KeyRegistry) -> APIRouter:
     router = APIRouter(prefix="/v1/referrals", responses=answers({404: NOT_KNOWN}))
     authenticated = principal_from(keys)  # a parameter default, so FastAPI sees it in this scope
 
     async def known(referral_id: UUID, caller: Principal) -> ReferralView:
-        return await readable(store, referral_id, caller)
+        return await readable(tracking.stores.views, referral_id, caller)
 
     @router.get("", response_model=ReferralView)
     async def find_by_client_reference(
@@ -91,7 +89,7 @@ def http_routes(store: ReferralStore, bus: EventPublisher, policy: Policy, keys:
         enforce(refusal_to_act_as(caller, milestone.actor.agency_id))
         enforce(refusal_to_act(await known(referral_id, caller), caller))
         try:
-            view, created = await record_milestone(referral_id, milestone, store=store, bus=bus,
+            view, created = await record_milestone(referral_id, milestone, tracking,
                                                    correlation_id=correlation_id or uuid4(), now=utc_now())
         except UnknownReferral as unknown:
             raise HTTPException(status.HTTP_404_NOT_FOUND, str(unknown)) from None
@@ -116,6 +114,7 @@ def http_routes(store: ReferralStore, bus: EventPublisher, policy: Policy, keys:
         """The escalation ladders: rungs fired (with deliveries and the owner's reason for a breach)
         and rungs still to come."""
         view, now = await known(referral_id, caller), utc_now()
+        policy = tracking.policy
         pending = [PendingRung(step=r.step, due_at=fires_at(r, policy, now), agency_id=r.agency_id, role=r.role,
                                action=r.action) for r in ladder(view, policy)]
         return Escalations(referral_id=referral_id, fired=view.escalations, pending=pending)
@@ -128,7 +127,7 @@ def http_routes(store: ReferralStore, bus: EventPublisher, policy: Policy, keys:
         allows (oversight and the triage desk read the referral, not the person's details)."""
         await known(referral_id, caller)
         try:
-            return await handoff_package(referral_id, caller=caller, store=store)
+            return await handoff_package(referral_id, caller=caller, log=tracking.stores.log)
         except UnknownReferral as unknown:
             raise HTTPException(status.HTTP_404_NOT_FOUND, str(unknown)) from None
         except NotAllowed as refused:

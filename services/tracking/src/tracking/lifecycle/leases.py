@@ -15,7 +15,7 @@ from uuid import UUID, uuid4
 
 from service_kit.failures import RetryLater
 
-from tracking.lifecycle.store import ReferralStore
+from tracking.lifecycle.ports import Leases
 
 LEASE_SECONDS = 15.0  # far longer than applying a batch takes; how long a crashed writer's lease blocks
 WAIT_SECONDS = 5.0  # how long to wait for referrals another writer holds before handing the work back
@@ -26,7 +26,7 @@ def wall_clock() -> datetime:
     return datetime.now(timezone.utc)
 
 
-async def under_leases(store: ReferralStore, referral_ids: list[UUID], work: Callable[[list[UUID]], Awaitable[None]],
+async def under_leases(leases: Leases, referral_ids: list[UUID], work: Callable[[list[UUID]], Awaitable[None]],
                        *, wait_seconds: float = WAIT_SECONDS) -> list[UUID]:
     """Run `work` on the referrals as their leases are taken: those free at once first, the rest as
     their holders give them back. Returns the referrals worked on. Raises RetryLater (a transient
@@ -35,12 +35,12 @@ async def under_leases(store: ReferralStore, referral_ids: list[UUID], work: Cal
     holder, remaining, done = uuid4(), list(dict.fromkeys(referral_ids)), []
     deadline, pause = time.monotonic() + wait_seconds, FIRST_PAUSE
     while remaining:
-        held = await store.take_leases(remaining, holder, wall_clock(), LEASE_SECONDS)
+        held = await leases.take(remaining, holder, wall_clock(), LEASE_SECONDS)
         if held:
             try:
                 await work(held)
             finally:
-                await store.release_leases(held, holder)
+                await leases.release(held, holder)
             done += held
             taken = set(held)
             remaining = [r for r in remaining if r not in taken]

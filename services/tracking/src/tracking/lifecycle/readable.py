@@ -9,14 +9,14 @@ from fastapi import HTTPException, status
 
 from service_kit.auth import Principal
 
-from tracking.lifecycle.store import ReferralStore
+from tracking.lifecycle.ports import Views
 from tracking.lifecycle.access import may_read, not_known
 from tracking.lifecycle.model import ReferralView
 
 
-async def readable(store: ReferralStore, referral_id: UUID, caller: Principal) -> ReferralView:
+async def readable(views: Views, referral_id: UUID, caller: Principal) -> ReferralView:
     """The referral, if the caller may read it; otherwise 404, the same as for an unknown id."""
-    view = await store.view(referral_id)
+    view = await views.get(referral_id)
     if view is None or not may_read(view, caller):
         raise HTTPException(status.HTTP_404_NOT_FOUND, not_known(referral_id))
     return view

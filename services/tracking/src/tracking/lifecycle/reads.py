@@ -7,7 +7,7 @@ from uuid import UUID
 from referral_contracts import ReferralRequest, ReferralSubmitted
 from service_kit.auth import Principal
 
-from tracking.lifecycle.store import ReferralStore
+from tracking.lifecycle.ports import EventLog
 from tracking.lifecycle.access import not_known, refusal_of_package
 from tracking.lifecycle.fold import fold
 from tracking.lifecycle.record import UnknownReferral
@@ -17,10 +17,10 @@ class NotAllowed(PermissionError):
     """The caller may not see this; the message names the rule, never the data."""
 
 
-async def handoff_package(referral_id: UUID, *, caller: Principal, store: ReferralStore) -> ReferralRequest:
+async def handoff_package(referral_id: UUID, *, caller: Principal, log: EventLog) -> ReferralRequest:
     """The latest handoff package, as the package rule allows (domain/access.py): for an agency
     with a part in the referral; the sender always, anyone else while consent allows sharing."""
-    events = await store.events_for(referral_id)
+    events = (await log.of([referral_id]))[referral_id]
     view = fold(events)
     if view is None:
         raise UnknownReferral(not_known(referral_id))

@@ -7,15 +7,15 @@ from uuid import UUID
 
 from referral_contracts import Milestone, MilestoneReport, derived_id, topics
 from referral_contracts.outbound import InboundPosition, MilestoneReceipt, MilestoneReceived
-from service_kit.messaging import EventPublisher, correlation_id_of
+from service_kit.messaging import correlation_id_of
 from service_kit.records import Record
 
-from tracking.lifecycle.store import ReferralStore
-from tracking.lifecycle.commands import milestone_recorded
 from tracking.deadlines.ladders import TRACKING
+from tracking.lifecycle.commands import milestone_recorded
 from tracking.lifecycle.fold import check, fold
-from tracking.lifecycle.model import ReferralView
 from tracking.lifecycle.leases import under_leases
+from tracking.lifecycle.model import ReferralView
+from tracking.lifecycle.ports import Tracking
 from tracking.lifecycle.service import apply_held_events
 
 
@@ -24,8 +24,7 @@ class UnknownReferral(LookupError):
 
 
 async def record_milestone(
-    referral_id: UUID, milestone: Milestone, *, store: ReferralStore, bus: EventPublisher,
-    correlation_id: UUID, now: datetime,
+    referral_id: UUID, milestone: Milestone, tracking: Tracking, *, correlation_id: UUID, now: datetime,
 ) -> tuple[ReferralView, bool]:
     """The referral after the milestone, and whether it was new (False: a repeat of a recorded id).
 
@@ -40,7 +39,7 @@ async def record_milestone(
     outcome: list[tuple[ReferralView, bool]] = []
 
     async def record(_: list[UUID]) -> None:
-        events = await store.events_for(referral_id)
+        events = (await tracking.stores.log.of([referral_id]))[referral_id]
         view = fold(events)
         if view is None:
             raise UnknownReferral(f"referral {referral_id} is not known to tracking")
@@ -48,11 +47,11 @@ async def record_milestone(
             outcome.append((view, False))
             return
         check(view, event)
-        await bus.publish(topics.REFERRAL_MILESTONES, event)
-        views, _ = await apply_held_events([event], store=store, bus=bus)
+        await tracking.bus.publish(topics.REFERRAL_MILESTONES, event)
+        views, _ = await apply_held_events([event], tracking)
         outcome.append((views.get(referral_id, view), True))
 
-    await under_leases(store, [referral_id], record)
+    await under_leases(tracking.stores.leases, [referral_id], record)
     return outcome[0]
 
 

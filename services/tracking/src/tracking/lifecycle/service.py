@@ -13,25 +13,24 @@ import logging
 from uuid import UUID
 
 from referral_contracts import Event, Link, LinkRelation, ReferralLinked, ReferralSubmitted, derived_id
-from service_kit.messaging import EventPublisher
 
-from tracking.lifecycle.store import ReferralStore
-from tracking.outgoing.closure import outgoing
-from tracking.deadlines.ladders import TRACKING
-from tracking.persons.duplicates import person_service_key
+from tracking.deadlines.ladders import TRACKING, next_escalation_at
 from tracking.lifecycle.fold import fold_with_steps
-from tracking.lifecycle.model import ReferralView
 from tracking.lifecycle.leases import under_leases
+from tracking.lifecycle.model import ReferralView
+from tracking.lifecycle.ports import Tracking
+from tracking.outgoing.closure import outgoing
+from tracking.persons.duplicates import person_service_key
 
 log = logging.getLogger(__name__)
 
 
-async def apply_event(event: Event, *, store: ReferralStore, bus: EventPublisher) -> ReferralView | None:
+async def apply_event(event: Event, tracking: Tracking) -> ReferralView | None:
     """One event: `apply_events` of one."""
-    return (await apply_events([event], store=store, bus=bus)).get(event.referral_id)
+    return (await apply_events([event], tracking)).get(event.referral_id)
 
 
-async def apply_events(events: list[Event], *, store: ReferralStore, bus: EventPublisher) -> dict[UUID, ReferralView]:
+async def apply_events(events: list[Event], tracking: Tracking) -> dict[UUID, ReferralView]:
     """Store events once, rebuild their referrals and say what the new states call for, each
     referral under its lease (waiting for one another writer holds); returns the views rebuilt (a
     referral whose submission has not arrived yet has none: its events wait).
@@ -47,50 +46,61 @@ async def apply_events(events: list[Event], *, store: ReferralStore, bus: EventP
 
     async def apply_held(held: list[UUID]) -> None:
         chosen = set(held)
-        applied, linked = await apply_held_events([e for e in events if e.referral_id in chosen], store=store, bus=bus)
+        applied, linked = await apply_held_events([e for e in events if e.referral_id in chosen], tracking)
         views.update(applied)
         links.extend(linked)
 
-    await under_leases(store, ids, apply_held)
+    await under_leases(tracking.stores.leases, ids, apply_held)
     if links:  # a duplicate and the referral it repeats are two referrals: each under its own lease
-        views.update(await apply_events(list(links), store=store, bus=bus))
+        views.update(await apply_events(list(links), tracking))
     return views
 
 
-async def apply_held_events(events: list[Event], *, store: ReferralStore,
-                            bus: EventPublisher) -> tuple[dict[UUID, ReferralView], list[ReferralLinked]]:
+async def apply_held_events(events: list[Event],
+                            tracking: Tracking) -> tuple[dict[UUID, ReferralView], list[ReferralLinked]]:
     """`apply_events` for referrals whose leases the caller holds; also returns the links to apply
     for submissions that repeat an open referral."""
-    await store.append_many(events)
-    logs = await store.events_for_many(list(dict.fromkeys(event.referral_id for event in events)))
+    stores = tracking.stores
+    await stores.log.append(events)
+    logs = await stores.log.of(list(dict.fromkeys(event.referral_id for event in events)))
     folded = {referral_id: fold_with_steps(log) for referral_id, log in logs.items()}
     views = {referral_id: view for referral_id, (view, _) in folded.items() if view is not None}
     for referral_id in logs.keys() - views.keys():
         log.info("referral %s: events held until its submission arrives", referral_id)
-    await store.save_views(list(views.values()))
-    await _publish_owed({r: outgoing(view, logs[r], folded[r][1]) for r, view in views.items()}, store=store, bus=bus)
-    return views, await _duplicates(events, views, logs, store=store)
+    await save_views(list(views.values()), tracking)
+    await _publish_owed({r: outgoing(view, logs[r], folded[r][1]) for r, view in views.items()}, tracking)
+    return views, await _duplicates(events, views, logs, tracking)
 
 
-async def _publish_owed(calls: dict[UUID, list[tuple[str, Event]]], *, store: ReferralStore, bus: EventPublisher) -> None:
+async def save_views(views: list[ReferralView], tracking: Tracking) -> None:
+    """Store views with when each one's next rung falls due (the ladder, by the policy), then tell
+    whoever listens of each such time: after the write, so a watcher it wakes finds the view."""
+    due = [(view, next_escalation_at(view, tracking.policy)) for view in views]
+    await tracking.stores.views.save(due)
+    for _, when in due:
+        if when is not None:
+            tracking.escalation_stored(when)
+
+
+async def _publish_owed(calls: dict[UUID, list[tuple[str, Event]]], tracking: Tracking) -> None:
     """Publish what each referral's state calls for and was not yet published (in order within a
     referral, referrals at once), then remember it in one bulk write."""
     wanted = {referral_id: messages for referral_id, messages in calls.items() if messages}  # most call for none
     if not wanted:
         return
-    already = await store.published_many(list(wanted))
+    already = await tracking.stores.published.of(list(wanted))
     owed = {r: [(t, m) for t, m in messages if m.event_id not in already.get(r, set())] for r, messages in wanted.items()}
 
     async def publish_in_order(messages: list[tuple[str, Event]]) -> None:
         for topic, message in messages:
-            await bus.publish(topic, message)
+            await tracking.bus.publish(topic, message)
 
     await asyncio.gather(*(publish_in_order(messages) for messages in owed.values() if messages))
-    await store.mark_published_many([(r, m.event_id) for r, messages in owed.items() for _, m in messages])
+    await tracking.stores.published.mark([(r, m.event_id) for r, messages in owed.items() for _, m in messages])
 
 
-async def _duplicates(events: list[Event], views: dict[UUID, ReferralView], logs: dict[UUID, list[Event]], *,
-                      store: ReferralStore) -> list[ReferralLinked]:
+async def _duplicates(events: list[Event], views: dict[UUID, ReferralView], logs: dict[UUID, list[Event]],
+                      tracking: Tracking) -> list[ReferralLinked]:
     """New submissions claim their person-and-service key; one whose key an open referral holds is
     linked to it. Closed referrals give their key back."""
     applied = {event.event_id for event in events}
@@ -100,29 +110,29 @@ async def _duplicates(events: list[Event], views: dict[UUID, ReferralView], logs
         if first.event_id in applied:
             new.append(first)
         elif not view.is_open:
-            await store.release_person_service(person_service_key(first.data), referral_id)
+            await tracking.stores.person_services.release(person_service_key(first.data), referral_id)
     if not new:
         return []
     claims: dict[str, UUID] = {}
     for first in new:  # the same person and service twice in one batch: the earlier one holds it
         claims.setdefault(person_service_key(first.data), first.referral_id)
-    holders = await store.claim_person_services(claims)
+    holders = await tracking.stores.person_services.claim(claims)
     links: list[ReferralLinked] = []
     for first in new:
-        links += await _links_if_duplicate(first, holders[person_service_key(first.data)], store=store)
+        links += await _links_if_duplicate(first, holders[person_service_key(first.data)], tracking)
     return links
 
 
-async def _links_if_duplicate(first: ReferralSubmitted, holder: UUID, *, store: ReferralStore) -> list[ReferralLinked]:
+async def _links_if_duplicate(first: ReferralSubmitted, holder: UUID, tracking: Tracking) -> list[ReferralLinked]:
     """The same person referred again to the same service while a referral is open (`holder`, the
     open referral holding the person-and-service key) is linked to that referral, not tracked twice."""
     key = person_service_key(first.data)
     if holder == first.referral_id:
         return []
-    original = await store.view(holder)
+    original = await tracking.stores.views.get(holder)
     if original is None or not original.is_open:  # the holder closed meanwhile: take its place
-        await store.release_person_service(key, holder)
-        await store.claim_person_service(key, first.referral_id)
+        await tracking.stores.person_services.release(key, holder)
+        await tracking.stores.person_services.claim({key: first.referral_id})
         return []
     log.info("referral %s linked as a duplicate of %s", first.referral_id, holder)
     return [ReferralLinked.create(

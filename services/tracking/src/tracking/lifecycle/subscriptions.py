@@ -22,7 +22,7 @@ from service_kit.inbound import refusal_of, refuse_inbound
 from service_kit.messaging import KafkaEventBus, correlation_id_of, subscribe
 from service_kit.records import Record
 
-from tracking.lifecycle.store import ReferralStore
+from tracking.lifecycle.ports import Tracking
 from tracking.lifecycle.access import may_read, refusal_to_act
 from tracking.lifecycle.model import ReferralView
 from tracking.lifecycle.refusal import Refused
@@ -41,17 +41,19 @@ SUBSCRIPTIONS: dict[str, type[Event]] = {
 AfterTriage = Callable[[ReferralTriaged, ReferralView | None], Awaitable[object]]
 
 
-def register_event_subscribers(broker: KafkaBroker, bus: KafkaEventBus, store: ReferralStore,
+def register_event_subscribers(broker: KafkaBroker, bus: KafkaEventBus, tracking: Tracking,
                                after_triage: AfterTriage | None = None) -> None:
+    """`bus` is the one `tracking` publishes on, as the consumer that subscribes through it."""
     async def on_events(batch: list[tuple[Event, Record]]) -> None:
         events = [event for event, _ in batch]
-        views = await apply_events(events, store=store, bus=bus)  # the whole batch in bulk
+        views = await apply_events(events, tracking)  # the whole batch in bulk
         if after_triage is None:
             return
         triages = [event for event in events if isinstance(event, ReferralTriaged)]
         for event in events:  # a triage that overtook its submission waited for it: it counts now
             if isinstance(event, ReferralSubmitted) and getattr(views.get(event.referral_id), "triaged_at", None):
-                triages += [e for e in await store.events_for(event.referral_id) if isinstance(e, ReferralTriaged)]
+                log = (await tracking.stores.log.of([event.referral_id]))[event.referral_id]
+                triages += [e for e in log if isinstance(e, ReferralTriaged)]
         for triage in triages:
             await after_triage(triage, views.get(triage.referral_id))  # e.g. a repeated crisis flagged
 
@@ -69,7 +71,7 @@ def register_event_subscribers(broker: KafkaBroker, bus: KafkaEventBus, store: R
             await refuse("actor.agency_id", f"{report.actor.agency_id} may not act on {agency}'s inbound topic")
             return
         caller = Principal.agency(agency)  # the rules of HTTP's POST .../milestones, for its own login
-        view = await store.view(report.referral_id)
+        view = await tracking.stores.views.get(report.referral_id)
         if view is None or not may_read(view, caller):
             await refuse("referral_id", NOT_KNOWN)  # the same answer for an unknown id and another's
             return
@@ -77,7 +79,7 @@ def register_event_subscribers(broker: KafkaBroker, bus: KafkaEventBus, store: R
             await refuse("referral_id", refusal)
             return
         try:
-            _, new = await record_milestone(report.referral_id, report.milestone(), store=store, bus=bus,
+            _, new = await record_milestone(report.referral_id, report.milestone(), tracking,
                                             correlation_id=correlation_id_of(record), now=utc_now())
         except UnknownReferral:
             await refuse("referral_id", NOT_KNOWN)
@@ -87,7 +89,7 @@ def register_event_subscribers(broker: KafkaBroker, bus: KafkaEventBus, store: R
             await bus.publish(topics.referrals_outbound(agency), milestone_receipt(report, record, new=new))
 
     async def on_notification_outcomes(batch: list[tuple[NotificationOutcome, Record]]) -> None:
-        await apply_events([outcome.root for outcome, _ in batch], store=store, bus=bus)  # sent or failed: the audit says which
+        await apply_events([outcome.root for outcome, _ in batch], tracking)  # sent or failed: the audit says which
 
     for topic, model in SUBSCRIPTIONS.items():
         subscribe(broker, bus, topic=topic, model=model, group_id=GROUP, handle_batch=on_events)

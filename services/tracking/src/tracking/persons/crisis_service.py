@@ -7,26 +7,25 @@ from __future__ import annotations
 from datetime import timedelta
 
 from referral_contracts import ReferralSubmitted, ReferralTriaged, RepeatedCrisis
-from service_kit.messaging import EventPublisher
 
-from tracking.persons.crisis_history import MongoCrisisHistory
-from tracking.lifecycle.store import ReferralStore
+from tracking.lifecycle.model import ReferralView
+from tracking.lifecycle.ports import Tracking
+from tracking.lifecycle.service import apply_events
 from tracking.persons.crises import is_crisis, repeated_crisis
 from tracking.persons.duplicates import person_key
-from tracking.lifecycle.model import ReferralView
-from tracking.lifecycle.service import apply_events
 
 
-async def note_crisis(triage: ReferralTriaged, view: ReferralView | None, *, store: ReferralStore,
-                      crises: MongoCrisisHistory, bus: EventPublisher, within_days: int) -> RepeatedCrisis | None:
-    """Remember a crisis referral for its person; with another within `within_days`, flag it."""
+async def note_crisis(triage: ReferralTriaged, view: ReferralView | None, tracking: Tracking) -> RepeatedCrisis | None:
+    """Remember a crisis referral for its person; with another within the policy's window, flag it."""
     if view is None or not is_crisis(triage):
         return None
-    first = next(e for e in await store.events_for(view.referral_id) if isinstance(e, ReferralSubmitted))
+    crises, within_days = tracking.stores.crises, tracking.policy.issue_log.repeated_crisis_within_days
+    log = (await tracking.stores.log.of([view.referral_id]))[view.referral_id]
+    first = next(e for e in log if isinstance(e, ReferralSubmitted))
     person = person_key(first.data)
     await crises.remember(person, view.referral_id, view.submitted_at)
     linked = await crises.crises_of(person, since=view.submitted_at - timedelta(days=within_days))
     flag = repeated_crisis(triage, linked, within_days)
     if flag is not None:
-        await apply_events([flag], store=store, bus=bus)
+        await apply_events([flag], tracking)
     return flag

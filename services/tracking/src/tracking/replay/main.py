@@ -10,17 +10,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from functools import partial
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from referral_contracts.policy import load_policy
 
-from tracking.persons.crisis_history import MongoCrisisHistory
-from tracking.lifecycle.store import MongoReferralStore, connect
+from tracking.bootstrap import rebuilding
 from tracking.config import Settings
-from tracking.deadlines.ladders import next_due_at
+from tracking.lifecycle.mongo import connect
 from tracking.replay.rebuild import replay
 
 
@@ -38,16 +36,15 @@ def main(argv: list[str] | None = None) -> int:
 async def _rebuild(settings: Settings, database: str) -> int:
     policy = load_policy(settings.policy_path)
     mongo = connect(settings.mongodb_url)
-    store = MongoReferralStore(mongo[database], next_due=partial(next_due_at, policy=policy))
+    tracking = rebuilding(mongo[database], policy=policy)
     console = Console(stderr=True)
     columns = (TextColumn("replaying the log"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     try:
         with Progress(*columns, console=console, transient=False) as bar:
             task = bar.add_task("replay", total=None)
-            counts = await replay(settings.kafka_bootstrap_servers, store,
+            counts = await replay(settings.kafka_bootstrap_servers, tracking,
                                   progress=lambda done, total: bar.update(task, completed=done, total=total),
-                                  security_kwargs=settings.aiokafka_login(),
-                                  crises=MongoCrisisHistory(mongo[database]))
+                                  security_kwargs=settings.aiokafka_login())
     finally:
         await mongo.close()
     console.print(f"rebuilt {counts['referrals']} referrals from {counts['records']} records "

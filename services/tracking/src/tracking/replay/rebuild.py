@@ -15,12 +15,13 @@ from referral_contracts import Event, ReferralSubmitted, ReferralTriaged, topics
 from referral_contracts.codec import readable_json
 from referral_contracts.events import event_model
 
-from tracking.persons.crisis_history import MongoCrisisHistory
-from tracking.lifecycle.store import MongoReferralStore
+from tracking.bootstrap import ensure_indexes
+from tracking.lifecycle.fold import fold_with_steps
+from tracking.lifecycle.ports import Tracking
+from tracking.lifecycle.service import save_views
 from tracking.outgoing.closure import outgoing
 from tracking.persons.crises import is_crisis
 from tracking.persons.duplicates import person_key, person_service_key
-from tracking.lifecycle.fold import fold_with_steps
 
 # Every topic that carries an event tracking keeps in its log.
 REPLAYED_TOPICS = (topics.REFERRAL_SUBMITTED, topics.REFERRAL_TRIAGED, topics.REFERRAL_MILESTONES,
@@ -29,12 +30,12 @@ REBUILD_CHUNK = 500  # referrals read, folded and stored per round trip
 Progress = Callable[[int, int], None]  # (records read so far, records to read)
 
 
-async def replay(bootstrap_servers: str, store: MongoReferralStore, *, progress: Progress = lambda done, total: None,
-                 security_kwargs: dict | None = None, crises: MongoCrisisHistory | None = None) -> dict[str, int]:
+async def replay(bootstrap_servers: str, tracking: Tracking, *, progress: Progress = lambda done, total: None,
+                 security_kwargs: dict | None = None) -> dict[str, int]:
     """Read every replayed topic from its start to its end as it is now, store each event once,
-    then fold each referral and store its view (and remember each person's crisis referrals in
-    `crises`). Returns counts (records, events, referrals, skipped)."""
-    await store.ensure_indexes()
+    then fold each referral and store its view (and remember each person's crisis referrals).
+    Returns counts (records, events, referrals, skipped)."""
+    await ensure_indexes(tracking.stores)
     partitions = await _partitions(bootstrap_servers, security_kwargs or {})
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False,
                                 **(security_kwargs or {}))
@@ -62,26 +63,27 @@ async def replay(bootstrap_servers: str, store: MongoReferralStore, *, progress:
                         continue
                     events.append(event)
                     referral_ids.add(event.referral_id)
-            await store.append_many(events)  # one bulk write per fetch
+            await tracking.stores.log.append(events)  # one bulk write per fetch
             progress(records, total)
     finally:
         await consumer.stop()
     rebuilt = 0
     ordered = sorted(referral_ids, key=str)
     for chunk in (ordered[i:i + REBUILD_CHUNK] for i in range(0, len(ordered), REBUILD_CHUNK)):
-        rebuilt += await _rebuild(chunk, store, crises)
+        rebuilt += await _rebuild(chunk, tracking)
     return {"records": records, "events": records - skipped, "referrals": rebuilt, "skipped": skipped}
 
 
-async def _rebuild(chunk: list[UUID], store: MongoReferralStore, crises: MongoCrisisHistory | None) -> int:
+async def _rebuild(chunk: list[UUID], tracking: Tracking) -> int:
     """Fold and store a chunk of referrals; returns how many had a view."""
-    logs = await store.events_for_many(chunk)
+    stores = tracking.stores
+    logs = await stores.log.of(chunk)
     folded = {referral_id: fold_with_steps(log) for referral_id, log in logs.items()}
     views = [view for view, _ in folded.values() if view is not None]
-    await store.save_views(views)  # one bulk write per chunk
+    await save_views(views, tracking)  # one bulk write per chunk
     # What the log's referrals called for was said when they happened: the rebuilt store must
     # not say it again when the next event of a referral arrives.
-    await store.mark_published_many([(view.referral_id, message.event_id) for view in views
+    await stores.published.mark([(view.referral_id, message.event_id) for view in views
                                      for _, message in outgoing(view, logs[view.referral_id],
                                                                 folded[view.referral_id][1])])
     claims: dict[str, UUID] = {}  # open referrals hold their person-and-service key, the first one wins
@@ -89,10 +91,10 @@ async def _rebuild(chunk: list[UUID], store: MongoReferralStore, crises: MongoCr
         first = _submission(logs[view.referral_id])
         if view.is_open:
             claims.setdefault(person_service_key(first.data), view.referral_id)
-        if crises is not None and any(isinstance(e, ReferralTriaged) and is_crisis(e) for e in logs[view.referral_id]):
-            await crises.remember(person_key(first.data), view.referral_id, view.submitted_at)
+        if any(isinstance(e, ReferralTriaged) and is_crisis(e) for e in logs[view.referral_id]):
+            await stores.crises.remember(person_key(first.data), view.referral_id, view.submitted_at)
     if claims:
-        await store.claim_person_services(claims)
+        await stores.person_services.claim(claims)
     return len(views)
 
 
