@@ -3,7 +3,6 @@ falling due among N open referrals, the sweep's cost, and each oversight query's
 
 from __future__ import annotations
 
-import asyncio
 import json
 import statistics
 import time

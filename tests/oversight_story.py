@@ -51,7 +51,6 @@ from tracking.lifecycle.service import apply_event
 
 from event_factories import T0, milestone, submitted, triaged
 from factories import referral_payload
-from recording_bus import RecordingBus
 
 POLICY = load_policy(Path(__file__).resolve().parents[1] / "deploy" / "demo" / "policy.yaml")
 ROUTINE, PRIORITY, URGENT = AcuityTier.ROUTINE, AcuityTier.PRIORITY, AcuityTier.URGENT

@@ -23,12 +23,6 @@ from tracking_world import POLICY, tracking_on, view_of
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-async def tracking(mongodb_url: str):
-    async with tracking_on(mongodb_url) as tracking:
-        yield tracking
-
-
 async def test_bulk_writes_store_each_event_once_and_keep_the_newest_view(tracking: Tracking) -> None:
     log = tracking.stores.log
     loops = [closed_loop() for _ in range(3)]

@@ -18,15 +18,9 @@ from tracking.lifecycle.service import apply_event, save_views
 
 from event_factories import at, closed_loop, milestone, submitted, triaged
 from recording_bus import RecordingBus
-from tracking_world import fresh_database, log_of, tracking_in, tracking_on, view_of
+from tracking_world import fresh_database, log_of, tracking_in, view_of
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def tracking(mongodb_url: str):
-    async with tracking_on(mongodb_url) as tracking:
-        yield tracking
 
 
 async def test_an_event_is_stored_once(tracking: Tracking) -> None:

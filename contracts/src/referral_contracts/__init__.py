@@ -4,6 +4,8 @@ payloads, consent rules, directory file format and topic names. Imports no servi
 from .consent import DataCategory, may_share
 from .envelope import Actor, DirectoryEvent, Event, EventBase, derived_id, utc_now
 from .events import (
+    TIER_PRECEDENCE,
+    TIME_CRITICAL_TIERS,
     AcuityTier,
     CapacityChange,
     CapacityChanged,
@@ -52,7 +54,7 @@ from .milestones import (
 from .referral import Consent, ConsentStatus, ReferralRequest, RiskFlag
 
 __all__ = [
-    "CLOSING_KINDS", "AcuityTier", "Actor", "CapacityChange", "CapacityChanged", "Closure", "ClosureMessage", "ClosureOutcome", "ClosureV2", "CrisisRepeat",
+    "CLOSING_KINDS", "TIER_PRECEDENCE", "TIME_CRITICAL_TIERS", "AcuityTier", "Actor", "CapacityChange", "CapacityChanged", "Closure", "ClosureMessage", "ClosureOutcome", "ClosureV2", "CrisisRepeat",
     "Consent", "ConsentStatus", "ContactOutcome", "DataCategory", "DeclineReason", "Delivery", "DeliveryFailure", "DirectoryEvent",
     "Escalation", "EscalationPathway", "EscalationRaised", "EscalationStep", "FailedContactAction", "Event", "EventBase", "Link", "LinkRelation", "Milestone", "MilestoneKind",
     "MilestoneRecorded", "MilestoneReport", "NotificationFailed", "NotificationOutcome", "NotificationSent", "OutcomeUnknown", "RedirectReason", "ReferralClosed", "ReferralClosedV2",

@@ -25,6 +25,18 @@ class AcuityTier(StrEnum):
     ROUTINE = "routine"
 
 
+# Highest first: triage gives a referral the highest tier any criterion points to, and the worklist
+# lists the most urgent first. Spelled out rather than taken from the enum's order, so reordering
+# the members cannot change clinical priority.
+TIER_PRECEDENCE: tuple[AcuityTier, ...] = (AcuityTier.URGENT, AcuityTier.CRISIS_FOLLOW_UP, AcuityTier.PRIORITY,
+                                           AcuityTier.ROUTINE)
+
+# Where time is critical (DOMAIN.md: a same-day call-back, next-day contact after a crisis): never
+# held for missing information, escalated around the clock rather than in working hours, counted
+# as a crisis for the partnership's issue log, and "urgent" to an EHR.
+TIME_CRITICAL_TIERS = frozenset({AcuityTier.URGENT, AcuityTier.CRISIS_FOLLOW_UP})
+
+
 class TriageOutcome(StrEnum):
     ASSIGNED = "assigned"
     UNASSIGNED = "unassigned"  # no eligible agency with capacity: the triage desk stays accountable

@@ -21,8 +21,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from referral_contracts import (
-    AcuityTier,
-    Actor,
+    TIME_CRITICAL_TIERS,
     Escalation,
     EscalationRaised,
     EscalationStep,
@@ -33,15 +32,13 @@ from referral_contracts.calendar import deadline, within_working_hours
 from referral_contracts.directory import LeadRole
 from referral_contracts.policy import Policy
 
-from tracking.lifecycle.model import WITH_LEAD, ReferralView, State
+from tracking.lifecycle.model import TRACKING, WITH_LEAD, ReferralView, State
 
 CLOCK_RUNNING = frozenset({State.ASSIGNED, State.ACKNOWLEDGED, State.ACCEPTED})
 FIRST_CONTACT_STEPS = frozenset({EscalationStep.RISK_ALERT, EscalationStep.REMINDER, EscalationStep.BREACH,
                                  EscalationStep.PARTNERSHIP})
 MISSED_DEADLINE_STEPS = frozenset({EscalationStep.BREACH, EscalationStep.PARTNERSHIP, EscalationStep.REVIEW_OVERDUE,
                                    EscalationStep.PLAN_UPDATE_OVERDUE, EscalationStep.STAFF_BRIEFING_OVERDUE})
-DOES_NOT_WAIT = frozenset({AcuityTier.URGENT, AcuityTier.CRISIS_FOLLOW_UP})
-TRACKING = Actor(agency_id="platform-tracking")  # the actor of events tracking itself raises
 
 
 @dataclass(frozen=True)
@@ -62,7 +59,7 @@ def ladder(view: ReferralView, policy: Policy) -> list[Rung]:
     """The rungs not yet fired, in the order they fall due."""
     rungs = [*_failed_contact(view, policy), *_post_crisis_review(view, policy), *_follow_through(view, policy)]
     rungs += _first_contact(view, policy)
-    if view.tier not in DOES_NOT_WAIT:
+    if view.tier not in TIME_CRITICAL_TIERS:  # time-critical rungs fire around the clock
         rungs = [replace(r, at=within_working_hours(r.at, policy.calendar), office_hours=True)
                  if r.step is not EscalationStep.RISK_ALERT else r for r in rungs]
     fired = {record.event_id for record in view.escalations}

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from referral_contracts import OutcomeUnknown, UnknownOutcome, derived_id
-from tracking.deadlines.ladders import TRACKING, due_now, escalation_event, held_until
+from tracking.deadlines.ladders import due_now, escalation_event, held_until
 from tracking.lifecycle.leases import under_leases
-from tracking.lifecycle.model import OPEN_STATES
+from tracking.lifecycle.model import OPEN_STATES, TRACKING
 from tracking.lifecycle.ports import Tracking
 from tracking.lifecycle.service import apply_event, apply_held_events
 

@@ -3,6 +3,7 @@ see its escalations."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated
 from uuid import UUID, uuid4
@@ -58,6 +59,8 @@ def http_routes(tracking: Tracking, keys: KeyRegistry) -> APIRouter:
     async def known(referral_id: UUID, caller: Principal) -> ReferralView:
         return await readable(tracking.stores.views, referral_id, caller)
 
+    _milestone_route(router, tracking, known, authenticated)
+
     @router.get("", response_model=ReferralView)
     async def find_by_client_reference(
         client_reference: Annotated[str, Query(min_length=1, max_length=100, description="The sender's own reference.")],
@@ -74,33 +77,6 @@ def http_routes(tracking: Tracking, keys: KeyRegistry) -> APIRouter:
         """State, who is accountable now and since when, deadline, closure and the timeline: for the
         agencies with a part in it, the triage desk and oversight."""
         return await known(referral_id, caller)
-
-    @router.post("/{referral_id}/milestones", response_model=ReferralView, status_code=status.HTTP_201_CREATED,
-                 responses=answers({403: "actor.agency_id is not the key's agency, an oversight key (which acts "
-                                         "on nothing), or the triage desk on a referral it has no part in",
-                                    409: "not allowed in the referral's current state",
-                                    503: "the referral is being changed by another request for too long; try again"},
-                                   body=True))
-    async def post_milestone(referral_id: UUID, milestone: Milestone, response: Response,
-                             caller: Principal = Depends(authenticated),
-                             correlation_id: CorrelationHeader = None) -> ReferralView:
-        """Record a milestone or a closure, as the caller's agency, on a referral it has a part in.
-        409 names the current state when it may not happen now."""
-        enforce(refusal_to_act_as(caller, milestone.actor.agency_id))
-        enforce(refusal_to_act(await known(referral_id, caller), caller))
-        try:
-            view, created = await record_milestone(referral_id, milestone, tracking,
-                                                   correlation_id=correlation_id or uuid4(), now=utc_now())
-        except UnknownReferral as unknown:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, str(unknown)) from None
-        except Refused as refused:
-            raise HTTPException(status.HTTP_409_CONFLICT, str(refused)) from None
-        except RetryLater as busy:
-            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"{busy}; try again",
-                                headers={"Retry-After": "1"}) from None
-        if not created:
-            response.status_code = status.HTTP_200_OK
-        return view
 
     @router.get("/{referral_id}/accountability", response_model=AccountableAt)
     async def who_was_accountable(referral_id: UUID, at: Annotated[AwareDatetime, Query()],
@@ -135,3 +111,36 @@ def http_routes(tracking: Tracking, keys: KeyRegistry) -> APIRouter:
 
     return router
 
+
+Known = Callable[[UUID, Principal], Awaitable[ReferralView]]
+
+
+def _milestone_route(router: APIRouter, tracking: Tracking, known: Known, authenticated: Callable) -> None:
+    """The one route that changes a referral: POST a milestone or a closure."""
+
+    @router.post("/{referral_id}/milestones", response_model=ReferralView, status_code=status.HTTP_201_CREATED,
+                 responses=answers({403: "actor.agency_id is not the key's agency, an oversight key (which acts "
+                                         "on nothing), or the triage desk on a referral it has no part in",
+                                    409: "not allowed in the referral's current state",
+                                    503: "the referral is being changed by another request for too long; try again"},
+                                   body=True))
+    async def post_milestone(referral_id: UUID, milestone: Milestone, response: Response,
+                             caller: Principal = Depends(authenticated),
+                             correlation_id: CorrelationHeader = None) -> ReferralView:
+        """Record a milestone or a closure, as the caller's agency, on a referral it has a part in.
+        409 names the current state when it may not happen now."""
+        enforce(refusal_to_act_as(caller, milestone.actor.agency_id))
+        enforce(refusal_to_act(await known(referral_id, caller), caller))
+        try:
+            view, created = await record_milestone(referral_id, milestone, tracking,
+                                                   correlation_id=correlation_id or uuid4(), now=utc_now())
+        except UnknownReferral as unknown:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, str(unknown)) from None
+        except Refused as refused:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(refused)) from None
+        except RetryLater as busy:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"{busy}; try again",
+                                headers={"Retry-After": "1"}) from None
+        if not created:
+            response.status_code = status.HTTP_200_OK
+        return view

@@ -7,13 +7,13 @@ this view is what staff, oversight and the closure message are built from.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from referral_contracts import (
     AcuityTier,
+    Actor,
     ClosureOutcome,
     Consent,
     EscalationStep,
@@ -31,6 +31,7 @@ Role = HolderRole
 WITH_LEAD = frozenset({State.ASSIGNED, State.ACKNOWLEDGED, State.ACCEPTED, State.CONTACT_ATTEMPTED,
                        State.APPOINTMENT_SCHEDULED, State.REDIRECTING})
 OWNED = frozenset({State.ACCEPTED, State.CONTACT_ATTEMPTED, State.APPOINTMENT_SCHEDULED})
+TRACKING = Actor(agency_id="platform-tracking")  # who acted, on the events tracking raises itself
 
 
 class ViewModel(BaseModel):

@@ -10,11 +10,10 @@ from referral_contracts.outbound import InboundPosition, MilestoneReceipt, Miles
 from service_kit.messaging import correlation_id_of
 from service_kit.records import Record
 
-from tracking.deadlines.ladders import TRACKING
 from tracking.lifecycle.commands import milestone_recorded
 from tracking.lifecycle.fold import check, fold
 from tracking.lifecycle.leases import under_leases
-from tracking.lifecycle.model import ReferralView
+from tracking.lifecycle.model import TRACKING, ReferralView
 from tracking.lifecycle.ports import Tracking
 from tracking.lifecycle.service import apply_held_events
 

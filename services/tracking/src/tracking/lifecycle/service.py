@@ -14,10 +14,10 @@ from uuid import UUID
 
 from referral_contracts import Event, Link, LinkRelation, ReferralLinked, ReferralSubmitted, derived_id
 
-from tracking.deadlines.ladders import TRACKING, next_escalation_at
+from tracking.deadlines.ladders import next_escalation_at
 from tracking.lifecycle.fold import fold_with_steps
 from tracking.lifecycle.leases import under_leases
-from tracking.lifecycle.model import ReferralView
+from tracking.lifecycle.model import TRACKING, ReferralView
 from tracking.lifecycle.ports import Tracking
 from tracking.outgoing.closure import outgoing
 from tracking.persons.duplicates import person_service_key

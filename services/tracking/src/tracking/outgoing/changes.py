@@ -7,7 +7,7 @@ from __future__ import annotations
 from referral_contracts import derived_id
 from referral_contracts.changes import ClosureFacts, FollowThroughFacts, Holder, ReferralChanged, ReferralState, Rung
 
-from tracking.deadlines.ladders import TRACKING
+from tracking.lifecycle.model import TRACKING
 from tracking.lifecycle.model import ReferralView
 
 

@@ -11,17 +11,16 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from referral_contracts import AcuityTier, CrisisRepeat, ReferralTriaged, RepeatedCrisis, derived_id
+from referral_contracts import TIME_CRITICAL_TIERS, CrisisRepeat, ReferralTriaged, RepeatedCrisis, derived_id
 
-from tracking.deadlines.ladders import TRACKING
+from tracking.lifecycle.model import TRACKING
 
-CRISIS_TIERS = frozenset({AcuityTier.URGENT, AcuityTier.CRISIS_FOLLOW_UP})
 
 
 def is_crisis(triage: ReferralTriaged) -> bool:
     """A referral's own triage (not a reroute's answer, which would count it twice) at an urgent or
     crisis follow-up tier."""
-    return triage.data.reroute_of is None and triage.data.tier in CRISIS_TIERS
+    return triage.data.reroute_of is None and triage.data.tier in TIME_CRITICAL_TIERS
 
 
 def repeated_crisis(triage: ReferralTriaged, crises: list[UUID], within_days: int) -> RepeatedCrisis | None:
