@@ -1,4 +1,4 @@
-"""Repeated crises as tracking decides them (domain/crises.py): a referral's own urgent or crisis
+"""Repeated crises as tracking decides them (persons/crises.py): a referral's own urgent or crisis
 triage counts, a reroute's answer does not; two or more in the window flag the referral once, in its
 log and on `referral.flags.v1`, naming referrals only; the flag is no activity."""
 

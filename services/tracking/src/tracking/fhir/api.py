@@ -1,6 +1,6 @@
-"""Read-only FHIR R4 views of a referral (ServiceRequest and Task, domain/fhir.py), each checked
+"""Read-only FHIR R4 views of a referral (ServiceRequest and Task, fhir/resources.py), each checked
 against the FHIR models (fhir.resources, R4B) before it leaves. Read as the referral is (the read
-rule of domain/access.py)."""
+rule of lifecycle/access.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The HTTP face of the read rule (domain/access.py): a referral the caller may not read is
+"""The HTTP face of the read rule (lifecycle/access.py): a referral the caller may not read is
 answered exactly as an unknown id, so a guessed id tells nothing."""
 
 from __future__ import annotations

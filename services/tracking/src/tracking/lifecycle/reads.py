@@ -18,7 +18,7 @@ class NotAllowed(PermissionError):
 
 
 async def handoff_package(referral_id: UUID, *, caller: Principal, log: EventLog) -> ReferralRequest:
-    """The latest handoff package, as the package rule allows (domain/access.py): for an agency
+    """The latest handoff package, as the package rule allows (lifecycle/access.py): for an agency
     with a part in the referral; the sender always, anyone else while consent allows sharing."""
     events = (await log.of([referral_id]))[referral_id]
     view = fold(events)

@@ -2,7 +2,7 @@
 crisis referral for the same person within the policy's window is flagged for the partnership's
 issue log as `referral.repeated_crisis`. Pure.
 
-Tracking holds the person, so it keeps the person's crisis history (hashed, adapters/
+Tracking holds the person, so it keeps the person's crisis history (hashed, persons/
 crisis_history.py) and decides; the flag names referrals and the window only, so the read side
 (the oversight service) raises the issue without ever learning who the person is.
 """

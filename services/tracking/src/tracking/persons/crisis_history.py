@@ -1,5 +1,5 @@
-"""MongoDB storage of each person's crisis referrals, for repeated crises (domain/crises.py): keyed
-by referral, found by the hashed person key (domain/duplicates.person_key), never personal data."""
+"""MongoDB storage of each person's crisis referrals, for repeated crises (persons/crises.py): keyed
+by referral, found by the hashed person key (persons/duplicates.person_key), never personal data."""
 
 from __future__ import annotations
 

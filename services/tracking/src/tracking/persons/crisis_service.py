@@ -1,6 +1,6 @@
 """A crisis referral for a person who had another within the policy's window raises a
-`referral.repeated_crisis` flag (domain/crises.py), stored in the referral's log and published like
-everything tracking owes: under the referral's lease, once (service_layer/tracking.py)."""
+`referral.repeated_crisis` flag (persons/crises.py), stored in the referral's log and published like
+everything tracking owes: under the referral's lease, once (lifecycle/service.py)."""
 
 from __future__ import annotations
 
