@@ -23,6 +23,16 @@ def in_order(events: Iterable[Event]) -> list[Event]:
                                          str(e.event_id)))
 
 
+def first_submission(events: Iterable[Event]) -> ReferralSubmitted | None:
+    """The submission that opened the referral (the person, the service sought); None until it arrives."""
+    return next((e for e in in_order(events) if isinstance(e, ReferralSubmitted)), None)
+
+
+def latest_submission(view: ReferralView, events: Iterable[Event]) -> ReferralSubmitted:
+    """The revision the referral stands on now: a sender answers a clarification request with one."""
+    return next(e for e in events if isinstance(e, ReferralSubmitted) and e.event_id == view.latest_submission)
+
+
 @dataclass(frozen=True)
 class Step:
     """One event of the fold, with the referral just before and just after it."""
@@ -44,7 +54,7 @@ def fold(events: Iterable[Event]) -> ReferralView | None:
 def fold_with_steps(events: Iterable[Event]) -> tuple[ReferralView | None, list[Step]]:
     """`fold`, and each step of it: what every event changed (what others must be told follows)."""
     ordered = in_order(events)
-    first = next((e for e in ordered if isinstance(e, ReferralSubmitted)), None)
+    first = first_submission(ordered)
     if first is None:
         return None, []
     view, steps = _opened(first), []

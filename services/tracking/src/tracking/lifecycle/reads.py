@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from referral_contracts import ReferralRequest, ReferralSubmitted
+from referral_contracts import ReferralRequest
 from service_kit.auth import Principal
 
 from tracking.lifecycle.ports import EventLog
 from tracking.lifecycle.access import not_known, refusal_of_package
-from tracking.lifecycle.fold import fold
+from tracking.lifecycle.fold import fold, latest_submission
 from tracking.lifecycle.record import UnknownReferral
 
 
@@ -26,5 +26,5 @@ async def handoff_package(referral_id: UUID, *, caller: Principal, log: EventLog
         raise UnknownReferral(not_known(referral_id))
     if refusal := refusal_of_package(view, caller):
         raise NotAllowed(refusal)
-    latest = next(e for e in events if isinstance(e, ReferralSubmitted) and e.event_id == view.latest_submission)
+    latest = latest_submission(view, events)
     return latest.data

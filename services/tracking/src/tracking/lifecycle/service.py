@@ -15,7 +15,7 @@ from uuid import UUID
 from referral_contracts import Event, Link, LinkRelation, ReferralLinked, ReferralSubmitted, derived_id
 
 from tracking.deadlines.ladders import next_escalation_at
-from tracking.lifecycle.fold import fold_with_steps
+from tracking.lifecycle.fold import first_submission, fold_with_steps
 from tracking.lifecycle.leases import under_leases
 from tracking.lifecycle.model import TRACKING, ReferralView
 from tracking.lifecycle.ports import Tracking
@@ -106,7 +106,7 @@ async def _duplicates(events: list[Event], views: dict[UUID, ReferralView], logs
     applied = {event.event_id for event in events}
     new: list[ReferralSubmitted] = []
     for referral_id, view in views.items():
-        first = next(e for e in logs[referral_id] if isinstance(e, ReferralSubmitted))
+        first = first_submission(logs[referral_id])
         if first.event_id in applied:
             new.append(first)
         elif not view.is_open:

@@ -14,7 +14,6 @@ from referral_contracts import (
     OutcomeUnknown,
     ReferralClosedV2,
     ReferralLinked,
-    ReferralSubmitted,
     RepeatedCrisis,
     Reroute,
     RerouteRequested,
@@ -24,7 +23,7 @@ from referral_contracts import (
 
 from tracking.outgoing.agency_updates import agency_updates
 from tracking.outgoing.changes import state_changed
-from tracking.lifecycle.fold import Step
+from tracking.lifecycle.fold import Step, latest_submission
 from tracking.lifecycle.model import ReferralView, State
 
 
@@ -56,7 +55,7 @@ def reroute_request(view: ReferralView, events: list[Event]) -> RerouteRequested
     pending = view.pending_reroute
     if view.state is not State.REDIRECTING or pending is None or view.pending_lead_agency_id:
         return None
-    latest = next(e for e in events if isinstance(e, ReferralSubmitted) and e.event_id == view.latest_submission)
+    latest = latest_submission(view, events)
     holder = view.lead_agency_id or next(a.agency_id for a in view.accountable)
     return RerouteRequested.create(
         event_id=pending.reroute_id,

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from referral_contracts import ReferralSubmitted, ReferralTriaged, RepeatedCrisis
+from referral_contracts import ReferralTriaged, RepeatedCrisis
 
+from tracking.lifecycle.fold import first_submission
 from tracking.lifecycle.model import ReferralView
 from tracking.lifecycle.ports import Tracking
 from tracking.lifecycle.service import apply_events
@@ -21,7 +22,7 @@ async def note_crisis(triage: ReferralTriaged, view: ReferralView | None, tracki
         return None
     crises, within_days = tracking.stores.crises, tracking.policy.issue_log.repeated_crisis_within_days
     log = (await tracking.stores.log.of([view.referral_id]))[view.referral_id]
-    first = next(e for e in log if isinstance(e, ReferralSubmitted))
+    first = first_submission(log)
     person = person_key(first.data)
     await crises.remember(person, view.referral_id, view.submitted_at)
     linked = await crises.crises_of(person, since=view.submitted_at - timedelta(days=within_days))

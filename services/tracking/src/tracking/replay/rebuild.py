@@ -11,12 +11,12 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from pydantic import ValidationError
 
-from referral_contracts import Event, ReferralSubmitted, ReferralTriaged, topics
+from referral_contracts import ReferralTriaged, topics
 from referral_contracts.codec import readable_json
 from referral_contracts.events import event_model
 
 from tracking.bootstrap import ensure_indexes
-from tracking.lifecycle.fold import fold_with_steps
+from tracking.lifecycle.fold import first_submission, fold_with_steps
 from tracking.lifecycle.ports import Tracking
 from tracking.lifecycle.service import save_views
 from tracking.outgoing.closure import outgoing
@@ -88,7 +88,7 @@ async def _rebuild(chunk: list[UUID], tracking: Tracking) -> int:
                                                                 folded[view.referral_id][1])])
     claims: dict[str, UUID] = {}  # open referrals hold their person-and-service key, the first one wins
     for view in views:
-        first = _submission(logs[view.referral_id])
+        first = first_submission(logs[view.referral_id])
         if view.is_open:
             claims.setdefault(person_service_key(first.data), view.referral_id)
         if any(isinstance(e, ReferralTriaged) and is_crisis(e) for e in logs[view.referral_id]):
@@ -96,10 +96,6 @@ async def _rebuild(chunk: list[UUID], tracking: Tracking) -> int:
     if claims:
         await stores.person_services.claim(claims)
     return len(views)
-
-
-def _submission(log: list[Event]) -> ReferralSubmitted:
-    return next(e for e in log if isinstance(e, ReferralSubmitted))
 
 
 async def _partitions(bootstrap_servers: str, security_kwargs: dict) -> list[TopicPartition]:
