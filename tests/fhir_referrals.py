@@ -13,6 +13,9 @@ INPUTS = (("outcome_sought", "outcome_sought"), ("funding_route", "funding_route
           ("protective_factors", "protective_factor"), ("recent_incidents", "recent_incident"),
           ("current_services", "current_service"), ("medications", "medication"),
           ("immediate_safety_actions", "immediate_safety_action"))
+RECIPIENT = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "code": "IRCP",
+                        "display": "information recipient"}]}
+SHARING_AGREEMENT = "https://example.org/partnership/information-sharing-agreement"
 URLS = {kind: f"urn:uuid:00000000-0000-4000-8000-00000000000{n}"
         for n, kind in enumerate(("ServiceRequest", "Task", "Patient", "PractitionerRole", "Consent"), start=1)}
 
@@ -30,7 +33,7 @@ def patient(person: dict[str, Any]) -> dict[str, Any]:
     address = {"district": person["area"]} | ({"text": contact["address"]} if contact.get("address") else {})
     return {"resourceType": "Patient", "identifier": [{"system": "urn:example:person-id", "value": person["identifier"]}],
             "name": [{"use": "official", "family": person["family_name"], "given": [person["given_name"]]}],
-            "birthDate": person["date_of_birth"], "telecom": telecom, "address": [address],
+            "birthDate": person["date_of_birth"], **({"telecom": telecom} if telecom else {}), "address": [address],
             "communication": [{"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": person.get("language", "en")}]},
                                "preferred": True}]}
 
@@ -48,14 +51,14 @@ def consent(given: dict[str, Any]) -> dict[str, Any] | None:
         return None  # consent unknown: no Consent is sent
     provision: dict[str, Any] = {"type": "permit"}
     if given["status"] == "limited":
-        provision["actor"] = [{"role": {"text": "recipient"}, "reference": {"identifier": {"system": AGENCY_SYSTEM, "value": a}}}
+        provision["actor"] = [{"role": RECIPIENT, "reference": {"identifier": {"system": AGENCY_SYSTEM, "value": a}}}
                               for a in given.get("agencies", [])]
         provision["code"] = [{"coding": [{"system": "urn:closed-loop-referrals:data-category", "code": c}]}
                              for c in given.get("data_categories", [])]
     return {"resourceType": "Consent", "status": status,
             "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]},
             "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "IDSCL"}]}],
-            "patient": ref("Patient"), "provision": provision}
+            "patient": ref("Patient"), "policy": [{"uri": SHARING_AGREEMENT}], "provision": provision}
 
 
 def task(payload: dict[str, Any]) -> dict[str, Any]:

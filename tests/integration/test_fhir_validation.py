@@ -13,17 +13,34 @@ from pathlib import Path
 import pytest
 from devstack.fhir_validator import Issue, validate
 
+from intake.fhir.api import transaction_response
+from intake.fhir.bundle import read_bundle
+from intake.fhir.outcome import Problem, operation_outcome
 from tracking.fhir.resources import service_request, task
 from tracking.lifecycle.fold import fold
 
+from factories import person_payload, referral_payload
+from fhir_referrals import fhir_referral
 from fhir_states import STATES, history
 
 pytestmark = pytest.mark.integration
 DEFINITIONS = Path(__file__).parents[1] / "data" / "fhir"
+DEMO = Path(__file__).parents[2] / "deploy" / "demo" / "referral.fhir.json"
 # What HAPI may warn about without a terminology server: the platform's own code systems, and its
 # best-practice wish for a narrative (the views are data for systems, not documents for people).
 EXPECTED_WARNINGS = ("CodeSystem is unknown and can't be validated: urn:closed-loop-referrals:",
                      "dom-6: 'A resource should have narrative")
+# FHIR in: the referrals an EHR sends (the README's example among them), as the tests send them.
+SENT = {
+    "demo": None,
+    "limited-consent-risk-flags": referral_payload(
+        consent={"status": "limited", "agencies": ["cmh-east"], "data_categories": ["outcome"]},
+        risk_flags=["self_harm"], immediate_safety_actions=["Safety plan agreed"]),
+    "refused-consent-letter": referral_payload(consent={"status": "refused"}, person=person_payload(
+        contact={"preferred_method": "letter", "address": "1 High St, Leeds"})),
+    "no-consent-email": referral_payload(consent={"status": "unknown"}, person=person_payload(
+        contact={"preferred_method": "email", "email": "j@example.org"})),
+}
 
 
 def _resources() -> dict[str, dict]:
@@ -32,6 +49,14 @@ def _resources() -> dict[str, dict]:
         view = fold(history(kind))
         written[f"{kind}.Task.json"] = task(view)
         written[f"{kind}.ServiceRequest.json"] = service_request(view)
+    for name, payload in SENT.items():
+        bundle = json.loads(DEMO.read_text()) if payload is None else fhir_referral(payload)
+        written[f"in-{name}.Bundle.json"] = bundle
+    referral, _ = read_bundle(written["in-demo.Bundle.json"])
+    written["in-answer.Bundle.json"] = transaction_response(referral, fold(history("submitted")).referral_id)
+    written["in-refusal.OperationOutcome.json"] = operation_outcome([
+        Problem("Bundle.entry[2].resource.birthDate", "person.date_of_birth: date_of_birth is in the future"),
+        Problem(None, "missing credential: send Authorization: Bearer <API key>", "login")])
     return written
 
 

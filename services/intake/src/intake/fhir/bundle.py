@@ -74,7 +74,7 @@ def read_bundle(body: Any) -> tuple[FhirReferral | None, list[Problem]]:
     if counted:
         return None, problems + counted
     referral = FhirReferral(*(found[kind][0] for kind in REQUIRED), consent=found.get("Consent", [None])[0])
-    problems += _linked(referral) + _workflow(referral)  # every problem in one answer, not one per try
+    problems += _linked(referral) + _workflow(referral) + _consent_rule(referral.consent)  # all at once
     return (None, problems) if problems else (referral, [])
 
 
@@ -141,3 +141,11 @@ def _workflow(referral: FhirReferral) -> list[Problem]:
               (request.get("intent") == "order", referral.request, "intent", "must be order")]
     return [Problem(f"{entry.at}.{element}", text, "value") for ok, entry, element, text in checks
             if entry.valid and not ok]
+
+
+def _consent_rule(consent: Entry | None) -> list[Problem]:
+    """FHIR R4's Consent invariant ppc-1, which fhir.resources does not check: a consent names the
+    policy it was given under (policy or policyRule)."""
+    if consent is None or not consent.valid or consent.resource.get("policy") or consent.resource.get("policyRule"):
+        return []
+    return [Problem(f"{consent.at}.policy", "ppc-1: a Consent has a policy or a policyRule", "invariant")]
