@@ -29,8 +29,10 @@ FHIR_JSON = {"Content-Type": "application/fhir+json"}
 
 
 def mapped(bundle: dict) -> tuple[ReferralRequest | None, list]:
+    """As intake's route reads it: the Bundle's problems and the handoff package's, all at once."""
     referral, problems = read_bundle(bundle)
-    return referral_request(referral) if referral else (None, problems)
+    package, more = referral_request(referral) if referral else (None, [])
+    return (None if problems else package), problems + more
 
 
 def where(bundle: dict) -> dict[str, str]:

@@ -58,9 +58,9 @@ def fhir_routes(bus: EventPublisher, keys: KeyRegistry) -> APIRouter:
             what = "X-Correlation-ID: not a UUID" if correlation_id is None else "the body is not JSON"
             return _refused(400, [Problem(None, what, "structure")])
         referral, problems = read_bundle(body)
-        package, problems = referral_request(referral) if referral else (None, problems)
-        if package is None:
-            return _refused(422, problems)
+        package, more = referral_request(referral) if referral else (None, [])
+        if package is None or problems:
+            return _refused(422, problems + more)
         refusal = refusal_to_send_as(caller, package.source_agency_id)
         if refusal is not None:
             return _refused(403, [Problem(f"{referral.referrer.at}.organization.identifier", refusal, "forbidden")])

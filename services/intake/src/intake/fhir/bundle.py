@@ -58,6 +58,8 @@ class FhirReferral:
 
 
 def read_bundle(body: Any) -> tuple[FhirReferral | None, list[Problem]]:
+    """The referral's entries, whenever each is there once and readable as FHIR R4 (so that its
+    fields can be read too, and every problem named in one answer), and the problems found."""
     if not isinstance(body, dict) or body.get("resourceType") != "Bundle":
         return None, [Problem("Bundle", "a FHIR referral is a Bundle of type transaction", "structure")]
     problems = [] if body.get("type") == "transaction" else [Problem("Bundle.type", "must be transaction")]
@@ -74,8 +76,9 @@ def read_bundle(body: Any) -> tuple[FhirReferral | None, list[Problem]]:
     if counted:
         return None, problems + counted
     referral = FhirReferral(*(found[kind][0] for kind in REQUIRED), consent=found.get("Consent", [None])[0])
-    problems += _linked(referral) + _workflow(referral) + _consent_rule(referral.consent)  # all at once
-    return (None, problems) if problems else (referral, [])
+    problems += _linked(referral) + _workflow(referral) + _consent_rule(referral.consent)
+    readable = all(e.valid for e in (*(found[kind][0] for kind in REQUIRED), referral.consent) if e is not None)
+    return (referral if readable else None), problems
 
 
 def _entry(index: int, raw: Any) -> tuple[Entry | None, list[Problem]]:
