@@ -6,10 +6,12 @@ validated (fhir.resources here, HAPI in tests/integration) and read under the sa
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from uuid import uuid4
 
 import httpx
 import pytest
+from devstack.fhir_validator import validate
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from fhir.resources.R4B.task import Task
 
@@ -21,15 +23,19 @@ from referral_driver import Loop
 pytestmark = pytest.mark.e2e
 FHIR_JSON = "application/fhir+json"
 LEAD = {"agency_id": "cmh-east", "person": "Sam Lee"}
+DEFINITIONS = Path(__file__).parents[1] / "data" / "fhir"  # BSeR's business status code system
 
 
 def post_fhir(intake: str, bundle: dict, headers: dict[str, str]) -> httpx.Response:
     return httpx.post(f"{intake}/fhir", content=json.dumps(bundle), headers={**headers, "Content-Type": FHIR_JSON})
 
 
-def read_task(tracking: str, location: str, headers: dict[str, str]) -> Task:
+def read_task(tracking: str, location: str, headers: dict[str, str], keep: Path | None = None) -> Task:
+    """The Task as tracking serves it; `keep`: a folder to write it to, for HAPI to validate later."""
     answer = httpx.get(f"{tracking}/fhir/{location}", headers=headers)
     assert answer.status_code == 200 and answer.headers["content-type"].startswith(FHIR_JSON), answer.text
+    if keep is not None:
+        (keep / f"{len(list(keep.iterdir())):02d}.Task.json").write_text(answer.text)
     return Task.model_validate(answer.json())
 
 
@@ -50,7 +56,8 @@ def test_a_referral_reads_as_a_valid_service_request_and_task(running_services, 
     assert httpx.get(f"{fhir}/Task/{loop.id}", headers=api_keys.headers("housing-support")).status_code == 404
 
 
-def test_a_fhir_referral_closes_the_loop_and_its_task_follows_every_step(running_services, api_keys, smtp_sink) -> None:
+def test_a_fhir_referral_closes_the_loop_and_its_task_follows_every_step(running_services, api_keys, smtp_sink,
+                                                                        tmp_path: Path) -> None:
     intake, tracking = running_services["intake"], running_services["tracking"]
     sender, lead = api_keys.headers("gp-north"), api_keys.headers("cmh-east")
     reference = f"FHIR-{uuid4().hex[:8]}"
@@ -62,7 +69,7 @@ def test_a_fhir_referral_closes_the_loop_and_its_task_follows_every_step(running
     assert request_at == f"ServiceRequest/{referral_id}"
 
     eventually(referral_in(tracking, referral_id, "assigned", sender), "triage to assign the FHIR referral")
-    seen = [status_of(read_task(tracking, task_at, sender))]
+    seen = [status_of(read_task(tracking, task_at, sender, tmp_path))]
     for milestone in [
         {"kind": "acknowledged"}, {"kind": "accepted", "owner": "Sam Lee"},
         {"kind": "contact_attempted", "attempt_number": 1, "outcome": "reached", "channel": "phone"},
@@ -72,11 +79,14 @@ def test_a_fhir_referral_closes_the_loop_and_its_task_follows_every_step(running
         recorded = httpx.post(f"{tracking}/v1/referrals/{referral_id}/milestones", json={**milestone, "actor": LEAD},
                               headers=lead)
         assert recorded.status_code == 201, recorded.text
-        seen.append(status_of(read_task(tracking, task_at, sender)))  # tracking answers after storing it
+        seen.append(status_of(read_task(tracking, task_at, sender, tmp_path)))  # tracking answers after storing it
     assert seen == [("requested", "2.0"), ("requested", "2.0"), ("accepted", "3.0"), ("in-progress", "3.0"),
                     ("in-progress", "5.1.1"), ("completed", "7.0")]
     done = read_task(tracking, task_at, sender)
     assert done.owner.identifier.value == "cmh-east" and done.focus.reference == request_at
+    (tmp_path / "ServiceRequest.json").write_text(httpx.get(f"{tracking}/fhir/{request_at}", headers=sender).text)
+    validated, issues = validate(tmp_path, definitions=DEFINITIONS)  # HAPI, on what the service served
+    assert validated == len(seen) + 1 and [i for i in issues if i.severity in ("error", "fatal")] == []
 
     closed = eventually(referral_in(tracking, referral_id, "closed", sender), "the loop to close")
     assert closed["client_reference"] == reference and closed["consent"]["status"] == "granted"
