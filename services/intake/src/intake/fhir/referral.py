@@ -73,6 +73,12 @@ def _first(items: Any, test=lambda item: True) -> tuple[int, dict] | tuple[None,
     return None, None
 
 
+def _preferred(items: Any, test) -> tuple[int, dict] | tuple[None, None]:
+    """The first item `test` picks out, else the first item."""
+    found = _first(items, test)
+    return found if found[1] is not None else _first(items)
+
+
 def _request(entry: Entry) -> tuple[dict, Where, list[Problem]]:
     sr, at = entry.resource, entry.at
     index, identifier = _first(sr.get("identifier"), lambda i: _is_placer(i.get("type")))
@@ -123,12 +129,8 @@ def _referrer(entry: Entry) -> tuple[dict, Where, list[Problem]]:
 def _person(entry: Entry) -> tuple[dict, Where, list[Problem]]:
     patient, at = entry.resource, entry.at
     id_at, identifier = _first(patient.get("identifier"), lambda i: bool(i.get("value")))
-    name_at, name = _first(patient.get("name"), lambda n: n.get("use") == "official")
-    if name is None:
-        name_at, name = _first(patient.get("name"))
-    lang_at, language = _first(patient.get("communication"), lambda c: c.get("preferred") is True)
-    if language is None:
-        lang_at, language = _first(patient.get("communication"))
+    name_at, name = _preferred(patient.get("name"), lambda n: n.get("use") == "official")
+    lang_at, language = _preferred(patient.get("communication"), lambda c: c.get("preferred") is True)
     address = (patient.get("address") or [{}])[0]
     area_element = "district" if address.get("district") else "postalCode"
     contact, contact_where = _contact(patient, at)
@@ -137,8 +139,9 @@ def _person(entry: Entry) -> tuple[dict, Where, list[Problem]]:
               "area": address.get(area_element), "contact": contact}
     if language is not None:
         person["language"] = _language(language.get("language") or {})
+    named = f"{at}.name[{name_at or 0}]"
     where = {"person": at, "person.identifier": f"{at}.identifier" + (f"[{id_at}].value" if identifier else ""),
-             "person.given_name": f"{at}.name[{name_at or 0}].given", "person.family_name": f"{at}.name[{name_at or 0}].family",
+             "person.given_name": f"{named}.given", "person.family_name": f"{named}.family",
              "person.date_of_birth": f"{at}.birthDate", "person.language": f"{at}.communication[{lang_at}].language",
              "person.area": f"{at}.address[0].{area_element}", **contact_where}
     return {"person": person}, where, []
