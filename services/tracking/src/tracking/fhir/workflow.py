@@ -111,4 +111,7 @@ def _redirecting(view: ReferralView) -> TaskStatus:
 
 def _last_milestone(view: ReferralView) -> MilestoneKind | None:
     last = next((t.milestone for t in reversed(view.timeline) if t.milestone and not t.refused), None)
-    return MilestoneKind(last) if last in MilestoneKind._value2member_map_ else None
+    try:
+        return MilestoneKind(last) if last else None
+    except ValueError:  # a kind of an older release: no business status of its own
+        return None
