@@ -13,6 +13,7 @@ from referral_contracts.directory import Directory
 from referral_contracts.hsds import read_directory
 from referral_contracts.policy import load_policy
 
+from .fhir_validator import HAPI_FHIR_VERSION, ensure_validator_jars
 from .kafka import KAFKA_VERSION, ensure_kafka_jars
 from .kafka_access import password_variable
 from .keys import env_name
@@ -35,12 +36,14 @@ def main(argv: list[str] | None = None) -> int:
     for command in (run, infra):
         command.add_argument("--kafka-bootstrap-servers", help="use this broker, do not start one")
         command.add_argument("--mongodb-url", help="use this MongoDB, do not start a store")
-    commands.add_parser("fetch", help=f"only download Apache Kafka {KAFKA_VERSION}'s jars")
+    commands.add_parser("fetch", help=f"only download Apache Kafka {KAFKA_VERSION}'s jars and the HAPI FHIR "
+                                      f"{HAPI_FHIR_VERSION} validator's (for the tests)")
     args = parser.parse_args(argv)
 
     if args.command == "fetch":
         try:
             print(f"Kafka {KAFKA_VERSION} jars: {ensure_kafka_jars()}")
+            print(f"HAPI FHIR {HAPI_FHIR_VERSION} validator jars: {ensure_validator_jars()}")
         except RuntimeError as error:  # no mvn, or Maven Central unreachable
             print(f"devstack: {error}", file=sys.stderr)
             return 1

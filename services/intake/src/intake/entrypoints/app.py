@@ -9,6 +9,7 @@ from service_kit.auth import KeyRegistry
 from service_kit.messaging import KafkaEventBus, new_broker
 
 from ..config import Settings
+from ..fhir.api import fhir_routes
 from .http_api import http_routes
 from .inbound_topics import register_inbound_subscribers
 
@@ -17,5 +18,6 @@ def create_app(settings: Settings) -> FastAPI:
     broker = new_broker(settings.kafka_bootstrap_servers, client_id="intake", security=settings.kafka_security())
     bus = KafkaEventBus(broker, consumer_name="intake", stall_seconds=settings.consumer_stall_seconds)
     register_inbound_subscribers(broker, bus)
-    return service_app(title="Referral intake", broker=broker, routers=[http_routes(bus, KeyRegistry.load(settings.api_keys_path))],
+    keys = KeyRegistry.load(settings.api_keys_path)
+    return service_app(title="Referral intake", broker=broker, routers=[http_routes(bus, keys), fhir_routes(bus, keys)],
                        consumers=bus.progress)

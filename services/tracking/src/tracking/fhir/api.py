@@ -1,6 +1,7 @@
-"""Read-only FHIR R4 views of a referral (ServiceRequest and Task, fhir/resources.py), each checked
-against the FHIR models (fhir.resources, R4B) before it leaves. Read as the referral is (the read
-rule of lifecycle/access.py)."""
+"""Read-only FHIR R4 views of a referral (ServiceRequest and Task: resources.py, workflow.py), each
+checked against the FHIR models (fhir.resources, R4B) before it leaves. Read as the referral is (the
+read rule of lifecycle/access.py). The Task's id is the referral id, which intake answers a FHIR
+referral with, so the sender reads its Task here as it changes."""
 
 from __future__ import annotations
 
