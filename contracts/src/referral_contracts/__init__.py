@@ -3,10 +3,8 @@ payloads, consent rules, directory file format and topic names. Imports no servi
 
 from .consent import DataCategory, may_share
 from .envelope import Actor, DirectoryEvent, Event, EventBase, derived_id, utc_now
+from .escalations import Delivery, DeliveryFailure, Escalation, EscalationStep, FailedContactAction
 from .events import (
-    TIER_PRECEDENCE,
-    TIME_CRITICAL_TIERS,
-    AcuityTier,
     CapacityChange,
     CapacityChanged,
     Closure,
@@ -14,12 +12,7 @@ from .events import (
     ClosureOutcome,
     ClosureV2,
     CrisisRepeat,
-    Delivery,
-    DeliveryFailure,
-    Escalation,
     EscalationRaised,
-    EscalationStep,
-    FailedContactAction,
     Link,
     LinkRelation,
     MilestoneRecorded,
@@ -52,6 +45,7 @@ from .milestones import (
     WithdrawalReason,
 )
 from .referral import Consent, ConsentStatus, ReferralRequest, RiskFlag
+from .tiers import TIER_PRECEDENCE, TIME_CRITICAL_TIERS, AcuityTier
 
 __all__ = [
     "CLOSING_KINDS", "TIER_PRECEDENCE", "TIME_CRITICAL_TIERS", "AcuityTier", "Actor", "CapacityChange", "CapacityChanged", "Closure", "ClosureMessage", "ClosureOutcome", "ClosureV2", "CrisisRepeat",

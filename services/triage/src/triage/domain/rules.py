@@ -11,7 +11,8 @@ from datetime import datetime, timezone
 
 from referral_contracts.calendar import close_of_business, deadline
 from referral_contracts.directory import Directory
-from referral_contracts.events import TIME_CRITICAL_TIERS, AcuityTier, Reroute, TriageDecision, TriageOutcome
+from referral_contracts.events import Reroute, TriageDecision, TriageOutcome
+from referral_contracts.tiers import TIME_CRITICAL_TIERS, AcuityTier
 from referral_contracts.policy import ClockStart, Policy, TierPolicy
 from referral_contracts.referral import ReferralRequest, RiskFlag
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from referral_contracts.events import TIER_PRECEDENCE, AcuityTier
+from referral_contracts.tiers import TIER_PRECEDENCE, AcuityTier
 from referral_contracts.policy import Policy
 from referral_contracts.referral import ReferralRequest, RiskFlag
 
