@@ -4,15 +4,17 @@ person's crisis history, the flag under the referral's lease) into oversight's i
 
 from __future__ import annotations
 
+import asyncio
 import random
 from uuid import uuid4
 
 import pytest
 
 from oversight.bootstrap import bootstrap
+from oversight.issues.service import note_repeated_crisis
 from oversight.referrals.service import project
 from oversight.referrals.store import document
-from referral_contracts import AcuityTier, RepeatedCrisis, topics
+from referral_contracts import AcuityTier, Actor, CrisisRepeat, RepeatedCrisis, topics
 from referral_contracts.changes import ReferralChanged
 from tracking.lifecycle.mongo import connect
 from tracking.persons.crisis_service import note_crisis
@@ -87,3 +89,19 @@ async def test_a_repeated_crisis_reaches_the_issue_log_once_naming_referrals_onl
     assert issue.kind == "repeated_crisis" and issue.linked_referrals == flags[2].data.crisis_referrals
     assert issue.summary == f"3 crisis referrals for the same person within {within_days} days"
     assert person["identifier"] not in issue.model_dump_json() and person["family_name"] not in issue.model_dump_json()
+
+
+async def test_flags_of_one_run_arriving_together_link_one_entry_whose_summary_counts_them(databases) -> None:
+    _, read_side = databases
+    oversight = bootstrap(read_side, POLICY)
+    await oversight.ensure_indexes()
+    run = [uuid4() for _ in range(4)]
+    flags = [RepeatedCrisis.create(referral_id=run[n], correlation_id=uuid4(), actor=Actor(agency_id="platform-tracking"),
+                                   data=CrisisRepeat(crisis_referrals=run[:n + 1], within_days=90))
+             for n in range(1, 4)]
+    for flag in flags:
+        assert flag.data.crisis_referrals[0] == run[0]  # one run: one entry
+    await asyncio.gather(*(note_repeated_crisis(flag, issues=oversight.issues) for flag in flags * 3))
+    [issue] = await oversight.issues.issues()
+    assert sorted(issue.linked_referrals) == sorted(run)
+    assert issue.summary == "4 crisis referrals for the same person within 90 days"
