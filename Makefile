@@ -1,11 +1,13 @@
 # Works from a fresh clone on a machine with only python3 (3.11+), Java 17+, Maven and Node.js 18+ (npm):
-# uv is bootstrapped into .tools/, the workspace venv is .venv/, Kafka's jars go to .cache/, the
-# AsyncAPI parser to tools/asyncapi/node_modules/.
+# uv is bootstrapped into .tools/, the workspace venv is .venv/, Kafka's and the HAPI FHIR validator's
+# jars go to .cache/, the AsyncAPI parser to tools/asyncapi/node_modules/.
 .DEFAULT_GOAL := help
 PYTHON ?= python3
 UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 KAFKA_JARS := .cache/kafka/4.3.1/COMPLETE
+# The HAPI FHIR validator the FHIR tests check the platform's resources with (devstack fetch).
+FHIR_VALIDATOR := .cache/fhir-validator/8.6.1/COMPLETE
 
 .PHONY: help sync fetch asyncapi-parser browser run infra test unit chaos docs manifests bench profile clean
 
@@ -28,7 +30,7 @@ $(UV):
 sync: $(UV)
 	@if [ -f uv.lock ]; then $(UV) sync --all-packages --frozen; else $(UV) sync --all-packages; fi
 
-$(KAFKA_JARS): | sync
+$(KAFKA_JARS) $(FHIR_VALIDATOR): | sync
 	.venv/bin/devstack fetch
 
 # The Compose file is checked against the Compose specification's JSON schema, as Docker ships it.
@@ -45,7 +47,7 @@ $(ASYNCAPI_PARSER): tools/asyncapi/package-lock.json
 
 asyncapi-parser: $(ASYNCAPI_PARSER)
 
-fetch: sync $(KAFKA_JARS) $(COMPOSE_SPEC) $(ASYNCAPI_PARSER)
+fetch: sync $(KAFKA_JARS) $(FHIR_VALIDATOR) $(COMPOSE_SPEC) $(ASYNCAPI_PARSER)
 
 # The dashboard's browser test drives Debian's Chromium (Playwright never downloads a browser here).
 CHROMIUM := /usr/bin/chromium

@@ -3,12 +3,10 @@ among N open referrals, and the sweep's cost (5, oversight, is bench/oversight_a
 
 from __future__ import annotations
 
-import asyncio
 import json
 import statistics
 import time
 from datetime import timedelta
-from functools import partial
 from uuid import UUID
 
 import httpx
@@ -17,8 +15,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from latency import percentiles
 from referral_contracts import topics, utc_now
 from scale import due_referrals
-from tracking.adapters.referral_store import MongoReferralStore, connect
-from tracking.domain.deadlines import next_due_at
+from tracking.bootstrap import rebuilding
+from tracking.lifecycle.mongo import connect
+from tracking.lifecycle.service import save_views
 
 DUE = 1000
 LEAD_TIME = timedelta(seconds=10)  # loading the due referrals takes a few seconds
@@ -34,7 +33,8 @@ def _sweep_totals(metrics_text: str) -> tuple[float, float]:
 async def deadline_accuracy(kafka, mongodb_url: str, policy, template_events: list[dict],
                             tracking_url: str) -> dict:
     client = connect(mongodb_url)
-    store = MongoReferralStore(client["tracking"], next_due=partial(next_due_at, policy=policy))
+    loader = rebuilding(client["tracking"], policy=policy)  # stores as tracking would, publishes nothing
+    views_stored = loader.stores.views
     consumer = AIOKafkaConsumer(**kafka.client(), enable_auto_commit=False)  # as the admin: it watches
     await consumer.start()
     try:
@@ -46,16 +46,16 @@ async def deadline_accuracy(kafka, mongodb_url: str, policy, template_events: li
         idle = []
         for _ in range(20):
             started = time.perf_counter()
-            await store.escalations_due(utc_now(), 1000)
-            await store.next_escalation_before(utc_now() + timedelta(seconds=5))
+            await views_stored.escalations_due(utc_now(), 1000)
+            await views_stored.next_escalation_before(utc_now() + timedelta(seconds=5))
             idle.append(1000 * (time.perf_counter() - started))
         sweep_before = _sweep_totals(httpx.get(f"{tracking_url}/metrics").text)
         events, views, due = due_referrals(template_events, policy, utc_now() + LEAD_TIME, SPREAD, DUE)
         loading = time.perf_counter()
         for i in range(0, len(events), 1000):
-            await store.append_many(events[i:i + 1000])
+            await loader.stores.log.append(events[i:i + 1000])
         for i in range(0, len(views), 500):
-            await store.save_views(views[i:i + 500])
+            await save_views(views[i:i + 500], loader)
         loaded_in = time.perf_counter() - loading
         late: dict[UUID, float] = {}
         give_up = time.monotonic() + LEAD_TIME.total_seconds() + SPREAD.total_seconds() + 120

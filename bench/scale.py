@@ -30,9 +30,9 @@ from referral_contracts import AcuityTier, Actor, Event, ReferralSubmitted, Refe
 from referral_contracts.changes import ReferralChanged, ReferralState
 from referral_contracts.directory import Directory
 from referral_contracts.policy import load_policy
-from tracking.domain.deadlines import next_due_at
-from tracking.domain.lifecycle import fold
-from tracking.domain.model import ReferralView
+from tracking.deadlines.ladders import next_escalation_at
+from tracking.lifecycle.fold import fold
+from tracking.lifecycle.model import ReferralView
 
 OPEN_STATES = ("assigned", "acknowledged", "accepted", "contact_attempted", "appointment_scheduled")
 CHUNK = 2000
@@ -152,7 +152,7 @@ def due_referrals(events: list[dict], policy, first_due: datetime, spread: timed
             "data": triaged.data.model_copy(update={"tier": AcuityTier.URGENT, "clock_started_at": started,
                                                    "contact_deadline": deadline})})
         view = fold([s, t])
-        due[referral_id] = next_due_at(view, policy)
+        due[referral_id] = next_escalation_at(view, policy)
         logs += [s, t]
         views.append(view)
     return logs, views, due

@@ -81,20 +81,18 @@ async def pipeline(kafka, watcher: TrackedDecisions) -> float:
 
 async def replay_speed(kafka, mongodb_url: str) -> float:
     """Events per second rebuilding tracking from the Kafka log into a new database (measurement 6)."""
-    from functools import partial
-
     from referral_contracts.policy import load_policy
-    from tracking.adapters.referral_store import MongoReferralStore, connect
-    from tracking.domain.deadlines import next_due_at
-    from tracking.service_layer.replay import replay
+    from tracking.bootstrap import rebuilding
+    from tracking.lifecycle.mongo import connect
+    from tracking.replay.rebuild import replay
 
     client = connect(mongodb_url)
     try:
         policy = load_policy(demo_file("policy.yaml"))
-        store = MongoReferralStore(client[f"replay_{uuid4().hex[:6]}"], next_due=partial(next_due_at, policy=policy))
+        tracking = rebuilding(client[f"replay_{uuid4().hex[:6]}"], policy=policy)
         started = time.perf_counter()
         login = {k: v for k, v in kafka.client("tracking").items() if k != "bootstrap_servers"}
-        counts = await replay(kafka.bootstrap_servers, store, security_kwargs=login)  # as tracking's replay logs in
+        counts = await replay(kafka.bootstrap_servers, tracking, security_kwargs=login)  # as tracking's replay logs in
         return counts["events"] / (time.perf_counter() - started)
     finally:
         await client.close()

@@ -16,6 +16,7 @@ from uuid import uuid4
 import httpx
 from devstack.keys import OVERSIGHT, LocalKeys
 
+from fhir_referrals import fhir_referral
 from polling import eventually
 from referral_driver import Loop, actor
 
@@ -136,6 +137,8 @@ def _now() -> dict:
 REQUESTS: dict[str, Builder] = {
     "intake POST /v1/referrals": lambda world, role, guessed: (
         "intake", "/v1/referrals", None, world.referral_of(role).payload),  # sent again unchanged
+    "intake POST /fhir": lambda world, role, guessed: (
+        "intake", "/fhir", None, fhir_referral(world.referral_of(role).payload)),  # the same, as FHIR
     "triage GET /v1/directory": _fixed("triage", "/v1/directory"),
     "triage GET /v1/directory/services": _fixed("triage", "/v1/directory/services"),
     "triage PUT /v1/directory/services/{service_id}/capacity": _capacity,

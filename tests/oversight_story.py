@@ -45,13 +45,12 @@ from pathlib import Path
 
 from referral_contracts import AcuityTier, EscalationStep, TriageOutcome, derived_id
 from referral_contracts.policy import load_policy
-from tracking.adapters.referral_store import MongoReferralStore
-from tracking.service_layer.sweeps import fire_due_escalations, flag_unknown_outcomes
-from tracking.service_layer.tracking import apply_event
+from tracking.lifecycle.ports import Tracking
+from tracking.deadlines.sweeps import fire_due_escalations, flag_unknown_outcomes
+from tracking.lifecycle.service import apply_event
 
 from event_factories import T0, milestone, submitted, triaged
 from factories import referral_payload
-from recording_bus import RecordingBus
 
 POLICY = load_policy(Path(__file__).resolve().parents[1] / "deploy" / "demo" / "policy.yaml")
 ROUTINE, PRIORITY, URGENT = AcuityTier.ROUTINE, AcuityTier.PRIORITY, AcuityTier.URGENT
@@ -222,16 +221,17 @@ def _crisis_and_recent(s: Story) -> None:
     s.sweep("2026-04-07 09:00")  # NOW: B's plan update rung (and G's failed-contact one)
 
 
-async def play(s: Story, store: MongoReferralStore, bus: RecordingBus) -> None:
+async def play(s: Story, tracking: Tracking) -> None:
+    assert tracking.policy == POLICY, "the story's deadlines are worked out by hand for the demo policy"
     for item in sorted(s.items, key=_when):
         if isinstance(item, Sweep):
-            await fire_due_escalations(store=store, bus=bus, policy=POLICY, now=item.at)
+            await fire_due_escalations(tracking, now=item.at)
         elif isinstance(item, Explain):
-            view = await store.view(s.first[item.name].referral_id)
+            view = await tracking.stores.views.get(s.first[item.name].referral_id)
             [breach] = [e for e in view.escalations if e.step is EscalationStep.BREACH]
             await apply_event(milestone(view.referral_id, "breach_explained", _minutes(item.at),
                                         explains_escalation_id=breach.event_id, reason_text=item.reason),
-                              store=store, bus=bus)
+                              tracking)
         else:
-            await apply_event(item, store=store, bus=bus)
-    await flag_unknown_outcomes(store=store, bus=bus, now=NOW, after_days=POLICY.unknown_outcome_after_days)
+            await apply_event(item, tracking)
+    await flag_unknown_outcomes(tracking, now=NOW)

@@ -32,6 +32,7 @@ SENT_OR_LED = (200, 200, 200, 404, 200, 404, 404)  # an agency's own figures: th
 # route: status for (oversight, triage desk, sender, lead before, lead now, offered, unrelated)
 TABLE: dict[str, tuple[int, ...]] = {
     "intake POST /v1/referrals": (403, 403, 202, 403, 403, 403, 403),  # the body names gp-north as sender
+    "intake POST /fhir": (403, 403, 200, 403, 403, 403, 403),  # the same referral as FHIR: the same rule
     "triage GET /v1/directory": PARTNERSHIP,  # leads' contact details: what an import compares with
     "triage GET /v1/directory/services": EVERYONE,
     "triage PUT /v1/directory/services/{service_id}/capacity":  # the lead before's own service
@@ -99,8 +100,10 @@ def test_every_route_answers_every_role_as_the_table_says(running_services, api_
 
 
 def refusal_problems(route: str, role: str, agency: str, response: httpx.Response) -> list[str]:
-    """A 403 names the rule with the caller's agency id, and carries no personal data."""
-    detail = response.json()["detail"]
+    """A 403 names the rule with the caller's agency id, and carries no personal data (FHIR's
+    refusals are OperationOutcomes: the rule is in their issues)."""
+    body = response.json()
+    detail = body["detail"] if "detail" in body else " ".join(i["details"]["text"] for i in body["issue"])
     problems = [] if agency in detail else [f"{route} as {role}: the refusal does not name {agency}: {detail}"]
     return problems + [f"{route} as {role}: leaks {value}" for value in PERSONAL if value in response.text]
 

@@ -18,8 +18,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 from devstack.paths import venv_script
 
 from referral_contracts import topics
-from tracking.adapters.referral_store import MongoReferralStore, connect
-from tracking.service_layer.replay import REPLAYED_TOPICS
+from tracking.lifecycle.mongo import MongoViews, connect
+from tracking.replay.rebuild import REPLAYED_TOPICS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.after_the_scenarios]
 PRODUCERS = ("notifier", "intake", "triage")  # stopped first: nothing new reaches tracking
@@ -79,9 +79,9 @@ def _rebuild(command: str, service: str, database: str, service_settings) -> Non
 async def _views(mongodb_url: str, database: str) -> dict:
     client = connect(mongodb_url)
     try:
-        store = MongoReferralStore(client[database])
+        views = MongoViews(client[database])
         ids = [d["_id"] async for d in client[database]["referrals"].find({}, {"_id": 1})]
-        return {referral_id: (await store.view(referral_id)).model_dump() for referral_id in ids}
+        return {referral_id: (await views.get(referral_id)).model_dump() for referral_id in ids}
     finally:
         await client.close()
 

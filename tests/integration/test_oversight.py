@@ -16,15 +16,15 @@ import pytest
 from referral_contracts import AcuityTier
 from referral_contracts.policy import load_policy
 from oversight.figures.models import TIER_ORDER, Filters
-from tracking.adapters.referral_store import MongoReferralStore, connect
-from tracking.domain.deadlines import next_due_at
-from tracking.service_layer.sweeps import fire_due_escalations
-from tracking.service_layer.tracking import apply_event
+from tracking.lifecycle.mongo import connect
+from tracking.deadlines.sweeps import fire_due_escalations
+from tracking.lifecycle.service import apply_event
 
 from event_factories import at, milestone, submitted, triaged
 from factories import referral_payload
 from read_side import fed
 from recording_bus import RecordingBus
+from tracking_world import tracking_in
 
 pytestmark = pytest.mark.integration
 POLICY = load_policy(Path(__file__).resolve().parents[2] / "deploy" / "demo" / "policy.yaml")
@@ -113,14 +113,13 @@ async def seeded(mongodb_url: str):
     client = connect(mongodb_url)
     run = uuid4().hex[:8]
     tracking, read_side = client[f"tracking_test_{run}"], client[f"oversight_test_{run}"]
-    store = MongoReferralStore(tracking, next_due=lambda view: next_due_at(view, POLICY))
-    await store.ensure_indexes()
     cases = scenario(seed=7)
     bus = RecordingBus()
+    writer = await tracking_in(tracking, bus=bus)
     for case in cases:
         for event in events_of(case):
-            await apply_event(event, store=store, bus=bus)
-    await fire_due_escalations(store=store, bus=bus, policy=POLICY, now=NOW)
+            await apply_event(event, writer)
+    await fire_due_escalations(writer, now=NOW)
     yield (await fed(read_side, POLICY, bus)).figures, cases
     for database in (tracking, read_side):
         await client.drop_database(database.name)

@@ -17,12 +17,12 @@ from referral_contracts import AcuityTier
 from referral_contracts.calendar import deadline
 from oversight.figures.metrics import refresh
 from oversight.figures.models import Filters
-from tracking.adapters.referral_store import MongoReferralStore, connect
-from tracking.domain.deadlines import next_due_at
+from tracking.lifecycle.mongo import connect
 
 from oversight_story import DEADLINES, DUE, NOW, POLICY, on, play, story
 from read_side import fed
 from recording_bus import RecordingBus
+from tracking_world import tracking_in
 
 pytestmark = pytest.mark.integration
 
@@ -38,10 +38,8 @@ async def seeded(mongodb_url: str):
     client = connect(mongodb_url)
     run = uuid4().hex[:8]
     tracking, read_side = client[f"tracking_figures_{run}"], client[f"oversight_figures_{run}"]
-    store = MongoReferralStore(tracking, next_due=lambda view: next_due_at(view, POLICY))
-    await store.ensure_indexes()
     s, bus = story(), RecordingBus()
-    await play(s, store, bus)
+    await play(s, await tracking_in(tracking, bus=bus))
     oversight = await fed(read_side, POLICY, bus)
     yield oversight.figures, {str(first.referral_id): name for name, first in s.first.items()}
     for database in (tracking, read_side):

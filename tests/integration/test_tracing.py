@@ -10,6 +10,7 @@ from importlib import import_module
 
 import httpx
 import pytest
+from devstack.services import app_module
 from devstack.paths import demo_file
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.trace import TracerProvider
@@ -34,7 +35,7 @@ def spans() -> InMemorySpanExporter:
 def app_of(name: str, **settings):
     settings_type = import_module(f"{name}.config").Settings
     chosen = settings_type(**{k: v for k, v in settings.items() if k in settings_type.model_fields})
-    return import_module(f"{name}.entrypoints.app").create_app(chosen)
+    return import_module(app_module(name)).create_app(chosen)
 
 
 def login_of(kafka, service: str) -> dict[str, str]:

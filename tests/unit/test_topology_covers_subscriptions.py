@@ -16,7 +16,7 @@ from referral_ops.topics import platform_topics
 
 from referral_contracts.directory import Directory
 from referral_contracts.topology import SERVICE_NAMES, Prefix, service_use
-from tracking.service_layer.replay import REPLAYED_TOPICS
+from tracking.replay.rebuild import REPLAYED_TOPICS
 
 AGENCIES = [agency.id for agency in Directory.load(demo_file("hsds")).agencies]
 EVERY_TOPIC = platform_topics(demo_file("hsds"))

@@ -3,8 +3,8 @@ payloads, consent rules, directory file format and topic names. Imports no servi
 
 from .consent import DataCategory, may_share
 from .envelope import Actor, DirectoryEvent, Event, EventBase, derived_id, utc_now
+from .escalations import Delivery, DeliveryFailure, Escalation, EscalationStep, FailedContactAction
 from .events import (
-    AcuityTier,
     CapacityChange,
     CapacityChanged,
     Closure,
@@ -12,12 +12,7 @@ from .events import (
     ClosureOutcome,
     ClosureV2,
     CrisisRepeat,
-    Delivery,
-    DeliveryFailure,
-    Escalation,
     EscalationRaised,
-    EscalationStep,
-    FailedContactAction,
     Link,
     LinkRelation,
     MilestoneRecorded,
@@ -50,9 +45,10 @@ from .milestones import (
     WithdrawalReason,
 )
 from .referral import Consent, ConsentStatus, ReferralRequest, RiskFlag
+from .tiers import TIER_PRECEDENCE, TIME_CRITICAL_TIERS, AcuityTier
 
 __all__ = [
-    "CLOSING_KINDS", "AcuityTier", "Actor", "CapacityChange", "CapacityChanged", "Closure", "ClosureMessage", "ClosureOutcome", "ClosureV2", "CrisisRepeat",
+    "CLOSING_KINDS", "TIER_PRECEDENCE", "TIME_CRITICAL_TIERS", "AcuityTier", "Actor", "CapacityChange", "CapacityChanged", "Closure", "ClosureMessage", "ClosureOutcome", "ClosureV2", "CrisisRepeat",
     "Consent", "ConsentStatus", "ContactOutcome", "DataCategory", "DeclineReason", "Delivery", "DeliveryFailure", "DirectoryEvent",
     "Escalation", "EscalationPathway", "EscalationRaised", "EscalationStep", "FailedContactAction", "Event", "EventBase", "Link", "LinkRelation", "Milestone", "MilestoneKind",
     "MilestoneRecorded", "MilestoneReport", "NotificationFailed", "NotificationOutcome", "NotificationSent", "OutcomeUnknown", "RedirectReason", "ReferralClosed", "ReferralClosedV2",

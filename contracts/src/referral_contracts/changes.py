@@ -18,7 +18,9 @@ from pydantic import AwareDatetime, Field
 
 from .directory import LeadRole
 from .envelope import Contract, Event
-from .events import AcuityTier, ClosureOutcome, EscalationStep, FailedContactAction
+from .escalations import EscalationStep, FailedContactAction
+from .events import ClosureOutcome
+from .tiers import AcuityTier
 
 
 class LoopState(StrEnum):

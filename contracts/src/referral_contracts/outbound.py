@@ -26,7 +26,8 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field, RootModel
 
 from .envelope import Contract, Event, EventBase
-from .events import AcuityTier, ClosureOutcome
+from .events import ClosureOutcome
+from .tiers import AcuityTier
 from .milestones import EscalationPathway, MilestoneKind, RedirectReason
 
 

@@ -29,7 +29,8 @@ from pydantic import (
 from .calendar import BusinessCalendar, PolicyModel, TimeStandard
 from .configuration import ConfigurationProblem
 from .directory import Capacity, LeadRole
-from .events import AcuityTier, FailedContactAction
+from .escalations import FailedContactAction
+from .tiers import AcuityTier
 from .referral import ReferralRequest, RiskFlag
 
 Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from referral_contracts.directory import Capacity, Directory, LeadRole
-from referral_contracts.events import AcuityTier
+from referral_contracts.tiers import AcuityTier
 from referral_contracts.hsds import read_directory
 from triage.domain.routing import choose_lead
 

@@ -90,7 +90,9 @@ def write_hsds(directory: Directory, folder: Path) -> None:
     for file, rows in tables.items():
         with (folder / file).open("w", newline="", encoding="utf-8") as handle:
             csv.writer(handle).writerows(rows)
-    (folder / "referral-extension.yaml").write_text(yaml.safe_dump(extension, allow_unicode=True), encoding="utf-8")
+    # Double-quoted: PyYAML writes a NEL (U+0085) inside a plain or single-quoted scalar as a line
+    # break, which any YAML reader then folds into a space (hypothesis found it).
+    (folder / "referral-extension.yaml").write_text(yaml.safe_dump(extension, allow_unicode=True, default_style='"'), encoding="utf-8")
 
 
 # Any text a spreadsheet cell can hold, commas, quotes and line breaks included, but without the

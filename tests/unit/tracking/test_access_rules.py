@@ -13,14 +13,14 @@ from service_kit.access import (
     refusal_to_send_as,
 )
 from service_kit.auth import Principal, Role
-from tracking.domain.access import (
+from tracking.lifecycle.access import (
     has_part,
     may_read,
     refusal_of_package,
     refusal_to_act,
 )
-from tracking.domain.closure import reroute_request
-from tracking.domain.lifecycle import fold
+from tracking.outgoing.closure import reroute_request
+from tracking.lifecycle.fold import fold
 
 from event_factories import milestone, submitted, triaged
 

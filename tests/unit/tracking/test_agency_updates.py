@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 
 from referral_contracts import ClosureOutcome, Consent, ConsentStatus, topics
 from referral_contracts.outbound import Change, Part
-from tracking.domain.agency_updates import agency_updates
-from tracking.domain.closure import reroute_request
-from tracking.domain.lifecycle import fold, fold_with_steps
+from tracking.outgoing.agency_updates import agency_updates
+from tracking.outgoing.closure import reroute_request
+from tracking.lifecycle.fold import fold, fold_with_steps
 
 from event_factories import closed_loop, milestone, submitted, triaged
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from referral_contracts import ClosureOutcome, Consent, ConsentStatus, TriageOutcome
-from tracking.domain.accountability import accountable_at
-from tracking.domain.closure import outgoing, reroute_request
-from tracking.domain.lifecycle import check, fold, fold_with_steps
-from tracking.domain.model import Role, State
-from tracking.domain.refusal import Refused
+from tracking.lifecycle.accountability import accountable_at
+from tracking.outgoing.closure import outgoing, reroute_request
+from tracking.lifecycle.fold import check, fold, fold_with_steps
+from tracking.lifecycle.model import Role, State
+from tracking.lifecycle.refusal import Refused
 
 from event_factories import at, milestone, submitted, triaged
 

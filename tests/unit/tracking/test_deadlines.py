@@ -9,8 +9,8 @@ import pytest
 
 from referral_contracts import AcuityTier, EscalationStep
 from referral_contracts.policy import load_policy
-from tracking.domain.deadlines import due_now, escalation_event, held_until, ladder, next_due_at
-from tracking.domain.lifecycle import apply, fold
+from tracking.deadlines.ladders import due_now, escalation_event, held_until, ladder, next_escalation_at
+from tracking.lifecycle.fold import apply, fold
 
 from event_factories import milestone, submitted, triaged
 
@@ -55,18 +55,18 @@ def test_a_fired_rung_does_not_fire_again_and_first_contact_stops_the_clock() ->
     for rung in due:
         view = apply(view, escalation_event(view, rung, now))
     assert view.escalations[1].overdue_seconds == 30 * 60
-    assert due_now(view, POLICY, now) == [] and next_due_at(view, POLICY) > now
+    assert due_now(view, POLICY, now) == [] and next_escalation_at(view, POLICY) > now
     assert escalation_event(fold(events), due[1], now).event_id == view.escalations[1].event_id
     rid = first.referral_id
     contacted = fold([*events, milestone(rid, "accepted", 10), milestone(rid, "contact_attempted", 20)])
-    assert ladder(contacted, POLICY) == [] and next_due_at(contacted, POLICY) is None
+    assert ladder(contacted, POLICY) == [] and next_escalation_at(contacted, POLICY) is None
 
 
 @pytest.mark.parametrize("hours", [1, 30, 200])
 def test_the_next_rung_is_never_before_the_clock_started(hours: int) -> None:
     start = utc(2026, 3, 2, 10)
     _, events = assigned(AcuityTier.URGENT, start, start + timedelta(hours=hours))
-    assert next_due_at(fold(events), POLICY) > start
+    assert next_escalation_at(fold(events), POLICY) > start
 
 
 def test_a_risk_flagged_referral_alerts_at_once_even_at_night() -> None:

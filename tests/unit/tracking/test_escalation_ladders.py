@@ -21,9 +21,9 @@ from referral_contracts import (
 )
 from referral_contracts.directory import LeadRole
 from referral_contracts.policy import load_policy
-from tracking.domain.deadlines import due_now, escalation_event, ladder
-from tracking.domain.lifecycle import apply, check, fold
-from tracking.domain.refusal import Refused
+from tracking.deadlines.ladders import due_now, escalation_event, ladder
+from tracking.lifecycle.fold import apply, check, fold
+from tracking.lifecycle.refusal import Refused
 
 from event_factories import at, milestone, submitted, triaged
 

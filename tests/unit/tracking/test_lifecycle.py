@@ -4,9 +4,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from referral_contracts import ClosureOutcome
-from tracking.domain.closure import closure_message
-from tracking.domain.lifecycle import fold
-from tracking.domain.model import Role, State
+from tracking.outgoing.closure import closure_message
+from tracking.lifecycle.fold import fold
+from tracking.lifecycle.model import Role, State
 
 from event_factories import at, closed_loop, milestone, submitted, triaged
 

@@ -1,4 +1,4 @@
-"""Repeated crises as tracking decides them (domain/crises.py): a referral's own urgent or crisis
+"""Repeated crises as tracking decides them (persons/crises.py): a referral's own urgent or crisis
 triage counts, a reroute's answer does not; two or more in the window flag the referral once, in its
 log and on `referral.flags.v1`, naming referrals only; the flag is no activity."""
 
@@ -7,9 +7,9 @@ from __future__ import annotations
 from uuid import uuid4
 
 from referral_contracts import AcuityTier, RepeatedCrisis, derived_id, topics
-from tracking.domain.closure import outgoing
-from tracking.domain.crises import is_crisis, repeated_crisis
-from tracking.domain.lifecycle import fold, fold_with_steps
+from tracking.outgoing.closure import outgoing
+from tracking.persons.crises import is_crisis, repeated_crisis
+from tracking.lifecycle.fold import fold, fold_with_steps
 
 from event_factories import submitted, triaged
 

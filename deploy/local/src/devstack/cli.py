@@ -13,6 +13,7 @@ from referral_contracts.directory import Directory
 from referral_contracts.hsds import read_directory
 from referral_contracts.policy import load_policy
 
+from .fhir_validator import HAPI_FHIR_VERSION, ensure_validator_jars
 from .kafka import KAFKA_VERSION, ensure_kafka_jars
 from .kafka_access import password_variable
 from .keys import env_name
@@ -26,7 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="devstack", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="Kafka, store, SMTP sink and the five services")
-    run.add_argument("--directory", type=Path, default=demo_file("hsds"))
+    run.add_argument("--directory", type=Path, default=demo_file("hsds"),
+                     help="Open Referral HSDS 3.0: a folder of CSV tables or a JSON file")
+    run.add_argument("--directory-extension", type=Path, default=None,
+                     help="its extension file (default: referral-extension.yaml beside it)")
     run.add_argument("--policy", type=Path, default=demo_file("policy.yaml"))
     run.add_argument("--log-level", default="INFO")
     run.add_argument("--no-demo-activity", action="store_true",
@@ -35,21 +39,24 @@ def main(argv: list[str] | None = None) -> int:
     for command in (run, infra):
         command.add_argument("--kafka-bootstrap-servers", help="use this broker, do not start one")
         command.add_argument("--mongodb-url", help="use this MongoDB, do not start a store")
-    commands.add_parser("fetch", help=f"only download Apache Kafka {KAFKA_VERSION}'s jars")
+    commands.add_parser("fetch", help=f"only download Apache Kafka {KAFKA_VERSION}'s jars and the HAPI FHIR "
+                                      f"{HAPI_FHIR_VERSION} validator's (for the tests)")
     args = parser.parse_args(argv)
 
     if args.command == "fetch":
         try:
             print(f"Kafka {KAFKA_VERSION} jars: {ensure_kafka_jars()}")
+            print(f"HAPI FHIR {HAPI_FHIR_VERSION} validator jars: {ensure_validator_jars()}")
         except RuntimeError as error:  # no mvn, or Maven Central unreachable
             print(f"devstack: {error}", file=sys.stderr)
             return 1
         return 0
-    if args.command == "run" and not _usable(args.directory, args.policy):
+    if args.command == "run" and not _usable(args.directory, args.directory_extension, args.policy):
         return 2
     stack = LocalStack(
         with_services=args.command == "run",
         directory_path=getattr(args, "directory", None),
+        directory_extension_path=getattr(args, "directory_extension", None),
         policy_path=getattr(args, "policy", None),
         kafka_bootstrap_servers=args.kafka_bootstrap_servers,
         mongodb_url=args.mongodb_url,
@@ -72,10 +79,11 @@ def main(argv: list[str] | None = None) -> int:
         print("Stopped; no process of the stack is left running.", flush=True)
 
 
-def _usable(directory: Path, policy: Path) -> bool:
+def _usable(directory: Path, extension: Path | None, policy: Path) -> bool:
     """Check the partnership's files before starting anything: every problem named, no traceback."""
     try:
-        _, warnings = read_directory(directory) if directory.is_dir() or directory.suffix == ".json" else (None, [])
+        hsds = directory.is_dir() or directory.suffix == ".json"
+        _, warnings = read_directory(directory, extension) if hsds else (None, [])
         load_policy(policy)
     except (ConfigurationProblem, FileNotFoundError) as unusable:
         print(f"devstack: cannot start: {unusable}", file=sys.stderr)
@@ -141,7 +149,8 @@ def _walkthrough_lines(walk: Walkthrough, urls: dict[str, str], stack: LocalStac
 
 def _banner(stack: LocalStack) -> str:
     urls = stack.service_urls
-    walk = walkthrough(Directory.load(stack.directory_path), stack.run_dir / "walkthrough") if urls else None
+    walk = walkthrough(Directory.load(stack.directory_path, stack.directory_extension_path),
+                       stack.run_dir / "walkthrough") if urls else None
     rows = []
     for name, url in urls.items():
         docs = f"   (API docs: {url}/docs)" if name in ("intake", "tracking", "oversight") else ""

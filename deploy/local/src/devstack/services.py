@@ -33,6 +33,7 @@ class ServiceSettings:
     policy_path: Path
     smtp_host: str
     smtp_port: int
+    directory_extension_path: Path | None = None  # None: the extension file beside the directory, if any
     sms_api_url: str = ""
     log_level: str = "INFO"
     api_keys_path: Path | None = None  # the agencies' API key hashes (devstack.keys)
@@ -50,6 +51,7 @@ class ServiceSettings:
             "HTTP_HOST": LOOPBACK,
             "HTTP_PORT": str(http_port),
             "DIRECTORY_PATH": str(self.directory_path),
+            "DIRECTORY_EXTENSION_PATH": str(self.directory_extension_path or ""),
             "POLICY_PATH": str(self.policy_path),
             "SMTP_HOST": self.smtp_host,
             "SMTP_PORT": str(self.smtp_port),
@@ -61,10 +63,13 @@ class ServiceSettings:
         }
 
 
+BY_CONCEPT = ("tracking", "oversight")  # organised by concept, their app at the top of the package
+
+
 def app_module(service: str) -> str:
-    """Where a service's `create_app(settings)` lives: oversight is organised by concept, with its
-    app at the top; the others keep theirs in entrypoints/."""
-    return "oversight.app" if service == "oversight" else f"{service}.entrypoints.app"
+    """Where a service's `create_app(settings)` lives: tracking and oversight are organised by
+    concept, with the app at the top; the others keep theirs in entrypoints/."""
+    return f"{service}.app" if service in BY_CONCEPT else f"{service}.entrypoints.app"
 
 
 @dataclass

@@ -39,6 +39,7 @@ class LocalStack:
         *,
         with_services: bool = True,
         directory_path: Path | None = None,
+        directory_extension_path: Path | None = None,
         policy_path: Path | None = None,
         kafka_bootstrap_servers: str | None = None,
         mongodb_url: str | None = None,
@@ -48,6 +49,7 @@ class LocalStack:
     ) -> None:
         self.with_services = with_services
         self.directory_path = directory_path or demo_file("hsds")
+        self.directory_extension_path = directory_extension_path
         self.policy_path = policy_path or demo_file("policy.yaml")
         self.kafka_bootstrap_servers = kafka_bootstrap_servers
         self.mongodb_url = mongodb_url
@@ -119,6 +121,7 @@ class LocalStack:
                 kafka=self.kafka_access,
                 mongodb_url=self.mongodb_url,
                 directory_path=self.directory_path,
+                directory_extension_path=self.directory_extension_path,
                 policy_path=self.policy_path,
                 smtp_host=self.smtp.host,
                 smtp_port=self.smtp.port,

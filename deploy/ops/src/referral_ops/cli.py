@@ -143,7 +143,7 @@ def _show(directory: Directory) -> None:
 @app.command()
 def replay(database: Annotated[str, typer.Option(help="A new database to rebuild tracking into.")]) -> None:
     """Rebuild tracking's store from the Kafka log (tracking's settings from the environment)."""
-    from tracking.entrypoints.replay import main as replay_main
+    from tracking.replay.main import main as replay_main
 
     raise typer.Exit(replay_main(["--database", database]))
 

@@ -3,7 +3,7 @@ names), shared by every service. A rule answers None when the caller may, or the
 in words fit for a 403: agency ids and role names only, never data.
 
 Rules about one referral (who has a part in it) live with the referral, in tracking's
-domain/access.py; who sees which figures, the quality review and the issue log in the oversight
+lifecycle/access.py; who sees which figures, the quality review and the issue log in the oversight
 service's concepts (figures, quality, issues: each its rules.py); `service_kit.auth.enforce` turns a
 broken rule into the 403.
 """

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from .models import Issue, IssueStatus
 
@@ -25,21 +26,25 @@ class IssueLog:
     async def add(self, issue: Issue) -> None:
         await self._issues.insert_one({"_id": issue.issue_id, **issue.model_dump(mode="json")})
 
-    async def raise_issue(self, issue: Issue) -> Issue:
-        """Raise `issue` once (its id derived from what it is about); again: link the new referrals.
-        What people changed since (status, owner, review date) stays."""
-        document = issue.model_dump(mode="json")
-        linked = document.pop("linked_referrals")
-        raised = await self._issues.find_one_and_update(
-            {"_id": issue.issue_id}, {"$setOnInsert": document, "$addToSet": {"linked_referrals": {"$each": linked}}},
-            upsert=True, return_document=ReturnDocument.AFTER)
-        return _issue(raised)
+    async def add_once(self, issue: Issue) -> bool:
+        """Add `issue` unless one with its id is there; whether it was added."""
+        try:
+            await self.add(issue)
+            return True
+        except DuplicateKeyError:
+            return False
 
-    async def retell(self, issue_id: UUID, summary: str, linked: int) -> Issue | None:
-        """Set the summary of an entry that links `linked` referrals; None if it links more by now
-        (the flag that linked them tells its own count)."""
+    async def get(self, issue_id: UUID) -> Issue | None:
+        found = await self._issues.find_one({"_id": issue_id})
+        return _issue(found) if found else None
+
+    async def relink(self, issue_id: UUID, was: list[UUID], linked: list[UUID], summary: str) -> Issue | None:
+        """Set the entry's linked referrals and summary together, only while it links exactly `was`
+        (None otherwise: another writer linked first). One write, so no reader sees one without
+        the other; what people changed (status, owner, review date) stays."""
         updated = await self._issues.find_one_and_update(
-            {"_id": issue_id, "linked_referrals": {"$size": linked}}, {"$set": {"summary": summary}},
+            {"_id": issue_id, "linked_referrals": [str(r) for r in was]},
+            {"$set": {"linked_referrals": [str(r) for r in linked], "summary": summary}},
             return_document=ReturnDocument.AFTER)
         return _issue(updated) if updated else None
 

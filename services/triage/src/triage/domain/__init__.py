@@ -8,11 +8,11 @@ clock start is always passed in, so every decision can be replayed and tested.
 from .capacity import ServiceOfAnotherAgency, UnknownService, check_capacity_change
 from .required_information import is_empty, missing_information, value_at
 from .routing import LeadChoice, age_on, choose_lead, eligibility_problems, language_matches, service_problems
-from .rules import NEVER_HELD_FOR_INFORMATION, clock_start_for, reroute, triage
-from .tiering import TIER_PRECEDENCE, TierBasis, acuity_tier
+from .rules import clock_start_for, reroute, triage
+from .tiering import TierBasis, acuity_tier
 
 __all__ = [
-    "NEVER_HELD_FOR_INFORMATION", "TIER_PRECEDENCE", "LeadChoice", "ServiceOfAnotherAgency", "TierBasis",
+    "LeadChoice", "ServiceOfAnotherAgency", "TierBasis",
     "UnknownService", "acuity_tier", "age_on", "check_capacity_change", "choose_lead", "clock_start_for",
     "eligibility_problems", "is_empty", "language_matches", "missing_information", "reroute",
     "service_problems", "triage", "value_at",

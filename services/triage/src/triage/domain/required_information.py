@@ -7,7 +7,7 @@ field is asked of the sender (a clarification request), never a silent rejection
 
 from __future__ import annotations
 
-from referral_contracts.events import AcuityTier
+from referral_contracts.tiers import AcuityTier
 from referral_contracts.policy import Policy
 from referral_contracts.referral import ConsentStatus, ReferralRequest
 

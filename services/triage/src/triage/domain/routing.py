@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from referral_contracts.directory import Agency, Capacity, Directory, Eligibility, Service, ServiceStatus
-from referral_contracts.events import AcuityTier
+from referral_contracts.tiers import AcuityTier
 from referral_contracts.referral import Person, ReferralRequest
 
 

@@ -11,17 +11,15 @@ from datetime import datetime, timezone
 
 from referral_contracts.calendar import close_of_business, deadline
 from referral_contracts.directory import Directory
-from referral_contracts.events import AcuityTier, Reroute, TriageDecision, TriageOutcome
-from referral_contracts.policy import ClockStart, Policy
-from referral_contracts.referral import ReferralRequest
+from referral_contracts.events import Reroute, TriageDecision, TriageOutcome
+from referral_contracts.tiers import TIME_CRITICAL_TIERS, AcuityTier
+from referral_contracts.policy import ClockStart, Policy, TierPolicy
+from referral_contracts.referral import ReferralRequest, RiskFlag
 
 from .required_information import missing_information
 from .routing import choose_lead
-from .tiering import acuity_tier
+from .tiering import TierBasis, acuity_tier
 
-# Never delay care for paperwork: these tiers are routed even while information is missing, and
-# the sender is asked for it at the same time.
-NEVER_HELD_FOR_INFORMATION = frozenset({AcuityTier.URGENT, AcuityTier.CRISIS_FOLLOW_UP})
 REFERRING_AGENCY = "it is the referring agency"
 
 
@@ -72,6 +70,19 @@ def reroute(reroute: Reroute, *, directory: Directory, policy: Policy, clock_sta
     )
 
 
+def _tier_reasons(request: ReferralRequest, basis: TierBasis, tier_policy: TierPolicy,
+                  handoff_flags: list[RiskFlag]) -> list[str]:
+    """Why this tier and this deadline, and who stays accountable through a warm handoff."""
+    started = "on receipt" if tier_policy.clock_starts_at is ClockStart.SUBMITTED else "at triage"
+    reasons = [basis.reason(), f"first contact due {tier_policy.standard.describe()}, clock started {started}"]
+    if handoff_flags:
+        reasons.append(
+            f"warm handoff ({', '.join(str(flag) for flag in handoff_flags)}): {request.source_agency_id} "
+            "stays accountable with the lead until first engagement"
+        )
+    return reasons
+
+
 def _decide(
     request: ReferralRequest,
     *,
@@ -91,15 +102,8 @@ def _decide(
     missing = missing_information(request, policy, basis.tier)
     clarification_due = close_of_business(clock_start, policy.calendar) if missing else None
 
-    reasons = [first_reason] if first_reason else []
-    started = "on receipt" if tier_policy.clock_starts_at is ClockStart.SUBMITTED else "at triage"
-    reasons += [basis.reason(), f"first contact due {tier_policy.standard.describe()}, clock started {started}"]
-    if handoff_flags:
-        reasons.append(
-            f"warm handoff ({', '.join(str(flag) for flag in handoff_flags)}): {request.source_agency_id} "
-            "stays accountable with the lead until first engagement"
-        )
-    held = bool(missing) and hold_for_information and basis.tier not in NEVER_HELD_FOR_INFORMATION
+    reasons = ([first_reason] if first_reason else []) + _tier_reasons(request, basis, tier_policy, handoff_flags)
+    held = bool(missing) and hold_for_information and basis.tier not in TIME_CRITICAL_TIERS  # care never waits for paperwork
     if missing:
         ask = f"missing {', '.join(missing)}: {request.source_agency_id} is asked for it by close of business"
         reasons.append(f"clarification needed: {ask}; {policy.triage_desk_agency_id} stays accountable"

@@ -5,18 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from referral_contracts.events import AcuityTier
+from referral_contracts.tiers import TIER_PRECEDENCE, AcuityTier
 from referral_contracts.policy import Policy
 from referral_contracts.referral import ReferralRequest, RiskFlag
 
-# Highest first: a referral takes the highest tier any criterion points to. Spelled out rather
-# than taken from the enum's order, so reordering the contract cannot change clinical priority.
-TIER_PRECEDENCE: tuple[AcuityTier, ...] = (
-    AcuityTier.URGENT,
-    AcuityTier.CRISIS_FOLLOW_UP,
-    AcuityTier.PRIORITY,
-    AcuityTier.ROUTINE,
-)
 
 
 @dataclass(frozen=True)

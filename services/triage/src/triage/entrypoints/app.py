@@ -1,20 +1,18 @@
-"""Wires triage: the directory and policy files, the subscriptions and the directory HTTP API."""
+"""Wires triage: the subscriptions and the directory HTTP API around what bootstrap.py builds."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
 from referral_contracts import CapacityChanged, ReferralSubmitted, RerouteRequested, topics, utc_now
-from referral_contracts.directory import Directory
 from referral_contracts.listings import Listing
-from referral_contracts.policy import load_policy
 from service_kit.app import service_app
 from service_kit.auth import KeyRegistry
 from service_kit.messaging import KafkaEventBus, new_broker, subscribe
 from service_kit.records import Record
 
+from ..bootstrap import bootstrap
 from ..config import Settings
-from ..service_layer.capacity import LiveDirectory
 from ..service_layer.triage_referral import triage_reroute, triage_submitted
 from .http_api import http_routes
 
@@ -22,9 +20,8 @@ GROUP = "triage"
 
 
 def create_app(settings: Settings) -> FastAPI:
-    # Read once at start: a bad directory or policy file stops the service before it consumes.
-    directory = LiveDirectory(Directory.load(settings.directory_path, settings.directory_extension_path or None))
-    policy = load_policy(settings.policy_path)
+    triage = bootstrap(settings)
+    directory, policy = triage.directory, triage.policy
     broker = new_broker(settings.kafka_bootstrap_servers, client_id="triage", security=settings.kafka_security())
     bus = KafkaEventBus(broker, consumer_name="triage", stall_seconds=settings.consumer_stall_seconds)
 

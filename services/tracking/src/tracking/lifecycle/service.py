@@ -1,0 +1,146 @@
+"""Apply events: store each once, rebuild their referrals, and say what the new states call for.
+
+One writer per referral at a time: every path that changes a referral (a consumer's batch, a
+milestone posted over HTTP, the deadline watcher, the unknown-outcome sweep) does so under the
+referral's lease (leases.py). Without it, the HTTP path and tracking's own subscription applied the
+same milestone at once, both found the closure not yet published, and both published it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from uuid import UUID
+
+from referral_contracts import Event, Link, LinkRelation, ReferralLinked, ReferralSubmitted, derived_id
+
+from tracking.deadlines.ladders import next_escalation_at
+from tracking.lifecycle.fold import first_submission, fold_with_steps
+from tracking.lifecycle.leases import under_leases
+from tracking.lifecycle.model import TRACKING, ReferralView
+from tracking.lifecycle.ports import Tracking
+from tracking.outgoing.closure import outgoing
+from tracking.persons.duplicates import person_service_key
+
+log = logging.getLogger(__name__)
+
+
+async def apply_event(event: Event, tracking: Tracking) -> ReferralView | None:
+    """One event: `apply_events` of one."""
+    return (await apply_events([event], tracking)).get(event.referral_id)
+
+
+async def apply_events(events: list[Event], tracking: Tracking) -> dict[UUID, ReferralView]:
+    """Store events once, rebuild their referrals and say what the new states call for, each
+    referral under its lease (waiting for one another writer holds); returns the views rebuilt (a
+    referral whose submission has not arrived yet has none: its events wait).
+
+    Idempotent: a redelivered event is not stored twice and rebuilds the same view. In a fixed
+    number of round trips whatever the number of events (a consumer's batch, a sweep's rungs).
+    Messages are published after the views are stored and remembered once published, so a crash
+    in between republishes them with the same ids, which consumers drop.
+    """
+    ids = list(dict.fromkeys(event.referral_id for event in events))
+    views: dict[UUID, ReferralView] = {}
+    links: list[ReferralLinked] = []
+
+    async def apply_held(held: list[UUID]) -> None:
+        chosen = set(held)
+        applied, linked = await apply_held_events([e for e in events if e.referral_id in chosen], tracking)
+        views.update(applied)
+        links.extend(linked)
+
+    await under_leases(tracking.stores.leases, ids, apply_held)
+    if links:  # a duplicate and the referral it repeats are two referrals: each under its own lease
+        views.update(await apply_events(list(links), tracking))
+    return views
+
+
+async def apply_held_events(events: list[Event],
+                            tracking: Tracking) -> tuple[dict[UUID, ReferralView], list[ReferralLinked]]:
+    """`apply_events` for referrals whose leases the caller holds; also returns the links to apply
+    for submissions that repeat an open referral."""
+    stores = tracking.stores
+    await stores.log.append(events)
+    logs = await stores.log.of(list(dict.fromkeys(event.referral_id for event in events)))
+    folded = {referral_id: fold_with_steps(log) for referral_id, log in logs.items()}
+    views = {referral_id: view for referral_id, (view, _) in folded.items() if view is not None}
+    for referral_id in logs.keys() - views.keys():
+        log.info("referral %s: events held until its submission arrives", referral_id)
+    await save_views(list(views.values()), tracking)
+    await _publish_owed({r: outgoing(view, logs[r], folded[r][1]) for r, view in views.items()}, tracking)
+    return views, await _duplicates(events, views, logs, tracking)
+
+
+async def save_views(views: list[ReferralView], tracking: Tracking) -> None:
+    """Store views with when each one's next rung falls due (the ladder, by the policy), then tell
+    whoever listens of each such time: after the write, so a watcher it wakes finds the view."""
+    due = [(view, next_escalation_at(view, tracking.policy)) for view in views]
+    await tracking.stores.views.save(due)
+    for _, when in due:
+        if when is not None:
+            tracking.escalation_stored(when)
+
+
+async def _publish_owed(calls: dict[UUID, list[tuple[str, Event]]], tracking: Tracking) -> None:
+    """Publish what each referral's state calls for and was not yet published (in order within a
+    referral, referrals at once), then remember it in one bulk write."""
+    wanted = {referral_id: messages for referral_id, messages in calls.items() if messages}  # most call for none
+    if not wanted:
+        return
+    already = await tracking.stores.published.of(list(wanted))
+    owed = {r: [(t, m) for t, m in messages if m.event_id not in already.get(r, set())] for r, messages in wanted.items()}
+
+    async def publish_in_order(messages: list[tuple[str, Event]]) -> None:
+        for topic, message in messages:
+            await tracking.bus.publish(topic, message)
+
+    await asyncio.gather(*(publish_in_order(messages) for messages in owed.values() if messages))
+    await tracking.stores.published.mark([(r, m.event_id) for r, messages in owed.items() for _, m in messages])
+
+
+async def _duplicates(events: list[Event], views: dict[UUID, ReferralView], logs: dict[UUID, list[Event]],
+                      tracking: Tracking) -> list[ReferralLinked]:
+    """New submissions claim their person-and-service key; one whose key an open referral holds is
+    linked to it. Closed referrals give their key back."""
+    applied = {event.event_id for event in events}
+    new: list[ReferralSubmitted] = []
+    for referral_id, view in views.items():
+        first = first_submission(logs[referral_id])
+        if first.event_id in applied:
+            new.append(first)
+        elif not view.is_open:
+            await tracking.stores.person_services.release(person_service_key(first.data), referral_id)
+    if not new:
+        return []
+    claims: dict[str, UUID] = {}
+    for first in new:  # the same person and service twice in one batch: the earlier one holds it
+        claims.setdefault(person_service_key(first.data), first.referral_id)
+    holders = await tracking.stores.person_services.claim(claims)
+    links: list[ReferralLinked] = []
+    for first in new:
+        links += await _links_if_duplicate(first, holders[person_service_key(first.data)], tracking)
+    return links
+
+
+async def _links_if_duplicate(first: ReferralSubmitted, holder: UUID, tracking: Tracking) -> list[ReferralLinked]:
+    """The same person referred again to the same service while a referral is open (`holder`, the
+    open referral holding the person-and-service key) is linked to that referral, not tracked twice."""
+    key = person_service_key(first.data)
+    if holder == first.referral_id:
+        return []
+    original = await tracking.stores.views.get(holder)
+    if original is None or not original.is_open:  # the holder closed meanwhile: take its place
+        await tracking.stores.person_services.release(key, holder)
+        await tracking.stores.person_services.claim({key: first.referral_id})
+        return []
+    log.info("referral %s linked as a duplicate of %s", first.referral_id, holder)
+    return [ReferralLinked.create(
+        event_id=derived_id(referral_id, "linked", other), referral_id=referral_id,
+        correlation_id=first.correlation_id, causation_id=first.event_id, actor=TRACKING,
+        occurred_at=first.occurred_at,
+        data=Link(relation=relation, other_referral_id=other, other_source_agency_id=other_source),
+    ) for referral_id, relation, other, other_source in (
+        (first.referral_id, LinkRelation.DUPLICATE_OF, holder, original.source_agency_id),
+        (holder, LinkRelation.RE_REFERRED_AS, first.referral_id, first.data.source_agency_id),
+    )]

@@ -1,0 +1,145 @@
+"""In-memory doubles of tracking's ports (tracking/lifecycle/ports.py), for service-layer unit
+tests: each keeps what the MongoDB adapter keeps and answers as it does (the port contract test,
+tests/integration/test_tracking_ports.py, runs the same checks on both)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from referral_contracts import Event
+from referral_contracts.policy import Policy
+from tracking.lifecycle.model import ReferralView
+from tracking.lifecycle.ports import Stores, Tracking
+
+from recording_bus import RecordingBus
+
+
+class MemoryEventLog:
+    def __init__(self) -> None:
+        self.events: dict[UUID, Event] = {}
+
+    async def append(self, events: list[Event]) -> int:
+        new = {e.event_id: e for e in events if e.event_id not in self.events}
+        self.events |= new
+        return len(new)
+
+    async def of(self, referral_ids: list[UUID]) -> dict[UUID, list[Event]]:
+        chosen = set(referral_ids)
+        logs: dict[UUID, list[Event]] = {referral_id: [] for referral_id in referral_ids}
+        for event in sorted(self.events.values(), key=lambda e: e.occurred_at):
+            if event.referral_id in chosen:
+                logs[event.referral_id].append(event)
+        return logs
+
+
+class MemoryViews:
+    def __init__(self) -> None:
+        self.views: dict[UUID, ReferralView] = {}
+        self.next_escalation_at: dict[UUID, datetime | None] = {}
+
+    async def save(self, views: list[tuple[ReferralView, datetime | None]]) -> None:
+        for view, next_at in views:
+            stored = self.views.get(view.referral_id)
+            if stored is None or stored.events_applied < view.events_applied:
+                self.views[view.referral_id] = view.model_copy(deep=True)
+                self.next_escalation_at[view.referral_id] = next_at
+
+    async def get(self, referral_id: UUID) -> ReferralView | None:
+        view = self.views.get(referral_id)
+        return None if view is None else view.model_copy(deep=True)
+
+    async def get_many(self, referral_ids: list[UUID]) -> list[ReferralView]:
+        return [v.model_copy(deep=True) for r in referral_ids if (v := self.views.get(r)) is not None]
+
+    def _due_by(self, when: datetime) -> list[tuple[datetime, UUID]]:
+        return [(at, r) for r, at in self.next_escalation_at.items() if at is not None and at <= when]
+
+    async def escalations_due(self, now: datetime, limit: int = 1000) -> list[UUID]:
+        return [r for _, r in self._due_by(now)][:limit]
+
+    async def next_escalation_before(self, horizon: datetime, limit: int = 1000) -> datetime | None:
+        due = self._due_by(horizon)
+        if len(due) >= limit:
+            return datetime.min.replace(tzinfo=horizon.tzinfo)
+        return min((at for at, _ in due), default=None)
+
+    async def defer_escalations(self, view: ReferralView, until: datetime) -> None:
+        stored = self.views.get(view.referral_id)
+        if stored is not None and stored.events_applied == view.events_applied:
+            self.next_escalation_at[view.referral_id] = until
+
+    async def quiet(self, before: datetime, states: frozenset[str], limit: int = 1000) -> list[UUID]:
+        return [r for r, v in self.views.items() if v.last_activity_at < before and v.state.value in states
+                and v.outcome_unknown_since is None][:limit]
+
+
+class MemoryPublished:
+    def __init__(self, views: MemoryViews) -> None:
+        self._views = views  # kept beside the view, as in MongoDB: nothing is marked for a referral without one
+        self.published: dict[UUID, set[UUID]] = {}
+
+    async def of(self, referral_ids: list[UUID]) -> dict[UUID, set[UUID]]:
+        return {r: set(self.published.get(r, set())) for r in referral_ids if r in self._views.views}
+
+    async def mark(self, published: list[tuple[UUID, UUID]]) -> None:
+        for referral_id, message_id in published:
+            if referral_id in self._views.views:
+                self.published.setdefault(referral_id, set()).add(message_id)
+
+
+class MemoryLeases:
+    def __init__(self) -> None:
+        self.leases: dict[UUID, tuple[UUID, datetime]] = {}
+
+    async def take(self, referral_ids: list[UUID], holder: UUID, now: datetime, seconds: float) -> list[UUID]:
+        taken = []
+        for referral_id in referral_ids:
+            lease = self.leases.get(referral_id)
+            if lease is None or lease[1] <= now:
+                self.leases[referral_id] = (holder, now + timedelta(seconds=seconds))
+                taken.append(referral_id)
+            elif lease[0] == holder:  # this holder's already: still its own, until as it was
+                taken.append(referral_id)
+        return taken
+
+    async def release(self, referral_ids: list[UUID], holder: UUID) -> None:
+        for referral_id in referral_ids:
+            if self.leases.get(referral_id, (None,))[0] == holder:
+                del self.leases[referral_id]
+
+
+class MemoryPersonServices:
+    def __init__(self) -> None:
+        self.holders: dict[str, UUID] = {}
+
+    async def claim(self, claims: dict[str, UUID]) -> dict[str, UUID]:
+        return {key: self.holders.setdefault(key, referral_id) for key, referral_id in claims.items()}
+
+    async def release(self, key: str, referral_id: UUID) -> None:
+        if self.holders.get(key) == referral_id:
+            del self.holders[key]
+
+
+class MemoryCrisisHistory:
+    def __init__(self) -> None:
+        self.crises: dict[UUID, tuple[str, datetime]] = {}
+
+    async def remember(self, person: str, referral_id: UUID, submitted_at: datetime) -> None:
+        self.crises.setdefault(referral_id, (person, submitted_at))
+
+    async def crises_of(self, person: str, since: datetime) -> list[UUID]:
+        mine = [(at, r) for r, (p, at) in self.crises.items() if p == person and at >= since]
+        return [r for _, r in sorted(mine, key=lambda pair: pair[0])]
+
+
+def memory_stores() -> Stores:
+    views = MemoryViews()
+    return Stores(log=MemoryEventLog(), views=views, published=MemoryPublished(views), leases=MemoryLeases(),
+                  person_services=MemoryPersonServices(), crises=MemoryCrisisHistory())
+
+
+def memory_tracking(policy: Policy, *, bus=None, stores: Stores | None = None, **options) -> Tracking:
+    """Tracking as bootstrap.py wires it, on doubles: publishing to a RecordingBus unless told otherwise."""
+    return Tracking(stores=stores or memory_stores(), bus=bus if bus is not None else RecordingBus(), policy=policy,
+                    **options)
