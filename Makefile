@@ -9,7 +9,7 @@ KAFKA_JARS := .cache/kafka/4.3.1/COMPLETE
 # The HAPI FHIR validator the FHIR tests check the platform's resources with (devstack fetch).
 FHIR_VALIDATOR := .cache/fhir-validator/8.6.1/COMPLETE
 
-.PHONY: help sync fetch asyncapi-parser browser run infra test unit chaos docs manifests bench profile clean
+.PHONY: help sync fetch asyncapi-parser browser run infra test unit chaos docs manifests bench bench-store profile clean
 
 help:
 	@echo "make run    start Kafka, the store, an SMTP sink and the five services (Ctrl-C stops all)"
@@ -19,6 +19,7 @@ help:
 	@echo "make chaos  only the chaos run: services and the broker killed under load"
 	@echo "make docs   regenerate the AsyncAPI and OpenAPI documents in docs/api/ and validate the AsyncAPI ones"
 	@echo "make bench  measure throughput, latency, deadlines and oversight at scale (bench/results.json, BENCHMARKS.md)"
+	@echo "make bench-store  store commands, documents written and index entries per referral and per escalation (a minute)"
 	@echo "make profile  CPU per referral in each process (PROFILE=store,tracking for py-spy profiles)"
 	@echo "make clean  remove run directories (.run/)"
 
@@ -79,6 +80,10 @@ manifests: sync
 # Benchmarks: the real stack, numbers into bench/results.json (never assertions in tests).
 bench: fetch
 	.venv/bin/python bench/main.py
+
+# The engine-independent figures alone: what the services ask of the store (bench/store_figures.py).
+bench-store: fetch
+	.venv/bin/python bench/store_figures.py
 
 # Where the time goes: CPU per referral in each process; PROFILE=store,tracking adds py-spy profiles.
 profile: fetch

@@ -33,6 +33,7 @@ import latency
 import oversight_at_scale
 import report
 import scale
+import store_figures
 import throughput
 from stack import start_stack
 
@@ -96,6 +97,8 @@ def measure(kafka, store, services, keys) -> dict:
         asyncio.run(throughput.pipeline(kafka, watcher))  # a tracked referral to copy from
         watcher.close()
     else:
+        step("0. store commands per referral and per escalation")
+        results["store_figures"] = store_figures.measure(services.urls, keys.headers, store.url, policy)
         results |= flow_measurements(kafka, store, services, keys, sample)
     view, projected, events = scale.template(store.url)
     directory, loaded, results["at_scale"] = Directory.load(demo_file("hsds")), 0, {}
@@ -124,7 +127,7 @@ def step(what: str) -> None:
 
 def main() -> int:
     started = time.perf_counter()
-    stack = start_stack("bench-")
+    stack = start_stack("bench-", extra_env=store_figures.ENVIRONMENT)  # the services count their store commands
     try:
         results = measure(stack.kafka.access, stack.store, stack.services, stack.keys)
     finally:
@@ -139,6 +142,8 @@ def main() -> int:
     OUT.write_text(json.dumps(results, indent=2) + "\n")
     benchmarks = Path(__file__).parent.parent / "BENCHMARKS.md"
     report.write_scale_only(results, benchmarks) if SCALE_ONLY else report.write(results, benchmarks)
+    if "store_figures" in results:
+        report.write_store_figures(results, benchmarks)
     print(json.dumps(results, indent=2))
     return 0
 

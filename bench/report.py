@@ -130,3 +130,40 @@ def write(results: dict, path: Path) -> None:
     before, rest = text.split(START, 1)
     after = rest.split(END, 1)[1]
     path.write_text(f"{before}{START}\n{table(results)}\n{END}{after}")
+
+
+STORE_START, STORE_END = "<!-- bench:store:start -->", "<!-- bench:store:end -->"
+
+
+def _listed(figures: dict) -> str:
+    return ", ".join(f"{name} {n:g}" for name, n in figures.items())
+
+
+def store_table(results: dict) -> str:
+    """The engine-independent figures (bench/store_figures.py) as a table: per referral, per escalation."""
+    s = results["store_figures"]
+    r, e = s["per_referral"], s["per_escalation"]
+    rows = [f"Counted on {results['date']} (bench/store_figures.py): {r['count']} referrals along the demo's path, "
+            f"{e['count']} reminders falling due over 10 s; the services' own commands only "
+            f"(with nothing to do they send {s['idle_commands_per_second']:g} a second: the watcher's and the "
+            f"sweeps' timers).", "",
+            "| figure | per referral (submission to closure) | per escalation (due to told) |", "|---|---|---|",
+            f"| store commands | {r['commands']:g} | {e['commands']:g} |",
+            f"| by command | {_listed(r['commands_by_name'])} | {_listed(e['commands_by_name'])} |",
+            f"| by service | {_listed(r['commands_by_service'])} | {_listed(e['commands_by_service'])} |",
+            f"| by service, collection and command | {_listed(r['commands_by_collection'])} | "
+            f"{_listed(e['commands_by_collection'])} |",
+            f"| documents written | {r['documents_written']:g} | {e['documents_written']:g} |",
+            f"| by service and collection | {_listed(r['documents_written_by_collection'])} | "
+            f"{_listed(e['documents_written_by_collection'])} |",
+            f"| index entries the writes may maintain | {r['index_entries']:g} | {e['index_entries']:g} |",
+            f"| indexes per collection written | {_listed(s['indexes'])} | |"]
+    return "\n".join(rows)
+
+
+def write_store_figures(results: dict, path: Path) -> None:
+    text = path.read_text()
+    if STORE_START not in text:
+        text += f"\n{STORE_START}\n{STORE_END}\n"
+    before, rest = text.split(STORE_START, 1)
+    path.write_text(f"{before}{STORE_START}\n{store_table(results)}\n{STORE_END}{rest.split(STORE_END, 1)[1]}")

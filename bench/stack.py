@@ -40,7 +40,8 @@ class BenchStack:
             stop()
 
 
-def start_stack(prefix: str) -> BenchStack:
+def start_stack(prefix: str, extra_env: dict[str, str] | None = None) -> BenchStack:
+    """`extra_env`: more environment for every service (e.g. store_figures.ENVIRONMENT)."""
     work = Path(tempfile.mkdtemp(prefix=prefix))
     kafka = start_kafka(work / "kafka")
     store = (GivenStore(os.environ["MONGODB_URL"]) if os.environ.get("MONGODB_URL")
@@ -51,5 +52,5 @@ def start_stack(prefix: str) -> BenchStack:
                                directory_path=demo_file("hsds"), policy_path=demo_file("policy.yaml"),
                                smtp_host=smtp.host, smtp_port=smtp.port, api_keys_path=keys.hashes_path,
                                log_level="WARNING")
-    services = start_services(work / "services", settings)
+    services = start_services(work / "services", settings, extra_env=extra_env)
     return BenchStack(kafka, store, keys, services, (services.stop, smtp.stop, store.stop, kafka.stop))

@@ -24,6 +24,7 @@ from referral_contracts.configuration import ConfigurationProblem
 from .health import ReadinessCheck, health_routes
 from .logs import configure_logging, log_context
 from .progress import ConsumerProgress
+from .store_commands import count_store_commands
 from .tracing import configure_tracing, span
 
 Hook = Callable[[], Awaitable[None]]
@@ -33,7 +34,7 @@ S = TypeVar("S", bound="ServiceSettings")
 class ServiceSettings(BaseSettings):
     """Read from the environment: KAFKA_BOOTSTRAP_SERVERS, KAFKA_SASL_MECHANISM,
     KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD, KAFKA_USE_TLS, HTTP_HOST, HTTP_PORT, LOG_LEVEL,
-    API_KEYS_PATH, CONSUMER_STALL_SECONDS and CLOCK_OFFSET_FILE (tests and demos only: shift this process's clock, see referral_contracts.clock)."""
+    API_KEYS_PATH, CONSUMER_STALL_SECONDS, STORE_COMMAND_COUNTS (benchmarks: count store commands) and CLOCK_OFFSET_FILE (tests and demos only: shift this process's clock, see referral_contracts.clock)."""
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     http_host: str = "127.0.0.1"
@@ -51,6 +52,8 @@ class ServiceSettings(BaseSettings):
     # A consumer with records waiting and none handled for this long is stalled: /ready fails
     # naming the partition (service_kit.progress).
     consumer_stall_seconds: float = 60.0
+    # STORE_COMMAND_COUNTS=1: count what the service asks of its store on /metrics (service_kit.store_commands).
+    store_command_counts: bool = False
 
     def kafka_security(self) -> BaseSecurity | None:
         """FastStream's security for the broker, from the settings (None: plaintext, no SASL)."""
@@ -129,6 +132,8 @@ def start(create_app: Callable[[S], FastAPI], settings: S) -> None:
     """Build the service from its settings and serve it. A configuration file it cannot use (the
     policy, the directory) stops it with exit status 2 and every problem named on stderr, one per
     line: an operator reads what to fix, not a traceback."""
+    if settings.store_command_counts:  # before the service builds its client, so the client is watched
+        count_store_commands()
     try:
         app = create_app(settings)
     except (ConfigurationProblem, FileNotFoundError) as unusable:

@@ -1,4 +1,4 @@
-from service_kit.app import serve
+from service_kit.app import start
 
 from .app import create_app
 from .config import Settings
@@ -6,4 +6,4 @@ from .config import Settings
 
 def run() -> None:
     settings = Settings()
-    serve(create_app(settings), settings)
+    start(create_app, settings)
