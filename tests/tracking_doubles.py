@@ -37,13 +37,16 @@ class MemoryViews:
     def __init__(self) -> None:
         self.views: dict[UUID, ReferralView] = {}
         self.next_escalation_at: dict[UUID, datetime | None] = {}
+        self.published: dict[UUID, set[UUID]] = {}  # beside each view, as in MongoDB
 
-    async def save(self, views: list[tuple[ReferralView, datetime | None]]) -> None:
+    async def save(self, views: list[tuple[ReferralView, datetime | None]],
+                   published: dict[UUID, list[UUID]] | None = None) -> None:
         for view, next_at in views:
             stored = self.views.get(view.referral_id)
             if stored is None or stored.events_applied < view.events_applied:
                 self.views[view.referral_id] = view.model_copy(deep=True)
                 self.next_escalation_at[view.referral_id] = next_at
+                self.published.setdefault(view.referral_id, set()).update((published or {}).get(view.referral_id, []))
 
     async def get(self, referral_id: UUID) -> ReferralView | None:
         view = self.views.get(referral_id)
@@ -51,6 +54,9 @@ class MemoryViews:
 
     async def get_many(self, referral_ids: list[UUID]) -> list[ReferralView]:
         return [v.model_copy(deep=True) for r in referral_ids if (v := self.views.get(r)) is not None]
+
+    async def get_many_with_published(self, referral_ids: list[UUID]) -> list[tuple[ReferralView, set[UUID]]]:
+        return [(view, set(self.published.get(view.referral_id, set()))) for view in await self.get_many(referral_ids)]
 
     def _due_by(self, when: datetime) -> list[tuple[datetime, UUID]]:
         return [(at, r) for r, at in self.next_escalation_at.items() if at is not None and at <= when]
@@ -77,7 +83,7 @@ class MemoryViews:
 class MemoryPublished:
     def __init__(self, views: MemoryViews) -> None:
         self._views = views  # kept beside the view, as in MongoDB: nothing is marked for a referral without one
-        self.published: dict[UUID, set[UUID]] = {}
+        self.published = views.published
 
     async def of(self, referral_ids: list[UUID]) -> dict[UUID, set[UUID]]:
         return {r: set(self.published.get(r, set())) for r in referral_ids if r in self._views.views}

@@ -53,9 +53,11 @@ async def fire_due_escalations(tracking: Tracking, *, now: datetime, limit: int 
 
     async def fire(held: list[UUID]) -> None:
         nonlocal fired
-        views = await stores.views.get_many(held)
+        read = await stores.views.get_many_with_published(held)  # one read: the views and what they said
+        views = [view for view, _ in read]
         raised = [escalation_event(view, rung, now) for view in views for rung in due_now(view, policy, now)]
-        after = (await apply_held_events(raised, tracking))[0] if raised else {}
+        published = {view.referral_id: said for view, said in read}
+        after = (await apply_held_events(raised, tracking, published=published))[0] if raised else {}
         for view in views:
             now_view = after.get(view.referral_id, view)
             fired += len(now_view.escalations) - len(view.escalations)

@@ -8,7 +8,7 @@ referral can never leave the older view behind.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
 from pymongo import ASCENDING, AsyncMongoClient, UpdateOne
@@ -35,6 +35,21 @@ def _only_duplicates(error: BulkWriteError) -> bool:
 
 def _event(document: dict) -> Event:
     return event_model(document["event_type"], document["schema_version"]).model_validate(document["body"])
+
+
+_VIEW_ONLY = {"published": 0}  # the published ids grow with the referral's life; a view's readers never need them
+
+
+def _aware(moment: datetime) -> datetime:
+    """A stored time as an aware one (a client without tz_aware reads naive UTC)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def _remembered(message_ids: list[UUID] | None) -> dict:
+    """The update part that remembers messages published (or starts an empty list for a new view)."""
+    if message_ids:
+        return {"$addToSet": {"published": {"$each": list(message_ids)}}}
+    return {"$setOnInsert": {"published": []}}
 
 
 def _view(document: dict) -> ReferralView:
@@ -83,25 +98,32 @@ class MongoViews:
         await self._referrals.create_index([("last_activity_at", ASCENDING), ("state", ASCENDING)])
         await self._referrals.create_index([("next_escalation_at", ASCENDING)])
 
-    async def save(self, views: list[tuple[ReferralView, datetime | None]]) -> None:
-        """One bulk write, each guarded by the number of events it folds."""
+    async def save(self, views: list[tuple[ReferralView, datetime | None]],
+                   published: dict[UUID, list[UUID]] | None = None) -> None:
+        """One bulk write, each guarded by the number of events it folds; the messages published
+        for a referral are added to its `published` in the same update."""
         if not views:
             return
         try:
             await self._referrals.bulk_write([UpdateOne(
                 {"_id": view.referral_id, "events_applied": {"$lt": view.events_applied}},
-                {"$set": view.model_dump() | {"next_escalation_at": next_at}, "$setOnInsert": {"published": []}},
+                {"$set": view.model_dump() | {"next_escalation_at": next_at}} | _remembered((published or {}).get(view.referral_id)),
                 upsert=True) for view, next_at in views], ordered=False)
         except BulkWriteError as error:  # the filter missed an existing, newer view and the upsert collided
             if not _only_duplicates(error):
                 raise
 
     async def get(self, referral_id: UUID) -> ReferralView | None:
-        document = await self._referrals.find_one({"_id": referral_id})
+        document = await self._referrals.find_one({"_id": referral_id}, _VIEW_ONLY)
         return None if document is None else _view(document)
 
     async def get_many(self, referral_ids: list[UUID]) -> list[ReferralView]:
-        return [_view(document) async for document in self._referrals.find({"_id": {"$in": list(referral_ids)}})]
+        return [_view(document) async for document in self._referrals.find({"_id": {"$in": list(referral_ids)}},
+                                                                           _VIEW_ONLY)]
+
+    async def get_many_with_published(self, referral_ids: list[UUID]) -> list[tuple[ReferralView, set[UUID]]]:
+        return [(_view(document), set(document.get("published", [])))
+                async for document in self._referrals.find({"_id": {"$in": list(referral_ids)}})]
 
     async def escalations_due(self, now: datetime, limit: int = 1000) -> list[UUID]:
         cursor = self._referrals.find({"next_escalation_at": {"$lte": now}}, {"_id": 1}).limit(limit)
@@ -148,7 +170,8 @@ class MongoLeases:
 
     async def take(self, referral_ids: list[UUID], holder: UUID, now: datetime, seconds: float) -> list[UUID]:
         """One insert of them all (a held lease is a duplicate key); only when some were held, one
-        update taking over the expired ones and one read of what it took."""
+        read of their holders and, only when some had expired, one update taking those over (and a
+        read of what it took, if another writer took some of them first)."""
         until = now + timedelta(seconds=seconds)
         try:
             await self._leases.insert_many([{"_id": r, "holder": holder, "until": until} for r in referral_ids],
@@ -158,10 +181,20 @@ class MongoLeases:
             if not _only_duplicates(error):
                 raise
             held_elsewhere = [referral_ids[e["index"]] for e in error.details.get("writeErrors", [])]
-        await self._leases.update_many({"_id": {"$in": held_elsewhere}, "until": {"$lte": now}},
-                                       {"$set": {"holder": holder, "until": until}})
-        taken_over = {d["_id"] async for d in self._leases.find({"_id": {"$in": held_elsewhere}, "holder": holder})}
-        return [r for r in referral_ids if r not in held_elsewhere or r in taken_over]
+        leases = [d async for d in self._leases.find({"_id": {"$in": held_elsewhere}})]
+        own = {d["_id"] for d in leases if d["holder"] == holder}
+        expired = [d["_id"] for d in leases if d["holder"] != holder and _aware(d["until"]) <= now]
+        taken_over: set[UUID] = set()
+        if expired:
+            result = await self._leases.update_many({"_id": {"$in": expired}, "until": {"$lte": now}},
+                                                    {"$set": {"holder": holder, "until": until}})
+            if result.modified_count == len(expired):
+                taken_over = set(expired)
+            elif result.modified_count:  # another writer took some of them first
+                taken_over = {d["_id"] async for d in self._leases.find({"_id": {"$in": expired}, "holder": holder},
+                                                                        {"_id": 1})}
+        # One given back between the insert and the read is left for the next try.
+        return [r for r in referral_ids if r not in held_elsewhere or r in own or r in taken_over]
 
     async def release(self, referral_ids: list[UUID], holder: UUID) -> None:
         if referral_ids:  # an expired lease may have been taken over: only this holder's go

@@ -16,6 +16,7 @@ from referral_contracts import Event
 from referral_contracts.policy import Policy
 from service_kit.messaging import EventPublisher
 
+from tracking.lifecycle.applied_here import AppliedHere
 from tracking.lifecycle.model import ReferralView
 
 
@@ -32,13 +33,19 @@ class EventLog(Protocol):
 class Views(Protocol):
     """Each referral's view as the fold last decided it, with when its next rung falls due."""
 
-    async def save(self, views: list[tuple[ReferralView, datetime | None]]) -> None:
-        """Store each view with its next escalation time, unless one folding at least as many
+    async def save(self, views: list[tuple[ReferralView, datetime | None]],
+                   published: dict[UUID, list[UUID]] | None = None) -> None:
+        """Store each view with its next escalation time and remember the messages just published
+        for it (`published`, by referral id), in one write, unless a view folding at least as many
         events is stored already (writers racing on a referral never leave the older behind)."""
 
     async def get(self, referral_id: UUID) -> ReferralView | None: ...
 
     async def get_many(self, referral_ids: list[UUID]) -> list[ReferralView]: ...
+
+    async def get_many_with_published(self, referral_ids: list[UUID]) -> list[tuple[ReferralView, set[UUID]]]:
+        """Each view with the ids of the messages published for it, in one read (the deadline
+        watcher: it needs both)."""
 
     async def escalations_due(self, now: datetime, limit: int) -> list[UUID]:
         """Referrals whose next escalation time is `now` or earlier."""
@@ -55,7 +62,9 @@ class Views(Protocol):
 
 
 class Published(Protocol):
-    """The ids of the messages published for each referral, so none is published twice."""
+    """The ids of the messages published for each referral, so none is published twice. Kept
+    beside the view, never in it; remembered in the view's own write (`Views.save`), or by `mark`
+    (a rebuild)."""
 
     async def of(self, referral_ids: list[UUID]) -> dict[UUID, set[UUID]]: ...
 
@@ -110,9 +119,11 @@ def _nobody_listens(when: datetime) -> None:
 class Tracking:
     """What tracking's service layer works with: its stores, the bus it publishes on and the
     partnership's policy. `escalation_stored` hears each next escalation time once the view is
-    stored (the deadline watcher, so it can wake for a rung sooner than it planned)."""
+    stored (the deadline watcher, so it can wake for a rung sooner than it planned); `applied_here`
+    remembers the milestones this process applied in full (applied_here.py)."""
 
     stores: Stores
     bus: EventPublisher
     policy: Policy
     escalation_stored: Callable[[datetime], None] = field(default=_nobody_listens)
+    applied_here: AppliedHere = field(default_factory=AppliedHere)

@@ -48,9 +48,14 @@ async def record_milestone(
         check(view, event)
         await tracking.bus.publish(topics.REFERRAL_MILESTONES, event)
         views, _ = await apply_held_events([event], tracking)
+        tracking.applied_here.applied(event.event_id)  # in full: the subscription has nothing left to do
         outcome.append((views.get(referral_id, view), True))
 
-    await under_leases(tracking.stores.leases, [referral_id], record)
+    tracking.applied_here.applying(event.event_id)
+    try:
+        await under_leases(tracking.stores.leases, [referral_id], record)
+    finally:
+        tracking.applied_here.ended(event.event_id)
     return outcome[0]
 
 

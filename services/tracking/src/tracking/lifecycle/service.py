@@ -37,8 +37,10 @@ async def apply_events(events: list[Event], tracking: Tracking) -> dict[UUID, Re
 
     Idempotent: a redelivered event is not stored twice and rebuilds the same view. In a fixed
     number of round trips whatever the number of events (a consumer's batch, a sweep's rungs).
-    Messages are published after the views are stored and remembered once published, so a crash
-    in between republishes them with the same ids, which consumers drop.
+    What the new states call for is published before their views are stored, and remembered in the
+    same write as the view (decision 0006): a crash in between leaves the events in the log and the
+    view unwritten, so the next apply (a redelivery, the next sweep) publishes them again under the
+    same ids, which consumers drop.
     """
     ids = list(dict.fromkeys(event.referral_id for event in events))
     views: dict[UUID, ReferralView] = {}
@@ -56,10 +58,13 @@ async def apply_events(events: list[Event], tracking: Tracking) -> dict[UUID, Re
     return views
 
 
-async def apply_held_events(events: list[Event],
-                            tracking: Tracking) -> tuple[dict[UUID, ReferralView], list[ReferralLinked]]:
+async def apply_held_events(events: list[Event], tracking: Tracking, *,
+                            published: dict[UUID, set[UUID]] | None = None,
+                            ) -> tuple[dict[UUID, ReferralView], list[ReferralLinked]]:
     """`apply_events` for referrals whose leases the caller holds; also returns the links to apply
-    for submissions that repeat an open referral."""
+    for submissions that repeat an open referral. `published`: what was published for each
+    referral, when the caller has just read it with the views (the deadline watcher), so it is
+    not read again."""
     stores = tracking.stores
     await stores.log.append(events)
     logs = await stores.log.of(list(dict.fromkeys(event.referral_id for event in events)))
@@ -67,28 +72,33 @@ async def apply_held_events(events: list[Event],
     views = {referral_id: view for referral_id, (view, _) in folded.items() if view is not None}
     for referral_id in logs.keys() - views.keys():
         log.info("referral %s: events held until its submission arrives", referral_id)
-    await save_views(list(views.values()), tracking)
-    await _publish_owed({r: outgoing(view, logs[r], folded[r][1]) for r, view in views.items()}, tracking)
+    said = await _publish_owed({r: outgoing(view, logs[r], folded[r][1]) for r, view in views.items()}, tracking,
+                               published)
+    await save_views(list(views.values()), tracking, published=said)
     return views, await _duplicates(events, views, logs, tracking)
 
 
-async def save_views(views: list[ReferralView], tracking: Tracking) -> None:
-    """Store views with when each one's next rung falls due (the ladder, by the policy), then tell
-    whoever listens of each such time: after the write, so a watcher it wakes finds the view."""
+async def save_views(views: list[ReferralView], tracking: Tracking, *,
+                     published: dict[UUID, list[UUID]] | None = None) -> None:
+    """Store views with when each one's next rung falls due (the ladder, by the policy) and the
+    messages just published for each, in one write; then tell whoever listens of each such time:
+    after the write, so a watcher it wakes finds the view."""
     due = [(view, next_escalation_at(view, tracking.policy)) for view in views]
-    await tracking.stores.views.save(due)
+    await tracking.stores.views.save(due, published)
     for _, when in due:
         if when is not None:
             tracking.escalation_stored(when)
 
 
-async def _publish_owed(calls: dict[UUID, list[tuple[str, Event]]], tracking: Tracking) -> None:
+async def _publish_owed(calls: dict[UUID, list[tuple[str, Event]]], tracking: Tracking,
+                        already: dict[UUID, set[UUID]] | None) -> dict[UUID, list[UUID]]:
     """Publish what each referral's state calls for and was not yet published (in order within a
-    referral, referrals at once), then remember it in one bulk write."""
+    referral, referrals at once); returns the ids published, for the view's write to remember."""
     wanted = {referral_id: messages for referral_id, messages in calls.items() if messages}  # most call for none
     if not wanted:
-        return
-    already = await tracking.stores.published.of(list(wanted))
+        return {}
+    if already is None:
+        already = await tracking.stores.published.of(list(wanted))
     owed = {r: [(t, m) for t, m in messages if m.event_id not in already.get(r, set())] for r, messages in wanted.items()}
 
     async def publish_in_order(messages: list[tuple[str, Event]]) -> None:
@@ -96,7 +106,7 @@ async def _publish_owed(calls: dict[UUID, list[tuple[str, Event]]], tracking: Tr
             await tracking.bus.publish(topic, message)
 
     await asyncio.gather(*(publish_in_order(messages) for messages in owed.values() if messages))
-    await tracking.stores.published.mark([(r, m.event_id) for r, messages in owed.items() for _, m in messages])
+    return {r: [m.event_id for _, m in messages] for r, messages in owed.items() if messages}
 
 
 async def _duplicates(events: list[Event], views: dict[UUID, ReferralView], logs: dict[UUID, list[Event]],

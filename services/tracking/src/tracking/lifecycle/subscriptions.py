@@ -27,6 +27,7 @@ from tracking.lifecycle.access import may_read, refusal_to_act
 from tracking.lifecycle.model import ReferralView
 from tracking.lifecycle.refusal import Refused
 from tracking.lifecycle.record import UnknownReferral, milestone_receipt, record_milestone
+from tracking.lifecycle.leases import WAIT_SECONDS
 from tracking.lifecycle.service import apply_events
 
 GROUP = "tracking"
@@ -45,7 +46,12 @@ def register_event_subscribers(broker: KafkaBroker, bus: KafkaEventBus, tracking
                                after_triage: AfterTriage | None = None) -> None:
     """`bus` is the one `tracking` publishes on, as the consumer that subscribes through it."""
     async def on_events(batch: list[tuple[Event, Record]]) -> None:
-        events = [event for event, _ in batch]
+        # Milestones this process is recording are waited for; those it applied in full are done
+        # (applied_here.py).
+        await tracking.applied_here.settled((event.event_id for event, _ in batch), WAIT_SECONDS)
+        events = [event for event, _ in batch if event.event_id not in tracking.applied_here]
+        if not events:
+            return
         views = await apply_events(events, tracking)  # the whole batch in bulk
         if after_triage is None:
             return
