@@ -47,7 +47,7 @@ async def record_milestone(
             return
         check(view, event)
         await tracking.bus.publish(topics.REFERRAL_MILESTONES, event)
-        views, _ = await apply_held_events([event], tracking)
+        views, _ = await apply_held_events([event], tracking, logs={referral_id: events})
         tracking.applied_here.applied(event.event_id)  # in full: the subscription has nothing left to do
         outcome.append((views.get(referral_id, view), True))
 

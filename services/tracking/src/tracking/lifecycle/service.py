@@ -60,22 +60,33 @@ async def apply_events(events: list[Event], tracking: Tracking) -> dict[UUID, Re
 
 async def apply_held_events(events: list[Event], tracking: Tracking, *,
                             published: dict[UUID, set[UUID]] | None = None,
+                            logs: dict[UUID, list[Event]] | None = None,
                             ) -> tuple[dict[UUID, ReferralView], list[ReferralLinked]]:
     """`apply_events` for referrals whose leases the caller holds; also returns the links to apply
-    for submissions that repeat an open referral. `published`: what was published for each
-    referral, when the caller has just read it with the views (the deadline watcher), so it is
-    not read again."""
+    for submissions that repeat an open referral. What the caller has just read under the same
+    leases is not read again: `published`, what was published for each referral (the deadline
+    watcher reads it with the views); `logs`, each referral's log before these events (a milestone
+    recorded reads it to check the milestone)."""
     stores = tracking.stores
     await stores.log.append(events)
-    logs = await stores.log.of(list(dict.fromkeys(event.referral_id for event in events)))
+    if logs is None:
+        logs = await stores.log.of(list(dict.fromkeys(event.referral_id for event in events)))
+    else:  # nobody else appends while the leases are held: the log read, and these
+        logs = {r: _with(log, [e for e in events if e.referral_id == r]) for r, log in logs.items()}
     folded = {referral_id: fold_with_steps(log) for referral_id, log in logs.items()}
     views = {referral_id: view for referral_id, (view, _) in folded.items() if view is not None}
     for referral_id in logs.keys() - views.keys():
         log.info("referral %s: events held until its submission arrives", referral_id)
-    said = await _publish_owed({r: outgoing(view, logs[r], folded[r][1]) for r, view in views.items()}, tracking,
-                               published)
+    applied = {event.event_id for event in events}
+    said = await _publish_owed({r: outgoing(view, logs[r], folded[r][1], applied) for r, view in views.items()},
+                               tracking, published)
     await save_views(list(views.values()), tracking, published=said)
     return views, await _duplicates(events, views, logs, tracking)
+
+
+def _with(log: list[Event], events: list[Event]) -> list[Event]:
+    known = {e.event_id for e in log}
+    return [*log, *(e for e in events if e.event_id not in known)]
 
 
 async def save_views(views: list[ReferralView], tracking: Tracking, *,
