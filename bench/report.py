@@ -157,6 +157,8 @@ def store_table(results: dict) -> str:
             f"| by service and collection | {_listed(r['documents_written_by_collection'])} | "
             f"{_listed(e['documents_written_by_collection'])} |",
             f"| index entries the writes may maintain | {r['index_entries']:g} | {e['index_entries']:g} |",
+            f"| by service and collection | {_listed(r.get('index_entries_by_collection', {}))} | "
+            f"{_listed(e.get('index_entries_by_collection', {}))} |",
             f"| indexes per collection written | {_listed(s['indexes'])} | |"]
     return "\n".join(rows)
 

@@ -109,13 +109,14 @@ def figures(counts: dict, indexes: dict, per: int) -> dict:
         by_command[command] += n
         by_service[service] += n
         by_collection[f"{service}: {collection or '(session)'} {command}"] += n
-    written, entries, written_by = 0.0, 0.0, defaultdict(float)
+    written, entries, written_by, entries_by = 0.0, 0.0, defaultdict(float), defaultdict(float)
     for (service, database, collection, _, fields), n in counts["written"].items():
         named = set(fields.split(","))
         touched = [i for i in indexes.get((database, collection), []) if fields == "*" or i & named]
         written += n
         entries += n * len(touched)
         written_by[f"{service}: {collection}"] += n
+        entries_by[f"{service}: {collection}"] += n * len(touched)
 
     def each(x: float) -> float:
         return round(x / per, 2)
@@ -126,7 +127,9 @@ def figures(counts: dict, indexes: dict, per: int) -> dict:
             "commands_by_collection": {k: each(v) for k, v in sorted(by_collection.items(), key=lambda kv: -kv[1])},
             "documents_written": each(written),
             "documents_written_by_collection": {k: each(v) for k, v in sorted(written_by.items(), key=lambda kv: -kv[1])},
-            "index_entries": each(entries), "count": per}
+            "index_entries": each(entries),
+            "index_entries_by_collection": {k: each(v) for k, v in sorted(entries_by.items(), key=lambda kv: -kv[1])},
+            "count": per}
 
 
 async def per_referral(urls: dict[str, str], headers, store_url: str, run: str) -> tuple[dict, UUID]:

@@ -40,7 +40,8 @@ class MemoryViews:
         self.published: dict[UUID, set[UUID]] = {}  # beside each view, as in MongoDB
 
     async def save(self, views: list[tuple[ReferralView, datetime | None]],
-                   published: dict[UUID, list[UUID]] | None = None) -> None:
+                   published: dict[UUID, list[UUID]] | None = None,
+                   stored: dict[UUID, tuple[ReferralView, datetime | None]] | None = None) -> None:
         for view, next_at in views:
             stored = self.views.get(view.referral_id)
             if stored is None or stored.events_applied < view.events_applied:

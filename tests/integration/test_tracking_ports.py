@@ -38,6 +38,23 @@ async def test_the_log_keeps_each_event_once_in_the_order_it_happened(stores: St
     assert logs == {loops[0][0].referral_id: loops[0], loops[1][0].referral_id: loops[1], unknown: []}
 
 
+async def test_a_view_written_as_its_changes_reads_back_whole_and_only_while_the_view_it_stands_on_is_stored(
+        stores: Stores) -> None:
+    events = closed_loop()
+    first, second, third = fold(events[:2]), fold(events[:4]), fold(events)
+    await stores.views.save([(first, at(60))])
+    await stores.views.save([(second, at(90))], {second.referral_id: [uuid4()]}, {second.referral_id: (first, at(60))})
+    assert await stores.views.get(second.referral_id) == second
+    assert await stores.views.escalations_due(at(89), 10) == [] and await stores.views.escalations_due(at(90), 10) == [
+        second.referral_id]
+    # Standing on a view that is not the one stored (`first` again): written whole, guarded as usual.
+    await stores.views.save([(third, None)], None, {third.referral_id: (first, at(60))})
+    assert await stores.views.get(third.referral_id) == third
+    assert await stores.views.escalations_due(at(10_000), 10) == []
+    [(_, said)] = await stores.views.get_many_with_published([third.referral_id])
+    assert len(said) == 1
+
+
 async def test_a_view_is_replaced_only_by_one_folding_more_events(stores: Stores) -> None:
     events = closed_loop()
     newer, older = fold(events), fold(events[:3])

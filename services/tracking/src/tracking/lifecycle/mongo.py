@@ -45,6 +45,23 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
+def _whole(view: ReferralView, next_at: datetime | None, said: list[UUID] | None) -> UpdateOne:
+    return UpdateOne({"_id": view.referral_id, "events_applied": {"$lt": view.events_applied}},
+                     {"$set": view.model_dump() | {"next_escalation_at": next_at}} | _remembered(said), upsert=True)
+
+
+def _changes_only(view: ReferralView, next_at: datetime | None, before: ReferralView, next_before: datetime | None,
+                  said: list[UUID] | None) -> UpdateOne:
+    """Only the top-level fields that differ from the stored view: fewer paths for the store to
+    check and write, and only the indexes of fields that moved (a delivery recorded moves none)."""
+    now, then = view.model_dump(), before.model_dump()
+    changed = {field: value for field, value in now.items() if then.get(field) != value}
+    if next_at != next_before:
+        changed["next_escalation_at"] = next_at
+    update = {"$set": changed} | ({"$addToSet": {"published": {"$each": list(said)}}} if said else {})
+    return UpdateOne({"_id": view.referral_id, "events_applied": before.events_applied}, update)
+
+
 def _remembered(message_ids: list[UUID] | None) -> dict:
     """The update part that remembers messages published (or starts an empty list for a new view)."""
     if message_ids:
@@ -99,19 +116,28 @@ class MongoViews:
         await self._referrals.create_index([("next_escalation_at", ASCENDING)])
 
     async def save(self, views: list[tuple[ReferralView, datetime | None]],
-                   published: dict[UUID, list[UUID]] | None = None) -> None:
-        """One bulk write, each guarded by the number of events it folds; the messages published
-        for a referral are added to its `published` in the same update."""
+                   published: dict[UUID, list[UUID]] | None = None,
+                   stored: dict[UUID, tuple[ReferralView, datetime | None]] | None = None) -> None:
+        """One bulk write. A view whose stored one the caller knows is written as the fields that
+        changed, while that one is stored (its `events_applied`); any other whole, guarded by the
+        number of events it folds. The messages published for a referral are added to its
+        `published` in the same update. If a changes-only write found another view stored (a writer
+        whose lease expired), the views are written whole, each guarded as usual."""
         if not views:
             return
+        published, stored = published or {}, stored or {}
+        writes = [_changes_only(view, next_at, *stored[view.referral_id], published.get(view.referral_id))
+                  if view.referral_id in stored else _whole(view, next_at, published.get(view.referral_id))
+                  for view, next_at in views]
         try:
-            await self._referrals.bulk_write([UpdateOne(
-                {"_id": view.referral_id, "events_applied": {"$lt": view.events_applied}},
-                {"$set": view.model_dump() | {"next_escalation_at": next_at}} | _remembered((published or {}).get(view.referral_id)),
-                upsert=True) for view, next_at in views], ordered=False)
+            result = await self._referrals.bulk_write(writes, ordered=False)
+            missed = result.matched_count + len(result.upserted_ids) < len(writes)
         except BulkWriteError as error:  # the filter missed an existing, newer view and the upsert collided
             if not _only_duplicates(error):
                 raise
+            missed = True
+        if missed and stored:
+            await self.save(views, published)
 
     async def get(self, referral_id: UUID) -> ReferralView | None:
         document = await self._referrals.find_one({"_id": referral_id}, _VIEW_ONLY)

@@ -34,10 +34,13 @@ class Views(Protocol):
     """Each referral's view as the fold last decided it, with when its next rung falls due."""
 
     async def save(self, views: list[tuple[ReferralView, datetime | None]],
-                   published: dict[UUID, list[UUID]] | None = None) -> None:
+                   published: dict[UUID, list[UUID]] | None = None,
+                   stored: dict[UUID, tuple[ReferralView, datetime | None]] | None = None) -> None:
         """Store each view with its next escalation time and remember the messages just published
         for it (`published`, by referral id), in one write, unless a view folding at least as many
-        events is stored already (writers racing on a referral never leave the older behind)."""
+        events is stored already (writers racing on a referral never leave the older behind).
+        `stored`: the view (and next time) a referral's write stands on, when the caller knows it:
+        only what changed need be written, while that view is the one stored."""
 
     async def get(self, referral_id: UUID) -> ReferralView | None: ...
 

@@ -15,7 +15,7 @@ from uuid import UUID
 from referral_contracts import Event, Link, LinkRelation, ReferralLinked, ReferralSubmitted, derived_id
 
 from tracking.deadlines.ladders import next_escalation_at
-from tracking.lifecycle.fold import first_submission, fold_with_steps
+from tracking.lifecycle.fold import Step, first_submission, fold_with_steps
 from tracking.lifecycle.leases import under_leases
 from tracking.lifecycle.model import TRACKING, ReferralView
 from tracking.lifecycle.ports import Tracking
@@ -68,7 +68,7 @@ async def apply_held_events(events: list[Event], tracking: Tracking, *,
     watcher reads it with the views); `logs`, each referral's log before these events (a milestone
     recorded reads it to check the milestone)."""
     stores = tracking.stores
-    await stores.log.append(events)
+    all_new = await stores.log.append(events) == len(events)
     if logs is None:
         logs = await stores.log.of(list(dict.fromkeys(event.referral_id for event in events)))
     else:  # nobody else appends while the leases are held: the log read, and these
@@ -80,8 +80,19 @@ async def apply_held_events(events: list[Event], tracking: Tracking, *,
     applied = {event.event_id for event in events}
     said = await _publish_owed({r: outgoing(view, logs[r], folded[r][1], applied) for r, view in views.items()},
                                tracking, published)
-    await save_views(list(views.values()), tracking, published=said)
+    stored = {r: before for r in views if all_new and (before := _stored_before(folded[r][1], applied)) is not None}
+    await save_views(list(views.values()), tracking, published=said, stored=stored)
     return views, await _duplicates(events, views, logs, tracking)
+
+
+def _stored_before(steps: list[Step], applied: set[UUID]) -> ReferralView | None:
+    """The referral as it stood before `applied`, when they were all new and came last in its
+    order: the view stored (the last apply stored it before giving the lease back), so a write need
+    carry only what they changed. None otherwise (a first event, a late one, a repeat)."""
+    count = sum(1 for step in steps if step.event.event_id in applied)
+    if count == 0 or any(step.event.event_id not in applied for step in steps[-count:]):
+        return None
+    return steps[-count].before.model_copy(update={"events_applied": len(steps) + 1 - count})
 
 
 def _with(log: list[Event], events: list[Event]) -> list[Event]:
@@ -90,12 +101,16 @@ def _with(log: list[Event], events: list[Event]) -> list[Event]:
 
 
 async def save_views(views: list[ReferralView], tracking: Tracking, *,
-                     published: dict[UUID, list[UUID]] | None = None) -> None:
+                     published: dict[UUID, list[UUID]] | None = None,
+                     stored: dict[UUID, ReferralView] | None = None) -> None:
     """Store views with when each one's next rung falls due (the ladder, by the policy) and the
     messages just published for each, in one write; then tell whoever listens of each such time:
-    after the write, so a watcher it wakes finds the view."""
-    due = [(view, next_escalation_at(view, tracking.policy)) for view in views]
-    await tracking.stores.views.save(due, published)
+    after the write, so a watcher it wakes finds the view. `stored`: the view each stands on, when
+    known, so only what changed is written."""
+    policy = tracking.policy
+    due = [(view, next_escalation_at(view, policy)) for view in views]
+    before = {r: (view, next_escalation_at(view, policy)) for r, view in (stored or {}).items()}
+    await tracking.stores.views.save(due, published, before)
     for _, when in due:
         if when is not None:
             tracking.escalation_stored(when)
