@@ -80,7 +80,8 @@ async def apply_held_events(events: list[Event], tracking: Tracking, *,
     applied = {event.event_id for event in events}
     said = await _publish_owed({r: outgoing(view, logs[r], folded[r][1], applied) for r, view in views.items()},
                                tracking, published)
-    stored = {r: before for r in views if all_new and (before := _stored_before(folded[r][1], applied)) is not None}
+    stored = {r: before for r in views if all_new and (before := _stored_before(
+        folded[r][1], {e.event_id for e in events if e.referral_id == r})) is not None}
     await save_views(list(views.values()), tracking, published=said, stored=stored)
     return views, await _duplicates(events, views, logs, tracking)
 
@@ -90,8 +91,8 @@ def _stored_before(steps: list[Step], applied: set[UUID]) -> ReferralView | None
     order: the view stored (the last apply stored it before giving the lease back), so a write need
     carry only what they changed. None otherwise (a first event, a late one, a repeat)."""
     count = sum(1 for step in steps if step.event.event_id in applied)
-    if count == 0 or any(step.event.event_id not in applied for step in steps[-count:]):
-        return None
+    if count == 0 or count < len(applied) or any(step.event.event_id not in applied for step in steps[-count:]):
+        return None  # none applied, the submission among them (no step: nothing stored before), or not last
     return steps[-count].before.model_copy(update={"events_applied": len(steps) + 1 - count})
 
 
