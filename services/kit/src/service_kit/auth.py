@@ -2,8 +2,11 @@
 hashes (decision 0007).
 
 A key reads `rk_<key id>_<secret>`. The key id finds the one stored entry to check, so a request
-costs one argon2 verification, and a verified key is remembered (by its SHA-256, never the key
-itself) for a few minutes so a busy agency does not pay it on every call. The keys file lists, per
+costs one argon2 verification (about 90 ms of CPU), and a verified key is remembered (by its
+SHA-256, never the key itself) for its lifetime: until it expires, or for as long as this process
+has the keys file (a key is withdrawn by taking it out of the file and restarting), so a busy
+agency pays it once per process. The verification runs off the event loop, so a new key (or a
+wrong secret) never holds up the requests in flight. The keys file lists, per
 key: its id, the agency, its roles, the argon2 hash and an optional expiry. It holds no secret:
 `python -m service_kit.auth new-key --agency gp-north` prints a new key once, and the entry to add.
 """
@@ -11,12 +14,13 @@ key: its id, the agency, its roles, the argon2 hash and an optional expiry. It h
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hashlib
 import secrets
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -30,7 +34,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from referral_contracts import utc_now
 
 _HASHER = PasswordHasher()
-REMEMBER_VERIFIED = timedelta(minutes=5)
+REMEMBERED_AT_MOST = 10_000  # verified keys kept per process: a flood of keys cannot grow it forever
 
 
 class Role(StrEnum):
@@ -79,7 +83,7 @@ class Unauthenticated(Exception):
 class KeyRegistry:
     def __init__(self, entries: list[KeyEntry]) -> None:
         self._entries = {entry.key_id: entry for entry in entries}
-        self._verified: dict[bytes, tuple[Principal, datetime]] = {}
+        self._verified: dict[bytes, Principal] = {}
 
     @classmethod
     def load(cls, path: str | Path | None) -> KeyRegistry:
@@ -89,27 +93,38 @@ class KeyRegistry:
         document = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         return cls(KeysFile.model_validate(document).keys)
 
-    def authenticate(self, key: str, now: datetime | None = None) -> Principal:
+    def remembered(self, key: str, now: datetime | None = None) -> Principal | None:
+        """The caller, if this key was verified before and has not expired since (no argon2);
+        None if it must be verified. Raises Unauthenticated for an unknown or expired key."""
         now = now or utc_now()
-        digest = hashlib.sha256(key.encode()).digest()
-        remembered = self._verified.get(digest)
         entry = self._entries.get(_key_id(key) or "")
-        if entry is None:
-            raise Unauthenticated("invalid or expired credential")
-        if entry.expires_at is not None and entry.expires_at <= now:
+        digest = hashlib.sha256(key.encode()).digest()
+        if entry is None or (entry.expires_at is not None and entry.expires_at <= now):
             self._verified.pop(digest, None)
             raise Unauthenticated("invalid or expired credential")
-        if remembered is not None and remembered[1] > now:
-            return remembered[0]
+        return self._verified.get(digest)
+
+    def authenticate(self, key: str, now: datetime | None = None) -> Principal:
+        """The caller, from memory or by verifying the key with argon2 (then remembered)."""
+        if (principal := self.remembered(key, now)) is not None:
+            return principal
+        entry = self._entries[_key_id(key) or ""]
         try:
             _HASHER.verify(entry.hash, key)
         except (VerificationError, InvalidHashError):
             raise Unauthenticated("invalid or expired credential") from None
         principal = Principal(agency_id=entry.agency_id, roles=entry.roles, key_id=entry.key_id)
-        if len(self._verified) > 10_000:  # bounded: a flood of keys cannot grow it forever
+        if len(self._verified) >= REMEMBERED_AT_MOST:
             self._verified.clear()
-        self._verified[digest] = (principal, now + REMEMBER_VERIFIED)
+        self._verified[hashlib.sha256(key.encode()).digest()] = principal
         return principal
+
+    async def verified(self, key: str) -> Principal:
+        """`authenticate` for a request handler: from memory at once, or verified in a worker
+        thread (argon2 releases the interpreter's lock), so the event loop goes on serving."""
+        if (principal := self.remembered(key)) is not None:
+            return principal
+        return await asyncio.to_thread(self.authenticate, key)
 
 
 def principal_from(registry: KeyRegistry):
@@ -121,7 +136,7 @@ def principal_from(registry: KeyRegistry):
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing credential: send Authorization: Bearer <API key>",
                                 headers={"WWW-Authenticate": "Bearer"})
         try:
-            return registry.authenticate(credentials.credentials)
+            return await registry.verified(credentials.credentials)
         except Unauthenticated as refused:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(refused),
                                 headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None

@@ -50,7 +50,7 @@ def fhir_routes(bus: EventPublisher, keys: KeyRegistry) -> APIRouter:
         Task for it (status requested), the Patient, the referrer's PractitionerRole and, optionally,
         a Consent (README, "FHIR in"). Sending it again names the same referral; changed content
         revises it, as over `POST /v1/referrals`."""
-        caller = _caller(keys, request.headers.get("authorization"))
+        caller = await _caller(keys, request.headers.get("authorization"))
         if isinstance(caller, JSONResponse):
             return caller
         correlation_id, body = _correlation_id(request.headers.get("x-correlation-id")), await _json(request)
@@ -83,12 +83,12 @@ def transaction_response(referral: FhirReferral, referral_id: UUID) -> dict[str,
             "entry": [{"response": answers[index]} for index in sorted(answers)]}
 
 
-def _caller(keys: KeyRegistry, authorization: str | None) -> Principal | JSONResponse:
+async def _caller(keys: KeyRegistry, authorization: str | None) -> Principal | JSONResponse:
     scheme, _, key = (authorization or "").partition(" ")
     try:
         if scheme.lower() != "bearer" or not key:
             raise Unauthenticated("missing credential: send Authorization: Bearer <API key>")
-        return keys.authenticate(key.strip())
+        return await keys.verified(key.strip())
     except Unauthenticated as refused:
         return _refused(401, [Problem(None, str(refused), "login")], headers={"WWW-Authenticate": "Bearer"})
 
