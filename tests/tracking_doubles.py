@@ -65,6 +65,9 @@ class MemoryViews:
     async def escalations_due(self, now: datetime, limit: int = 1000) -> list[UUID]:
         return [r for _, r in self._due_by(now)][:limit]
 
+    async def escalations_before(self, horizon: datetime, limit: int = 1000) -> list[tuple[UUID, datetime]]:
+        return [(r, at) for at, r in self._due_by(horizon)][:limit]
+
     async def next_escalation_before(self, horizon: datetime, limit: int = 1000) -> datetime | None:
         due = self._due_by(horizon)
         if len(due) >= limit:

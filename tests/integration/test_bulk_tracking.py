@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from referral_contracts import AcuityTier, EscalationRaised
+from referral_contracts import AcuityTier, EscalationRaised, utc_now
 from tracking.deadlines.ladders import next_escalation_at
 from tracking.deadlines.sweeps import fire_due_escalations
 from tracking.deadlines.watcher import DeadlineWatcher
@@ -78,3 +78,24 @@ async def test_the_watcher_wakes_for_a_rung_due_sooner_than_it_planned_to_look(m
         finally:
             task.cancel()
         assert {e.referral_id for e in tracking.bus.of_type(EscalationRaised)} == {first.referral_id}
+
+
+async def test_the_watcher_fires_a_rung_another_replica_stored_when_it_falls_due_and_not_before(
+        mongodb_url: str) -> None:
+    watcher = DeadlineWatcher(longest_sleep=3600)
+    async with tracking_on(mongodb_url) as tracking:  # nothing tells this watcher of the view: another replica stored it
+        first = submitted()  # months ago and urgent: its rungs are due whenever the watcher looks
+        events = [first, triaged(first, tier=AcuityTier.URGENT)]
+        await tracking.stores.log.append(events)
+        soon = utc_now() + timedelta(seconds=3)
+        await tracking.stores.views.save([(fold(events), soon)])  # as stored, it falls due in 3 s
+        task = asyncio.create_task(watcher.run_forever(tracking))
+        try:
+            await asyncio.sleep(1)
+            assert not tracking.bus.of_type(EscalationRaised), "fired before its stored time"
+            async with asyncio.timeout(30):
+                while not tracking.bus.of_type(EscalationRaised):
+                    await asyncio.sleep(0.1)
+        finally:
+            task.cancel()
+        assert min(e.occurred_at for e in tracking.bus.of_type(EscalationRaised)) >= soon

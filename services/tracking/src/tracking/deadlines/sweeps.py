@@ -47,8 +47,14 @@ async def fire_due_escalations(tracking: Tracking, *, now: datetime, limit: int 
     has a derived id the event log takes once. Never not at all: a rung stays due until its event
     is stored; a crash leaves a lease that expires.
     """
+    due = await tracking.stores.views.escalations_due(now, limit)
+    return (await fire_escalations(tracking, due, now=now))[0]
+
+
+async def fire_escalations(tracking: Tracking, due: list[UUID], *, now: datetime) -> tuple[int, list[UUID]]:
+    """`fire_due_escalations` for referrals already found due (the watcher reads them with the ones
+    falling due soon); returns how many rungs it fired and the referrals another writer held."""
     stores, policy = tracking.stores, tracking.policy
-    due = await stores.views.escalations_due(now, limit)
     fired = 0
 
     async def fire(held: list[UUID]) -> None:
@@ -64,6 +70,6 @@ async def fire_due_escalations(tracking: Tracking, *, now: datetime, limit: int 
             if (morning := held_until(now_view, policy, now)) is not None:
                 await stores.views.defer_escalations(now_view, morning)  # not looked at again all night
 
-    if due:
-        await under_leases(stores.leases, due, fire, wait_seconds=0)
-    return fired
+    done = await under_leases(stores.leases, due, fire, wait_seconds=0) if due else []
+    taken = set(done)
+    return fired, [r for r in due if r not in taken]

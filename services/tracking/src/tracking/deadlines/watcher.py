@@ -17,12 +17,13 @@ from datetime import datetime, timedelta
 from referral_contracts import utc_now
 
 from tracking.deadlines.metrics import ESCALATIONS_FIRED, SWEEP_SECONDS
-from tracking.deadlines.sweeps import fire_due_escalations
+from tracking.deadlines.sweeps import fire_escalations
 from tracking.lifecycle.ports import Tracking
 
 log = logging.getLogger(__name__)
 HELD_ELSEWHERE_WAIT = 1.0  # due rungs another replica has leased: look again after this
 LOOK_AGAIN = 0.25  # a rung this process stored, due already: the next sweep comes this soon
+WINDOW = 1000  # rungs due or falling due read at a wake; more, and the watcher looks again at once
 
 
 class DeadlineWatcher:
@@ -54,22 +55,24 @@ class DeadlineWatcher:
                 await asyncio.wait_for(self._wake.wait(), wait)
 
     async def _sweep(self, tracking: Tracking) -> float:
-        """Fire what is due; return how long to sleep before the next rung."""
+        """Fire what is due; return how long to sleep before the next rung. One read finds both the
+        rungs due and the next to fall due within `longest_sleep`; the referrals just fired say
+        their next times as they are stored (`due_at`)."""
         try:
-            started = time.perf_counter()
-            fired = await fire_due_escalations(tracking, now=utc_now())
+            started, now = time.perf_counter(), utc_now()
+            window = await tracking.stores.views.escalations_before(now + timedelta(seconds=self._longest), WINDOW)
+            due = [referral_id for referral_id, at in window if at <= now]
+            fired, held_elsewhere = await fire_escalations(tracking, due, now=now) if due else (0, [])
             SWEEP_SECONDS.observe(time.perf_counter() - started)
             ESCALATIONS_FIRED.inc(fired)
             if fired:
                 log.info("deadline watcher: %d escalations fired", fired)
-            next_at = await tracking.stores.views.next_escalation_before(utc_now() + timedelta(seconds=self._longest))
         except Exception:  # a failed sweep is retried; the watcher must never stop
             log.exception("deadline sweep failed")
             return self._longest
-        if next_at is None:
-            return self._longest
-        wait = (next_at - utc_now()).total_seconds()
-        if wait <= 0 and not fired:
-            return HELD_ELSEWHERE_WAIT  # due, but leased by another replica or held: not a busy loop
-        return min(self._longest, max(0.0, wait))
+        later = [at for _, at in window if at > now]
+        wait = max(0.0, (min(later) - utc_now()).total_seconds()) if later else self._longest
+        if held_elsewhere or len(window) >= WINDOW:  # leased elsewhere, or more due than one read holds:
+            wait = min(wait, 0.0 if fired else HELD_ELSEWHERE_WAIT)  # look again, but never a busy loop
+        return min(self._longest, wait)
 

@@ -155,6 +155,10 @@ class MongoViews:
         cursor = self._referrals.find({"next_escalation_at": {"$lte": now}}, {"_id": 1}).limit(limit)
         return [document["_id"] async for document in cursor]
 
+    async def escalations_before(self, horizon: datetime, limit: int = 1000) -> list[tuple[UUID, datetime]]:
+        cursor = self._referrals.find({"next_escalation_at": {"$lte": horizon}}, {"next_escalation_at": 1}).limit(limit)
+        return [(document["_id"], document["next_escalation_at"]) async for document in cursor]
+
     async def next_escalation_before(self, horizon: datetime, limit: int = 1000) -> datetime | None:
         """A range on the index, not a sort: every MongoDB-compatible store plans it on the index
         (SecantusDB scans the collection for a sort, BENCHMARKS.md)."""

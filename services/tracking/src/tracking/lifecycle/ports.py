@@ -53,6 +53,10 @@ class Views(Protocol):
     async def escalations_due(self, now: datetime, limit: int) -> list[UUID]:
         """Referrals whose next escalation time is `now` or earlier."""
 
+    async def escalations_before(self, horizon: datetime, limit: int) -> list[tuple[UUID, datetime]]:
+        """Referrals whose next escalation time is `horizon` or earlier, with that time: those due
+        and those falling due soon, in one read (the deadline watcher)."""
+
     async def next_escalation_before(self, horizon: datetime, limit: int) -> datetime | None:
         """The earliest next escalation time before `horizon`; `limit` or more such referrals read
         as due at once (the earliest possible time)."""
