@@ -19,12 +19,14 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from devstack.paths import venv_script
 
 import latency
+from cpu_profile import cpu_seconds
 import throughput
 from latency import SENDER, percentiles
 from referral_contracts import topics
@@ -42,6 +44,7 @@ class RecordTimes:
 
     def __init__(self, kafka, names: list[str]) -> None:
         self.kafka, self.names, self.seen = kafka, names, {name: {} for name in names}
+        self.received: dict[str, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=lambda: asyncio.run(self._follow()), daemon=True)
         self._thread.start()
@@ -57,8 +60,11 @@ class RecordTimes:
             while not self._stop.is_set():
                 for tp, records in (await consumer.getmany(timeout_ms=200)).items():
                     for record in records:
-                        key = json.loads(record.value).get("referral_id")
+                        body = json.loads(record.value)
+                        key = body.get("referral_id")
                         self.seen[tp.topic].setdefault(key, record.timestamp / 1000)
+                        if tp.topic == topics.REFERRAL_SUBMITTED:  # intake's clock when the referral reached it
+                            self.received.setdefault(key, datetime.fromisoformat(body["occurred_at"]).timestamp())
         finally:
             await consumer.stop()
 
@@ -77,14 +83,14 @@ async def staged(way: str, stack, watcher, records: RecordTimes) -> dict:
         sent[body["client_reference"]] = time.time()
         return body
 
-    if way == "http":
+    if way == "http":  # sent from a process of its own (latency.by_http), which says when it sent each
         whole = await latency.by_http(stack.services.urls["intake"], stack.keys.keys[SENDER], RATE, SECONDS, watcher,
-                                      payload)
+                                      throughput.referral, sent)
     else:
         whole = await latency.by_topic(stack.kafka.access, RATE, SECONDS, watcher, payload)
     await asyncio.sleep(1)
-    stages: dict[str, list[float]] = {"sent -> published by intake": [], "published -> triaged": [],
-                                      "triaged -> tracked": []}
+    stages: dict[str, list[float]] = {"sent -> reached intake's handler": [], "handler -> published": [],
+                                      "published -> triaged": [], "triaged -> tracked": []}
     for reference, at in sent.items():
         if reference.endswith("-0") and "warm" in reference:
             continue
@@ -94,7 +100,9 @@ async def staged(way: str, stack, watcher, records: RecordTimes) -> dict:
         tracked = watcher.decided_at.get(reference)
         if published is None or triaged is None or tracked is None:
             continue
-        stages["sent -> published by intake"].append(1000 * (published - at))
+        received = records.received.get(rid, published)
+        stages["sent -> reached intake's handler"].append(1000 * (received - at))
+        stages["handler -> published"].append(1000 * (published - received))
         stages["published -> triaged"].append(1000 * (triaged - published))
         stages["triaged -> tracked"].append(1000 * (tracked + wall - triaged))
     return {"whole": whole, **{name: percentiles(values) for name, values in stages.items()}}
@@ -118,7 +126,10 @@ def main() -> int:
                                             str(stack.services["intake"].process.pid), "-r", "200", "-o",
                                             OUT / f"intake-{way}-{round_}.txt", "--format", "raw"],
                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                pid = stack.services["intake"].process.pid
+                cpu_before = cpu_seconds(pid)
                 result = asyncio.run(staged(way, stack, watcher, records))
+                result["intake_cpu_ms_per_referral"] = round(1000 * (cpu_seconds(pid) - cpu_before) / (RATE * SECONDS), 2)
                 if spy is not None:
                     spy.send_signal(signal.SIGINT)
                     spy.wait()

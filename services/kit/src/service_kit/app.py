@@ -12,11 +12,13 @@ from typing import TypeVar
 from contextlib import asynccontextmanager
 
 import uvicorn
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Response
 from faststream.kafka import KafkaBroker
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic_settings import BaseSettings
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from referral_contracts import clock
 from referral_contracts.configuration import ConfigurationProblem
@@ -110,11 +112,7 @@ def service_app(
     app = FastAPI(title=title, version="1.0.0", lifespan=lifespan)
     app.state.broker = broker
 
-    @app.middleware("http")
-    async def correlated(request: Request, call_next):  # noqa: ANN001, ANN202 - Starlette's signature
-        with log_context(correlation_id=request.headers.get("x-correlation-id"), path=request.url.path), \
-                span(f"{request.method} {request.url.path}", parent_headers=request.headers, service=title):
-            return await call_next(request)
+    app.add_middleware(Correlated, service=title)
 
     for router in routers:
         app.include_router(router)
@@ -126,6 +124,24 @@ def service_app(
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+class Correlated:
+    """Each HTTP request in its log context (correlation id, path) and its span. Plain ASGI, not
+    Starlette's `@app.middleware("http")`: that one runs every request through a task group and
+    a pair of memory streams, CPU that intake's `POST /v1/referrals` paid per referral (issue 16)."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app, self.service = app, service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers, path = Headers(scope=scope), scope["path"]
+        with log_context(correlation_id=headers.get("x-correlation-id"), path=path), \
+                span(f"{scope['method']} {path}", parent_headers=headers, service=self.service):
+            await self.app(scope, receive, send)
 
 
 def start(create_app: Callable[[S], FastAPI], settings: S) -> None:
