@@ -18,14 +18,11 @@ from referral_contracts import (
     EscalationStep,
     FailedContactAction,
     NotificationSent,
-    topics,
 )
 from referral_contracts.directory import LeadRole
 from referral_contracts.policy import load_policy
 from tracking.deadlines.ladders import due_now, escalation_event, ladder
-from tracking.lifecycle.fold import apply, check, fold, fold_with_steps
-from tracking.outgoing.changes import state_changed
-from tracking.outgoing.closure import outgoing
+from tracking.lifecycle.fold import apply, check, fold
 from tracking.lifecycle.refusal import Refused
 
 from event_factories import at, milestone, submitted, triaged
@@ -202,24 +199,3 @@ def test_however_often_and_whenever_the_watcher_looks_each_rung_fires_at_most_on
     assert len(ids) == len(set(ids))
     assert all(e.refused is None for e in view.timeline)
 
-
-def test_the_read_side_hears_of_a_rung_fired_but_not_of_its_delivery() -> None:
-    rid, events = accepted_referral(AcuityTier.ROUTINE)
-    view = fold(events)
-    now = view.contact_deadline + timedelta(minutes=5)
-    rungs = [escalation_event(view, rung, now) for rung in due_now(view, POLICY, now)]
-    fired_view, steps = fold_with_steps([*events, *rungs])
-    assert (topics.REFERRAL_CHANGES, state_changed(fired_view)) in outgoing(
-        fired_view, [*events, *rungs], steps, {r.event_id for r in rungs})
-    breach = next(r for r in rungs if r.data.step is EscalationStep.BREACH)
-    sent = NotificationSent.create(
-        referral_id=rid, correlation_id=view.correlation_id, causation_id=breach.event_id,
-        actor=Actor(agency_id="platform-notifier"), occurred_at=now + timedelta(seconds=2),
-        data=Delivery(channel="email", purpose="escalation breach", agency_id="cmh-east", role=LeadRole.OPERATIONAL,
-                      recipient="duty@cmh-east.example", notified_event_id=breach.event_id))
-    told_view, steps = fold_with_steps([*events, *rungs, sent])
-    said = outgoing(told_view, [*events, *rungs, sent], steps, {sent.event_id})
-    assert [topic for topic, _ in said if topic == topics.REFERRAL_CHANGES] == []  # nothing it shows moved
-    # A rung and its delivery applied together: the state with the rung is owed, once.
-    said = outgoing(told_view, [*events, *rungs, sent], steps, {sent.event_id, *(r.event_id for r in rungs)})
-    assert [m.data.version for topic, m in said if topic == topics.REFERRAL_CHANGES] == [told_view.events_applied]

@@ -77,8 +77,7 @@ async def apply_held_events(events: list[Event], tracking: Tracking, *,
     views = {referral_id: view for referral_id, (view, _) in folded.items() if view is not None}
     for referral_id in logs.keys() - views.keys():
         log.info("referral %s: events held until its submission arrives", referral_id)
-    applied = {event.event_id for event in events}
-    said = await _publish_owed({r: outgoing(view, logs[r], folded[r][1], applied) for r, view in views.items()},
+    said = await _publish_owed({r: outgoing(view, logs[r], folded[r][1]) for r, view in views.items()},
                                tracking, published)
     stored = {r: before for r in views if all_new and (before := _stored_before(
         folded[r][1], {e.event_id for e in events if e.referral_id == r})) is not None}

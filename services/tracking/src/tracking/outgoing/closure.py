@@ -7,8 +7,6 @@ saying it again after a crash is recognised downstream as the same message.
 
 from __future__ import annotations
 
-from uuid import UUID
-
 from referral_contracts import (
     Actor,
     ClosureV2,
@@ -24,7 +22,7 @@ from referral_contracts import (
 )
 
 from tracking.outgoing.agency_updates import agency_updates
-from tracking.outgoing.changes import state_changed, state_of
+from tracking.outgoing.changes import state_changed
 from tracking.lifecycle.fold import Step, latest_submission
 from tracking.lifecycle.model import ReferralView, State
 
@@ -72,12 +70,10 @@ def reroute_request(view: ReferralView, events: list[Event]) -> RerouteRequested
     )
 
 
-def outgoing(view: ReferralView, events: list[Event], steps: list[Step],
-             new: set[UUID] | None = None) -> list[tuple[str, Event]]:
+def outgoing(view: ReferralView, events: list[Event], steps: list[Step]) -> list[tuple[str, Event]]:
     """Every message the referral's state calls for, with its topic: the closure, a reroute
     request, the escalations fired, the flags raised (duplicates, unknown outcomes, repeated
-    crises), what each agency with a part hears on its own topic, and the state for the read side
-    unless the events just applied (`new`: their ids; None, all of them) left it as it was."""
+    crises) and what each agency with a part hears on its own topic."""
     messages: list[tuple[str, Event]] = []
     if (closed := closure_message(view)) is not None:
         messages.append((topics.REFERRAL_CLOSED, closed))
@@ -88,20 +84,5 @@ def outgoing(view: ReferralView, events: list[Event], steps: list[Step],
     messages += [(topics.REFERRAL_FLAGS, s.event) for s in steps
                  if isinstance(s.event, (ReferralLinked, OutcomeUnknown, RepeatedCrisis)) and not s.refused]
     # The state as it now is, for the read side: only the latest is owed (older states a batch
-    # folded past were never seen and need not be), and none when nothing it shows moved.
-    changed = [(topics.REFERRAL_CHANGES, state_changed(view))] if read_side_moved(steps, new) else []
-    return messages + agency_updates(steps) + changed
-
-
-def read_side_moved(steps: list[Step], new: set[UUID] | None) -> bool:
-    """Whether the events just applied changed the state the read side sees: not when each of them
-    left it as it was (a delivery recorded, a milestone refused or repeated). The submission that
-    opens a referral is no step: new, it moves the read side. An event that arrives late and
-    falls before others is judged at its own place in the order: one that changes nothing the
-    read side sees there changes no handler's answer after it (handlers read the state, not the
-    deliveries or the timeline)."""
-    if new is None:
-        return True
-    unchanged = {step.event.event_id for step in steps if step.event.event_id in new
-                 and state_of(step.before) == state_of(step.after)}
-    return bool(new - unchanged)
+    # folded past were never seen and need not be).
+    return messages + agency_updates(steps) + [(topics.REFERRAL_CHANGES, state_changed(view))]
