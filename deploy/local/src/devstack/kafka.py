@@ -25,13 +25,13 @@ from aiokafka.admin import AIOKafkaAdminClient
 from referral_ops import topics as ops_topics
 
 from .kafka_access import ADMIN, KafkaAccess, credentials_path, given_credentials, issue_credentials, provision
+from .maven import resolved_jars
 from .paths import default_cache_root, demo_file, kafka_pom
 from .ports import LOOPBACK, free_ports
 from .processes import ManagedProcess, wait_until
 
 KAFKA_VERSION = "4.3.1"
 TOPIC_PARTITIONS = 3
-_COMPLETE_MARKER = "COMPLETE"
 
 # Root at WARN keeps the log readable; KafkaRaftServer at INFO still says "Kafka Server started".
 _LOG4J2_YAML = """\
@@ -55,32 +55,9 @@ T = TypeVar("T")
 
 
 def ensure_kafka_jars(cache_root: Path | None = None) -> Path:
-    """The directory of Kafka's jars, resolving them with Maven the first time.
-
-    Maven writes into a temporary directory that is renamed into place, and a marker file is
-    written last, so an interrupted download is redone instead of half-used.
-    """
-    version_dir = (cache_root or default_cache_root()) / "kafka" / KAFKA_VERSION
-    libs = version_dir / "libs"
-    if (version_dir / _COMPLETE_MARKER).is_file() and libs.is_dir():
-        return libs
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise RuntimeError("Maven (mvn) is needed once to download Kafka's jars; install it first")
-    staging = version_dir / "libs.partial"
-    shutil.rmtree(staging, ignore_errors=True)
-    shutil.rmtree(libs, ignore_errors=True)
-    command = [mvn, "-q", "-B", "-Dstyle.color=never", "-f", str(kafka_pom())]
-    command += [f"-Dkafka.version={KAFKA_VERSION}", "dependency:copy-dependencies"]
-    command += ["-DincludeScope=runtime", f"-DoutputDirectory={staging}"]
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(
-            f"mvn could not resolve Kafka {KAFKA_VERSION}:\n{result.stdout}{result.stderr}"
-        )
-    staging.rename(libs)
-    (version_dir / _COMPLETE_MARKER).write_text(f"kafka {KAFKA_VERSION}\n")
-    return libs
+    """The directory of Kafka's jars, resolving them with Maven the first time."""
+    return resolved_jars((cache_root or default_cache_root()) / "kafka" / KAFKA_VERSION, kafka_pom(),
+                         {"kafka.version": KAFKA_VERSION}, f"Kafka {KAFKA_VERSION}")
 
 
 @dataclass
