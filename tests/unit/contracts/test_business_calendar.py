@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from referral_contracts.calendar import BusinessCalendar, BusinessDayCount, TimeStandard, close_of_business, deadline
+from referral_contracts.calendar import BusinessCalendar, TimeStandard, close_of_business, deadline
 
 UTC = timezone.utc
 LONDON = ZoneInfo("Europe/London")
