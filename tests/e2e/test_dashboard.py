@@ -114,8 +114,8 @@ def test_the_dashboard_shows_what_the_api_answers(running_services, api_keys, a_
                                share(t["within_standard"], t["due"], t["within_standard_pct"])]
 
         # Week by week: each row names its window; the API asked for the same window answers the same.
-        weeks = page.eval_on_selector_all("#weekly tr[data-since]", "(rows) => rows.map((r) => [r.dataset.since, "
-                                          "r.dataset.until, [...r.cells].slice(1).map((c) => c.textContent)])")
+        weeks = page.evaluate("[...document.querySelectorAll('#weekly tr[data-since]')].map((r) => [r.dataset.since, "
+                              "r.dataset.until, [...r.cells].slice(1).map((c) => c.textContent)])")
         assert len(weeks) == 8
         since, until, cells = weeks[-1]
         week = summary(read_side, oversight, since=since, until=until)["time_to_first_contact"]
