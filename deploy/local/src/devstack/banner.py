@@ -87,8 +87,8 @@ def _walkthrough_lines(walk: Walkthrough, urls: dict[str, str], stack: LocalStac
         "  Each agency has an API key, issued for this run (never stored in the repository):",
         f"    source {shown(stack.keys.env_path)}",
         "",
-        f"  Submit a referral as {walk.sender}, then read it back (its id, {walk.referral_id}, is fixed by "
-        "the sender's reference):",
+        f"  Submit a referral as {walk.sender}, then read it back a moment later, once triage and tracking "
+        f"have taken it (its id, {walk.referral_id}, is fixed by the sender's reference):",
         f"    curl -sS -X POST {urls['intake']}/v1/referrals {json} -H \"Authorization: Bearer {sender}\" "
         f"-d @{shown(walk.referral)}",
         f"    curl -sS -H \"Authorization: Bearer {sender}\" {urls['tracking']}/v1/referrals/{walk.referral_id}",
