@@ -9,7 +9,7 @@ KAFKA_JARS := .cache/kafka/4.3.1/COMPLETE
 # The HAPI FHIR validator the FHIR tests check the platform's resources with (devstack fetch).
 FHIR_VALIDATOR := .cache/fhir-validator/8.6.1/COMPLETE
 
-.PHONY: help sync fetch asyncapi-parser browser run infra test unit chaos docs manifests bench profile clean
+.PHONY: help sync fetch asyncapi-parser dashboard-vendor browser run infra test unit chaos docs manifests bench profile clean
 
 help:
 	@echo "make run    start Kafka, the store, an SMTP sink and the five services (Ctrl-C stops all)"
@@ -30,8 +30,11 @@ $(UV):
 sync: $(UV)
 	@if [ -f uv.lock ]; then $(UV) sync --all-packages --frozen; else $(UV) sync --all-packages; fi
 
-$(KAFKA_JARS) $(FHIR_VALIDATOR): | sync
-	.venv/bin/devstack fetch
+$(KAFKA_JARS): | sync
+	.venv/bin/devstack fetch kafka
+
+$(FHIR_VALIDATOR): | sync
+	.venv/bin/devstack fetch fhir-validator
 
 # The Compose file is checked against the Compose specification's JSON schema, as Docker ships it.
 COMPOSE_SPEC := .cache/compose-spec/docker_compose-1.29.2-py2.py3-none-any.whl
@@ -47,7 +50,20 @@ $(ASYNCAPI_PARSER): tools/asyncapi/package-lock.json
 
 asyncapi-parser: $(ASYNCAPI_PARSER)
 
-fetch: sync $(KAFKA_JARS) $(FHIR_VALIDATOR) $(COMPOSE_SPEC) $(ASYNCAPI_PARSER)
+# The dashboard's charting library (vendored into the oversight service: make dashboard-vendor) and
+# the accessibility engine its browser test runs in the page, exactly as package-lock.json pins them.
+DASHBOARD_TOOLS := tools/dashboard/node_modules/.package-lock.json
+$(DASHBOARD_TOOLS): tools/dashboard/package-lock.json
+	npm ci --prefix tools/dashboard --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+DASHBOARD_STATIC := services/oversight/src/oversight/dashboard/static/vendor
+dashboard-vendor: $(DASHBOARD_TOOLS)
+	cp tools/dashboard/node_modules/chart.js/dist/chart.umd.min.js $(DASHBOARD_STATIC)/
+	cp tools/dashboard/node_modules/chart.js/LICENSE.md $(DASHBOARD_STATIC)/chart.js-LICENSE.md
+	cp tools/dashboard/node_modules/@kurkle/color/LICENSE.md $(DASHBOARD_STATIC)/kurkle-color-LICENSE.md
+
+fetch: sync $(KAFKA_JARS) $(FHIR_VALIDATOR) $(COMPOSE_SPEC) $(ASYNCAPI_PARSER) $(DASHBOARD_TOOLS)
 
 # The dashboard's browser test drives Debian's Chromium (Playwright never downloads a browser here).
 CHROMIUM := /usr/bin/chromium
@@ -57,8 +73,11 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM)
 
-run: fetch
-	.venv/bin/devstack run
+# Only what running needs (the workspace and Kafka's jars; the test tools are `make fetch`'s), and
+# when make started, so the stack can say how long it took to be ready. RUN_ARGS: e.g. --no-demo-activity.
+MAKE_STARTED := $(shell date +%s.%N)
+run: sync $(KAFKA_JARS)
+	MAKE_RUN_STARTED_AT=$(MAKE_STARTED) .venv/bin/devstack run $(RUN_ARGS)
 
 infra: fetch
 	.venv/bin/devstack infra
@@ -87,7 +106,7 @@ profile: fetch
 chaos: fetch
 	.venv/bin/python -m pytest -s tests/chaos
 
-unit: sync $(ASYNCAPI_PARSER)
+unit: sync $(ASYNCAPI_PARSER) $(DASHBOARD_TOOLS)
 	.venv/bin/python -m pytest tests/unit
 
 clean:

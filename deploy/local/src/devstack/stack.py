@@ -6,6 +6,7 @@ exception half-way, Ctrl-C, SIGTERM) exactly what was started is stopped, in rev
 
 from __future__ import annotations
 
+import os
 import signal
 from contextlib import ExitStack
 from pathlib import Path
@@ -13,15 +14,18 @@ from types import FrameType, TracebackType
 from typing import Any
 
 from .clock import PlatformClock
-from .kafka import LocalKafka, existing_kafka, start_kafka
+from .kafka import LocalKafka, broker_answers, existing_kafka, start_kafka
 from .kafka_access import KafkaAccess
 from .keys import LocalKeys, issue_local_keys
 from .paths import demo_file, new_run_dir
 from .processes import ManagedProcess
 from .services import RunningServices, ServiceSettings, start_services
 from .sms_sink import SmsSink, start_sms_sink
+from .sms_sink import _answers as sms_answers
 from .smtp_sink import SmtpSink, start_smtp_sink
-from .store import LocalStore, start_store
+from .smtp_sink import _answers as smtp_answers
+from .store import LocalStore, start_store, store_answers
+from .supervisor import Part
 
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -132,9 +136,32 @@ class LocalStack:
             extra_env = {}
             if self.demo_clock:
                 self.clock = PlatformClock(run_dir / "clock-offset")
-                extra_env = {"CLOCK_OFFSET_FILE": str(self.clock.path), "SWEEP_SECONDS": "2", "METRICS_SECONDS": "5"}
+                # Quick sweeps and gauges for the demo, unless the shell says otherwise.
+                extra_env = {"CLOCK_OFFSET_FILE": str(self.clock.path),
+                             "SWEEP_SECONDS": os.environ.get("SWEEP_SECONDS") or "2",
+                             "METRICS_SECONDS": os.environ.get("METRICS_SECONDS") or "5"}
             self.services = start_services(run_dir / "services", settings, extra_env=extra_env)
             self._resources.callback(self.services.stop)
+
+    def parts(self) -> list[Part]:
+        """Every process this stack started, with how to tell it serves: what the supervisor keeps up."""
+        found: list[Part] = []
+        if self.kafka is not None:
+            access = self.kafka.access
+            found.append(Part("kafka", self.kafka.process, lambda: broker_answers(access),
+                              url=None))
+        if self.store is not None:
+            url = self.store.url
+            found.append(Part("store", self.store.process, lambda: store_answers(url)))
+        if self.smtp is not None:
+            smtp = self.smtp
+            found.append(Part("smtp-sink", smtp.process, lambda: smtp_answers(smtp.host, smtp.port)))
+        if self.sms is not None:
+            sms = self.sms
+            found.append(Part("sms-sink", sms.process, lambda: sms_answers(sms.url)))
+        if self.services:
+            found += [Part(s.name, s.process, s.is_ready, url=s.base_url) for s in self.services.services.values()]
+        return found
 
     def processes(self) -> list[ManagedProcess]:
         """Every process this stack started, in start order."""

@@ -47,7 +47,7 @@ def create_app(settings: Settings) -> FastAPI:
         broker=broker,
         routers=[figures_routes(oversight.figures, keys), referral_routes(oversight.projection, keys),
                  quality_routes(oversight.quality, oversight.policy, keys), issue_routes(oversight.issues, keys),
-                 dashboard_routes()],
+                 dashboard_routes(oversight.policy.calendar.timezone)],
         on_start=[oversight.ensure_indexes, gauges.start],
         on_stop=[gauges.stop, mongo.close],
         readiness={"mongodb": mongo_answers},
