@@ -94,7 +94,7 @@ def service_documents(service: str, replicas: int, agency_ids: list[str]) -> lis
 def topic_documents(directory: Path) -> list[dict]:
     return [{"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaTopic",
              "metadata": {"name": topic.replace(".", "-").replace("_", "-"), "labels": CLUSTER},
-             "spec": {"topicName": topic, "partitions": PARTITIONS, "replicas": REPLICAS, "config": topic_config(topic)}}
+             "spec": {"topicName": topic, "partitions": PARTITIONS, "replicas": REPLICAS, "config": topic_config(topic, REPLICAS)}}
             for topic in platform_topics(directory)]
 
 

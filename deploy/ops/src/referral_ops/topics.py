@@ -41,7 +41,7 @@ async def apply_topics(login: KafkaLogin, topics: Iterable[str], *, partitions: 
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        missing = [NewTopic(t, partitions, replication, topic_configs=topic_config(t))
+        missing = [NewTopic(t, partitions, replication, topic_configs=topic_config(t, replication))
                    for t in wanted if t not in existing]
         if missing:
             response = await admin.create_topics(missing)
