@@ -1,4 +1,4 @@
-"""`devstack run | infra | fetch`: the local platform from one command, stopped by Ctrl-C."""
+"""`devstack run | cluster | infra | fetch`: the local platform from one command, stopped by Ctrl-C."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from referral_contracts.hsds import read_directory
 from referral_contracts.policy import load_policy
 
 from .fhir_validator import HAPI_FHIR_VERSION, ensure_validator_jars
-from .kafka import KAFKA_VERSION, ensure_kafka_jars
+from .kafka import KAFKA_VERSION, TOPIC_PARTITIONS, ensure_kafka_jars
 from .kafka_access import password_variable
+from .kafka_cluster import CLUSTER_PARTITIONS
 from .keys import env_name
 from .paths import demo_file, repo_root
 from .walkthrough import Walkthrough, walkthrough
@@ -27,16 +28,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="devstack", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="Kafka, store, SMTP sink and the five services")
-    run.add_argument("--directory", type=Path, default=demo_file("hsds"),
-                     help="Open Referral HSDS 3.0: a folder of CSV tables or a JSON file")
-    run.add_argument("--directory-extension", type=Path, default=None,
-                     help="its extension file (default: referral-extension.yaml beside it)")
-    run.add_argument("--policy", type=Path, default=demo_file("policy.yaml"))
-    run.add_argument("--log-level", default="INFO")
-    run.add_argument("--no-demo-activity", action="store_true",
-                     help="start empty, on the real clock (no simulated agencies)")
+    cluster = commands.add_parser("cluster", help="the same on a three-node Kafka cluster, two replicas of "
+                                                  "every service (`run --brokers 3 --replicas 2`)")
     infra = commands.add_parser("infra", help="only Kafka, the store and the SMTP sink")
-    for command in (run, infra):
+    for command, brokers, replicas in ((run, 1, 1), (cluster, 3, 2), (infra, 1, 1)):
+        if command is not infra:
+            _service_options(command, replicas)
+        command.add_argument("--brokers", type=int, choices=(1, 3), default=brokers,
+                             help=f"Kafka nodes: 1, or a cluster of 3 (three copies of each topic; default {brokers})")
+        command.add_argument("--partitions", type=int, default=CLUSTER_PARTITIONS,
+                             help=f"partitions per topic on a cluster (default {CLUSTER_PARTITIONS}; one broker: "
+                                  f"{TOPIC_PARTITIONS}); at least the replicas of a service, or some idle")
         command.add_argument("--kafka-bootstrap-servers", help="use this broker, do not start one")
         command.add_argument("--mongodb-url", help="use this MongoDB, do not start a store")
     commands.add_parser("fetch", help=f"only download Apache Kafka {KAFKA_VERSION}'s jars and the HAPI FHIR "
@@ -51,17 +53,21 @@ def main(argv: list[str] | None = None) -> int:
             print(f"devstack: {error}", file=sys.stderr)
             return 1
         return 0
-    if args.command == "run" and not _usable(args.directory, args.directory_extension, args.policy):
+    with_services = args.command in ("run", "cluster")
+    if with_services and not _usable(args.directory, args.directory_extension, args.policy):
         return 2
     stack = LocalStack(
-        with_services=args.command == "run",
+        with_services=with_services,
         directory_path=getattr(args, "directory", None),
         directory_extension_path=getattr(args, "directory_extension", None),
         policy_path=getattr(args, "policy", None),
         kafka_bootstrap_servers=args.kafka_bootstrap_servers,
         mongodb_url=args.mongodb_url,
         log_level=getattr(args, "log_level", "INFO"),
-        demo_clock=args.command == "run" and not args.no_demo_activity,
+        demo_clock=with_services and not args.no_demo_activity,
+        brokers=args.brokers,
+        replicas=getattr(args, "replicas", 1),
+        partitions=args.partitions,
     )
     print(f"Starting the local stack; logs and data in {_shown(stack.run_dir)} ...", flush=True)
     try:
@@ -77,6 +83,19 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         print("Stopped; no process of the stack is left running.", flush=True)
+
+
+def _service_options(command: argparse.ArgumentParser, replicas: int) -> None:
+    command.add_argument("--directory", type=Path, default=demo_file("hsds"),
+                         help="Open Referral HSDS 3.0: a folder of CSV tables or a JSON file")
+    command.add_argument("--directory-extension", type=Path, default=None,
+                         help="its extension file (default: referral-extension.yaml beside it)")
+    command.add_argument("--policy", type=Path, default=demo_file("policy.yaml"))
+    command.add_argument("--log-level", default="INFO")
+    command.add_argument("--no-demo-activity", action="store_true",
+                         help="start empty, on the real clock (no simulated agencies)")
+    command.add_argument("--replicas", type=int, default=replicas,
+                         help=f"processes of each service, in its consumer groups (default {replicas})")
 
 
 def _usable(directory: Path, extension: Path | None, policy: Path) -> bool:

@@ -71,6 +71,10 @@ class LocalKafka:
     def bootstrap_servers(self) -> str:
         return self.access.bootstrap_servers
 
+    @property
+    def processes(self) -> list[ManagedProcess]:
+        return [self.process]
+
     def stop(self, timeout: float = 20.0) -> None:
         # SIGTERM makes the broker shut down cleanly (it flushes and closes its logs).
         self.process.stop(timeout=timeout)
