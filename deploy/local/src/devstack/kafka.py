@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from aiokafka.admin import AIOKafkaAdminClient
-from referral_contracts.topics import replicated_config
 from referral_ops import topics as ops_topics
 
 from .kafka_access import ADMIN, KafkaAccess, credentials_path, given_credentials, issue_credentials, provision
@@ -264,13 +263,5 @@ num.partitions={TOPIC_PARTITIONS}
 
 
 def internal_topics_properties(replicas: int) -> str:
-    """Kafka's own topics (consumer offsets, transactions, share groups) and any topic made without
-    the platform's configs keep `replicas` copies, as safe as the platform's topics
-    (referral_contracts.topics.replicated_config: a write is acknowledged by all copies but one, and
-    a copy that fell behind never leads). One broker: one copy, nothing more to say."""
-    min_isr = max(1, replicas - 1)
-    lines = [f"{name}.replication.factor={replicas}" for name in
-             ("offsets.topic", "transaction.state.log", "share.coordinator.state.topic", "default")]
-    lines += [f"{name}.min.isr={min_isr}" for name in ("transaction.state.log", "share.coordinator.state.topic")]
-    lines += [f"{name}={value}" for name, value in replicated_config(replicas).items()]
-    return "\n".join(lines) + "\n"
+    """Kafka's own topics and its defaults, as safe as the platform's topics (referral_ops.topics.broker_config)."""
+    return "".join(f"{name}={value}\n" for name, value in ops_topics.broker_config(replicas).items())
