@@ -132,7 +132,7 @@ def main() -> int:
         step("2. pipeline on three Kafka nodes, two replicas of every service")
         cluster = start_stack("bench-cluster-", brokers=3, replicas=on_cluster.CLUSTER_REPLICAS)
         try:
-            results["cluster"] = on_cluster.measure(cluster, cluster.work / "kafka")
+            results["cluster"] = on_cluster.measure(cluster)
         finally:
             cluster.stop()
     results = {"machine": {"cpus": os.cpu_count(), "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),

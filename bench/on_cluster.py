@@ -6,8 +6,6 @@ leaves it out)."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
-
 import latency
 import throughput
 from stack import BenchStack
@@ -15,19 +13,14 @@ from stack import BenchStack
 CLUSTER_REPLICAS = 2  # processes of each service
 
 
-def log_bytes(kafka_dir: Path) -> int:
-    """Bytes of every node's Kafka log segments and indexes (all copies, metadata log included)."""
-    return sum(f.stat().st_size for f in kafka_dir.glob("node-*/data/**/*") if f.is_file())
-
-
-def measure(stack: BenchStack, kafka_dir: Path) -> dict:
+def measure(stack: BenchStack) -> dict:
     """Pipeline referrals per second, median of throughput.REPEATS runs with its spread; bytes on
     Kafka's disks per referral through the pipeline, per copy."""
     watcher = latency.TrackedDecisions(stack.store.url)
     try:
-        before = log_bytes(kafka_dir)
+        before = stack.kafka.disk_bytes()
         flow = [asyncio.run(throughput.pipeline(stack.kafka.access, watcher)) for _ in range(throughput.REPEATS)]
-        grown = log_bytes(kafka_dir) - before
+        grown = stack.kafka.disk_bytes() - before
     finally:
         watcher.close()
     referrals = throughput.PIPELINE_REFERRALS * throughput.REPEATS

@@ -130,10 +130,7 @@ def closure_emails(emails: list) -> Counter:
 
 
 def longest_pause(progress: Sequence[float], start: float, end: float) -> float:
-    """The longest the pipeline stood still between `start` and `end`: the widest gap between moments
-    it was seen to move, counting from the last move before `start` and up to `end`."""
-    moments = sorted(progress)
-    before = [t for t in moments if t < start]
-    inside = [t for t in moments if start <= t <= end]
-    points = [before[-1] if before else start, *inside, end]
-    return max(b - a for a, b in itertools.pairwise(points))
+    """The longest the pipeline stood still between `start` (the fault) and `end` (it moved again
+    after the recovery): the widest gap between the moments it was seen to move, from the fault on."""
+    inside = sorted(t for t in progress if start <= t <= end)
+    return max(b - a for a, b in itertools.pairwise([start, *inside, end]))

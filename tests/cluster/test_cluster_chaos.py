@@ -26,6 +26,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from devstack.clock import PlatformClock
 from devstack.kafka import platform_topics, run_coroutine
 from devstack.kafka_access import ADMIN
+from devstack.kafka_cluster import REPLICAS as REPLICAS_OF_TOPICS
 from devstack.kafka_cluster import LocalKafkaCluster, start_kafka_cluster
 from devstack.keys import LocalKeys, issue_local_keys
 from devstack.paths import demo_file
@@ -35,6 +36,7 @@ from devstack.sms_sink import SmsSink, start_sms_sink
 from devstack.smtp_sink import SmtpSink, start_smtp_sink
 from devstack.store import LocalStore, start_store
 from prometheus_client.parser import text_string_to_metric_families
+from pymongo import MongoClient
 from referral_contracts import topics
 
 from chaos_load import Agency, closure_emails, longest_pause, sent_twice
@@ -205,6 +207,15 @@ def dead_lettered(cluster: LocalKafkaCluster) -> int:
     return sum(end_offsets(cluster, list(cluster.leaders(dead_letter_topics))).values())
 
 
+def disk_per_referral(platform: Platform, referrals: int) -> dict[str, int]:
+    """What each referral worked to closure left on Kafka's disks (one copy) and in the store (BSON
+    bytes of every service's documents, before compression and indexes): sizing's starting point."""
+    with MongoClient(platform.store.url) as client:
+        store = sum(client[name].command("dbStats")["dataSize"] for name in SERVICE_NAMES)
+    return {"kafka_bytes_per_referral_per_copy": round(platform.cluster.disk_bytes() / referrals / REPLICAS_OF_TOPICS),
+            "store_bytes_per_referral": round(store / referrals)}
+
+
 def test_nothing_is_lost_sent_twice_or_dead_lettered_when_brokers_replicas_and_the_store_fail(
         platform: Platform) -> None:
     chaos, cluster = Chaos(platform), platform.cluster
@@ -245,7 +256,7 @@ def test_nothing_is_lost_sent_twice_or_dead_lettered_when_brokers_replicas_and_t
         + sum(1 for ref in chaos.routine if closures[ref] > 1),
         "deadlines_due": CRISIS, "deadlines_told": len(chaos.agency.breaches_told(crisis_ids)),
         "dead_lettered": dead_lettered(cluster), "longest_pause_seconds": chaos.pauses,
-        "rebalance_seconds": chaos.rebalances,
+        "rebalance_seconds": chaos.rebalances, **disk_per_referral(platform, len(chaos.agency.submitted)),
     }
     print("\ncluster chaos: " + json.dumps(report, indent=1))
     if path := os.environ.get("CHAOS_REPORT"):

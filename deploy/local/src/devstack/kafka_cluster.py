@@ -37,7 +37,8 @@ from .processes import ManagedProcess, wait_until
 BROKERS = 3
 REPLICAS = 3
 # Partitions per topic on the cluster: enough for two replicas of a service to own three each, and
-# for a third to join (`devstack cluster --partitions`, KAFKA_TOPIC_PARTITIONS in the README).
+# for a third to join (`devstack cluster --partitions N`; in a region: `referral-ops apply-topics --partitions`
+# and the manifests' KafkaTopics, six).
 CLUSTER_PARTITIONS = 6
 
 
@@ -84,6 +85,11 @@ class LocalKafkaCluster:
         node.process.wait_until(lambda: broker_answers(single), timeout, f"Kafka node {node_id} to answer again")
         node.process.wait_until(lambda: not self.under_replicated(), timeout,
                                 f"every partition back to {REPLICAS} in-sync copies after node {node_id} restarted")
+
+    def disk_bytes(self) -> int:
+        """Bytes in every node's log dir: each copy of each partition's segments and indexes, and
+        the metadata log (what sizing a region's disks starts from)."""
+        return sum(f.stat().st_size for f in self.workdir.glob("node-*/data/**/*") if f.is_file())
 
     def describe(self, topics: Iterable[str] | None = None) -> dict[tuple[str, int], tuple[int, list[int]]]:
         """(topic, partition) -> (leader's node id, in-sync replicas' node ids); every topic if None."""
