@@ -15,12 +15,12 @@ CLUSTER_REPLICAS = 2  # processes of each service
 
 def measure(stack: BenchStack) -> dict:
     """Pipeline referrals per second, median of throughput.REPEATS runs with its spread; bytes on
-    Kafka's disks per referral through the pipeline, per copy."""
+    Kafka's disks (records in the log segments) per referral through the pipeline, per copy."""
     watcher = latency.TrackedDecisions(stack.store.url)
     try:
-        before = stack.kafka.disk_bytes()
+        before = stack.kafka.log_bytes()
         flow = [asyncio.run(throughput.pipeline(stack.kafka.access, watcher)) for _ in range(throughput.REPEATS)]
-        grown = stack.kafka.disk_bytes() - before
+        grown = stack.kafka.log_bytes() - before
     finally:
         watcher.close()
     referrals = throughput.PIPELINE_REFERRALS * throughput.REPEATS

@@ -95,7 +95,7 @@ def table(r: dict) -> str:
                     f"| {' | '.join(_s(on, 'referrals/s'))} | beside the single node's above | "
                     f"{on['median'] / flow['median']:.2f} of it |")
         rows.append(f"| 2. Kafka disk per referral through the pipeline, one copy | "
-                    f"{cluster['kafka_bytes_per_referral_per_copy']:,} bytes | every topic it touched, indexes included | | |")
+                    f"{cluster['kafka_bytes_per_referral_per_copy']:,} bytes | records in the log segments of every topic it touched | | |")
     for name, lat in r["latency_ms"].items():
         at_100 = name.endswith("at 100.0/s")
         target, ratio = ("p99 < 100 ms", f"{lat['p99'] / 100:.1f}") if at_100 and lat["p99"] else ("", "")
