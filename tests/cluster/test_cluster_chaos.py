@@ -44,7 +44,7 @@ from chaos_load import Agency, closure_emails, longest_pause, sent_twice
 pytestmark = pytest.mark.chaos
 REPLICAS = 2
 CRISIS = 6  # referrals left to breach their 24-hour deadline (the rest are worked to closure)
-NEW_REFERRAL_EVERY = 0.6  # seconds: the steady load, kept up for the whole sequence
+NEW_REFERRAL_EVERY = 0.8  # seconds: the steady load, kept up for the whole sequence
 MOST_REFERRALS = 1500  # far more than the sequence takes: the load must not run out before it ends
 MOVES_BETWEEN_FAULTS = 8  # the pipeline is seen to move this often after a fault before the next
 WAIT = 180.0  # the longest any one step may take before the run fails, saying which

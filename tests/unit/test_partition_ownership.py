@@ -42,3 +42,22 @@ def test_owned_partitions_by_topic_and_what_moved_away() -> None:
     assert progress.owned() == {}
     assert sample("referral_assigned_partitions", topic="t.owned.v1") == 0
     assert sample("referral_partition_owned", topic="t.owned.v1", partition="0") == 0
+
+
+class Fetching(Member):
+    """A member that knows each owned partition's end, and asserts as aiokafka does on any other."""
+
+    def highwater(self, tp: TopicPartition) -> int:
+        assert tp in self.owned, "Partition is not assigned"
+        return 10
+
+
+def test_a_record_handled_while_its_partition_moved_away_is_not_a_failure() -> None:
+    from service_kit.metrics import record_lag
+
+    member = Fetching(("t.lag.v1", 0))
+    record_lag(member, "t.lag.v1", 0, 4)
+    assert sample("referral_consumer_lag", topic="t.lag.v1", partition="0") == 5
+    member.owned = set()  # revoked by a rebalance while the record was handled
+    record_lag(member, "t.lag.v1", 0, 5)  # neither raises (the handling would be retried) nor tells a stale lag
+    assert sample("referral_consumer_lag", topic="t.lag.v1", partition="0") == 5
