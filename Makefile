@@ -9,14 +9,16 @@ KAFKA_JARS := .cache/kafka/4.3.1/COMPLETE
 # The HAPI FHIR validator the FHIR tests check the platform's resources with (devstack fetch).
 FHIR_VALIDATOR := .cache/fhir-validator/8.6.1/COMPLETE
 
-.PHONY: help sync fetch asyncapi-parser dashboard-vendor browser run infra test unit chaos docs manifests bench profile clean
+.PHONY: help sync fetch asyncapi-parser dashboard-vendor browser run cluster infra test unit chaos chaos-cluster docs manifests bench profile clean
 
 help:
 	@echo "make run    start Kafka, the store, an SMTP sink and the five services (Ctrl-C stops all)"
+	@echo "make cluster  the same on a three-node Kafka cluster with two replicas of every service"
 	@echo "make infra  start only Kafka, the store and the SMTP sink"
 	@echo "make test   every test: unit, integration, end-to-end, then the chaos run"
 	@echo "make unit   unit tests only (no broker, no store)"
 	@echo "make chaos  only the chaos run: services and the broker killed under load"
+	@echo "make chaos-cluster  the chaos run on the cluster: brokers, replicas and the store fail under load (CI runs it after make test)"
 	@echo "make docs   regenerate the AsyncAPI and OpenAPI documents in docs/api/ and validate the AsyncAPI ones"
 	@echo "make bench  measure throughput, latency, deadlines and oversight at scale (bench/results.json, BENCHMARKS.md)"
 	@echo "make profile  CPU per referral in each process (PROFILE=store,tracking for py-spy profiles)"
@@ -79,6 +81,10 @@ MAKE_STARTED := $(shell date +%s.%N)
 run: sync $(KAFKA_JARS)
 	MAKE_RUN_STARTED_AT=$(MAKE_STARTED) .venv/bin/devstack run $(RUN_ARGS)
 
+# Three Kafka nodes (KRaft, three copies of every topic), two replicas of each service (devstack cluster).
+cluster: fetch
+	.venv/bin/devstack cluster
+
 infra: fetch
 	.venv/bin/devstack infra
 
@@ -105,6 +111,10 @@ profile: fetch
 
 chaos: fetch
 	.venv/bin/python -m pytest -s tests/chaos
+
+# Its own target: with three brokers and ten service processes it does not fit make test's budget.
+chaos-cluster: fetch
+	.venv/bin/python -m pytest -s tests/cluster
 
 unit: sync $(ASYNCAPI_PARSER) $(DASHBOARD_TOOLS)
 	.venv/bin/python -m pytest tests/unit

@@ -1,5 +1,5 @@
-"""`devstack run | infra | status | restart | fetch`: the local platform from one command, kept
-running (a process that dies is started again) and stopped by Ctrl-C."""
+"""`devstack run | cluster | infra | status | restart | fetch`: the local platform from one command,
+kept running (a process that dies is started again) and stopped by Ctrl-C."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from referral_contracts.policy import load_policy
 from . import control, environment
 from .banner import DEMO_DAYS_AHEAD, banner, shown
 from .fhir_validator import HAPI_FHIR_VERSION, ensure_validator_jars
-from .kafka import KAFKA_VERSION, ensure_kafka_jars
+from .kafka import KAFKA_VERSION, TOPIC_PARTITIONS, ensure_kafka_jars
+from .kafka_cluster import CLUSTER_PARTITIONS
 from .keys import OVERSIGHT, env_name
 from .paths import demo_file, repo_root
 from .simulator import Simulator
@@ -34,24 +35,18 @@ def parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="devstack", description=__doc__)
     commands = top.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="Kafka, store, SMTP and SMS sinks and the five services, supervised")
-    default = lambda option, fallback: environment.option_default(option, fallback, environ)  # noqa: E731
-    run.add_argument("--directory", type=Path, default=Path(default("directory", demo_file("hsds"))),
-                     help="Open Referral HSDS 3.0: a folder of CSV tables or a JSON file "
-                          "(default: $DIRECTORY_PATH, else the demo partnership's)")
-    extension = default("directory_extension", None)
-    run.add_argument("--directory-extension", type=Path, default=Path(extension) if extension else None,
-                     help="its extension file (default: $DIRECTORY_EXTENSION_PATH, else "
-                          "referral-extension.yaml beside it)")
-    run.add_argument("--policy", type=Path, default=Path(default("policy", demo_file("policy.yaml"))),
-                     help="the partnership policy file, checked before anything starts "
-                          "(default: $POLICY_PATH, else deploy/demo/policy.yaml)")
-    run.add_argument("--log-level", default=default("log_level", "INFO"),
-                     help="the services' log level: DEBUG, INFO, WARNING or ERROR (default: $LOG_LEVEL, else INFO)")
-    run.add_argument("--no-demo-activity", action="store_true",
-                     help=f"start empty, on the wall clock (no simulated agencies; the demo otherwise moves "
-                          f"the platform's clock {DEMO_DAYS_AHEAD} days on)")
+    cluster = commands.add_parser("cluster", help="the same on a three-node Kafka cluster, two replicas of "
+                                                  "every service (`run --brokers 3 --replicas 2`)")
     infra = commands.add_parser("infra", help="only Kafka, the store and the SMTP and SMS sinks")
-    for command in (run, infra):
+    default = lambda option, fallback: environment.option_default(option, fallback, environ)  # noqa: E731
+    for command, brokers, replicas in ((run, 1, 1), (cluster, 3, 2), (infra, 1, 1)):
+        if command is not infra:
+            _service_options(command, replicas, default)
+        command.add_argument("--brokers", type=int, choices=(1, 3), default=brokers,
+                             help=f"Kafka nodes: 1, or a cluster of 3 (three copies of each topic; default {brokers})")
+        command.add_argument("--partitions", type=int, default=CLUSTER_PARTITIONS,
+                             help=f"partitions per topic on a cluster (default {CLUSTER_PARTITIONS}; one broker: "
+                                  f"{TOPIC_PARTITIONS}); at least the replicas of a service, or some idle")
         command.add_argument("--kafka-bootstrap-servers", default=default("kafka_bootstrap_servers", None),
                              help="use this broker, do not start one (default: $KAFKA_BOOTSTRAP_SERVERS; "
                                   "the admin's login from $KAFKA_SASL_USERNAME / $KAFKA_SASL_PASSWORD)")
@@ -72,6 +67,27 @@ def parser(environ: Mapping[str, str] = os.environ) -> argparse.ArgumentParser:
     return top
 
 
+def _service_options(command: argparse.ArgumentParser, replicas: int, default) -> None:
+    """The options of a stack with services (run, cluster); defaults from the documented variables."""
+    command.add_argument("--directory", type=Path, default=Path(default("directory", demo_file("hsds"))),
+                         help="Open Referral HSDS 3.0: a folder of CSV tables or a JSON file "
+                              "(default: $DIRECTORY_PATH, else the demo partnership's)")
+    extension = default("directory_extension", None)
+    command.add_argument("--directory-extension", type=Path, default=Path(extension) if extension else None,
+                         help="its extension file (default: $DIRECTORY_EXTENSION_PATH, else "
+                              "referral-extension.yaml beside it)")
+    command.add_argument("--policy", type=Path, default=Path(default("policy", demo_file("policy.yaml"))),
+                         help="the partnership policy file, checked before anything starts "
+                              "(default: $POLICY_PATH, else deploy/demo/policy.yaml)")
+    command.add_argument("--log-level", default=default("log_level", "INFO"),
+                         help="the services' log level: DEBUG, INFO, WARNING or ERROR (default: $LOG_LEVEL, else INFO)")
+    command.add_argument("--no-demo-activity", action="store_true",
+                         help=f"start empty, on the wall clock (no simulated agencies; the demo otherwise moves "
+                              f"the platform's clock {DEMO_DAYS_AHEAD} days on)")
+    command.add_argument("--replicas", type=int, default=replicas,
+                         help=f"processes of each service, in its consumer groups (default {replicas})")
+
+
 def main(argv: list[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parser(environ).parse_args(argv)
@@ -84,7 +100,7 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] = os.environ)
         return _control(args)
     for note in environment.notes_on_overrides(args, environment.given_options(argv), environ):
         print(f"devstack: {note}", file=sys.stderr)
-    if args.command == "run" and not _usable(args.directory, args.directory_extension, args.policy):
+    if args.command in ("run", "cluster") and not _usable(args.directory, args.directory_extension, args.policy):
         return 2
     if refused := environment.refusals(environ):
         print("devstack: cannot start:\n" + "\n".join(f"  {line}" for line in refused), file=sys.stderr)
@@ -95,14 +111,17 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] = os.environ)
 def _run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     started = time.monotonic()
     stack = LocalStack(
-        with_services=args.command == "run",
+        with_services=args.command in ("run", "cluster"),
         directory_path=getattr(args, "directory", None),
         directory_extension_path=getattr(args, "directory_extension", None),
         policy_path=getattr(args, "policy", None),
         kafka_bootstrap_servers=args.kafka_bootstrap_servers,
         mongodb_url=args.mongodb_url,
         log_level=getattr(args, "log_level", "INFO"),
-        demo_clock=args.command == "run" and not args.no_demo_activity,
+        demo_clock=args.command in ("run", "cluster") and not args.no_demo_activity,
+        brokers=args.brokers,
+        replicas=getattr(args, "replicas", 1),
+        partitions=args.partitions,
     )
     print(f"Starting the local stack; logs and data in {shown(stack.run_dir)} ...", flush=True)
     try:
