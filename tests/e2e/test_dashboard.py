@@ -91,53 +91,11 @@ def test_the_dashboard_shows_what_the_api_answers(running_services, api_keys, a_
         page.add_init_script(path=str(AXE))  # axe-core in the page, whatever its content security policy
         page.on("request", lambda request: asked.append(request.url))
 
-        page.goto(f"{read_side}/v1/oversight/dashboard")
-        page.wait_for_selector("#key-prompt:not([hidden])")
-        assert page.is_hidden("#figures") and "Enter an API key" in page.inner_text("#key-prompt")
-        no_accessibility_violations(page)
-        page.fill("#key", "not-a-key")
-        page.click("#key-form button")
-        page.wait_for_selector("#key-problem:text-matches('not accepted')")
-
-        page.fill("#key", api_keys.keys[OVERSIGHT])
-        page.click("#key-form button")
-        page.wait_for_selector("#status:text-matches('^As of')", timeout=30_000)
+        _key_prompt_then_figures(page, api_keys.keys[OVERSIGHT], read_side)
         s = summary(read_side, oversight)
-        assert shown_tiles(page) == {tile: s[field] for tile, field in TILES.items()}
-        f = s["funnel"]
-        assert chart_data(page, "funnel-chart") == [[f["sent"], f["acknowledged"], f["first_contact"], f["engaged"]]]
-        assert chart_data(page, "backlog-chart") == [list(s["backlog_age"].values())]
-        for tier, t in s["time_to_first_contact"].items():
-            row = page.inner_text(f'#timeliness tr[data-tier="{tier}"]').split("\t")
-            assert row[1:] == [str(t["count"]), duration(t["median_hours"]) if t["median_hours"] is not None else "–",
-                               duration(t["p90_hours"]) if t["p90_hours"] is not None else "–",
-                               share(t["within_standard"], t["due"], t["within_standard_pct"])]
-
-        # Week by week: each row names its window; the API asked for the same window answers the same.
-        weeks = page.evaluate("[...document.querySelectorAll('#weekly tr[data-since]')].map((r) => [r.dataset.since, "
-                              "r.dataset.until, [...r.cells].slice(1).map((c) => c.textContent)])")
-        assert len(weeks) == 8
-        since, until, cells = weeks[-1]
-        week = summary(read_side, oversight, since=since, until=until)["time_to_first_contact"]
-        tiers = ["urgent", "crisis_follow_up", "priority", "routine"]
-        assert cells == [share(week[t]["within_standard"], week[t]["due"], week[t]["within_standard_pct"])
-                         if t in week and week[t]["due"] else "–" for t in tiers]
-        assert chart_data(page, "weekly-chart")[tiers.index("crisis_follow_up")][-1] == \
-            (week.get("crisis_follow_up") or {}).get("within_standard_pct")
-        in_weeks = [b for b in s["breaches"] if weeks[0][0] <= _z(b["fired_at"]) < until]
-        assert late.id in {b["referral_id"] for b in in_weeks}
-        assert sum(chart_data(page, "breaches-chart")[0]) == len(in_weeks), "breaches over time: the API's, by week"
-
-        # The breach log and the worklist: times as London's clocks show them, lateness in its unit.
-        breach = next(b for b in s["breaches"] if b["referral_id"] == late.id)
-        log = page.inner_text("#breaches")
-        assert in_london(breach["fired_at"]) in log and duration(breach["overdue_hours"]) in log
-        row = next(r for r in httpx.get(f"{read_side}/v1/oversight/worklist", headers=oversight).json()
-                   if r["referral_id"] == routine.id)
-        assert in_london(row["deadline"]) in page.inner_text(f'tr[data-referral="{routine.id}"]')
-        assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:", page.inner_text("#figures")), "no raw ISO times"
-        no_accessibility_violations(page)
-
+        _tiles_and_charts_are_the_apis(page, s)
+        _weeks_are_the_apis(page, read_side, oversight, s, late)
+        _times_in_london(page, read_side, oversight, s, routine, late)
         page.fill('input[name="source_agency_id"]', "gp-north")
         page.select_option('select[name="tier"]', "crisis_follow_up")
         page.click('#filters button[type="submit"]')
@@ -158,6 +116,62 @@ def test_the_dashboard_shows_what_the_api_answers(running_services, api_keys, a_
     if os.environ.get("DASHBOARD_SCREENSHOT"):
         shutil.copy(screenshot, os.environ["DASHBOARD_SCREENSHOT"])
     print(f"\ndashboard screenshot: {screenshot}")
+
+
+def _key_prompt_then_figures(page, key: str, read_side: str) -> None:
+    """Without a key the page asks for one (and says a wrong one is not accepted), then shows the figures."""
+    page.goto(f"{read_side}/v1/oversight/dashboard")
+    page.wait_for_selector("#key-prompt:not([hidden])")
+    assert page.is_hidden("#figures") and "Enter an API key" in page.inner_text("#key-prompt")
+    no_accessibility_violations(page)
+    page.fill("#key", "not-a-key")
+    page.click("#key-form button")
+    page.wait_for_selector("#key-problem:text-matches('not accepted')")
+
+    page.fill("#key", key)
+    page.click("#key-form button")
+    page.wait_for_selector("#status:text-matches('^As of')", timeout=30_000)
+
+
+def _tiles_and_charts_are_the_apis(page, s: dict) -> None:
+    assert shown_tiles(page) == {tile: s[field] for tile, field in TILES.items()}
+    f = s["funnel"]
+    assert chart_data(page, "funnel-chart") == [[f["sent"], f["acknowledged"], f["first_contact"], f["engaged"]]]
+    assert chart_data(page, "backlog-chart") == [list(s["backlog_age"].values())]
+    for tier, t in s["time_to_first_contact"].items():
+        row = page.inner_text(f'#timeliness tr[data-tier="{tier}"]').split("\t")
+        assert row[1:] == [str(t["count"]), duration(t["median_hours"]) if t["median_hours"] is not None else "–",
+                           duration(t["p90_hours"]) if t["p90_hours"] is not None else "–",
+                           share(t["within_standard"], t["due"], t["within_standard_pct"])]
+
+
+def _weeks_are_the_apis(page, read_side: str, oversight: dict, s: dict, late) -> None:
+    # Week by week: each row names its window; the API asked for the same window answers the same.
+    weeks = page.evaluate("[...document.querySelectorAll('#weekly tr[data-since]')].map((r) => [r.dataset.since, "
+                          "r.dataset.until, [...r.cells].slice(1).map((c) => c.textContent)])")
+    assert len(weeks) == 8
+    since, until, cells = weeks[-1]
+    week = summary(read_side, oversight, since=since, until=until)["time_to_first_contact"]
+    tiers = ["urgent", "crisis_follow_up", "priority", "routine"]
+    assert cells == [share(week[t]["within_standard"], week[t]["due"], week[t]["within_standard_pct"])
+                     if t in week and week[t]["due"] else "–" for t in tiers]
+    assert chart_data(page, "weekly-chart")[tiers.index("crisis_follow_up")][-1] == \
+        (week.get("crisis_follow_up") or {}).get("within_standard_pct")
+    in_weeks = [b for b in s["breaches"] if weeks[0][0] <= _z(b["fired_at"]) < until]
+    assert late.id in {b["referral_id"] for b in in_weeks}
+    assert sum(chart_data(page, "breaches-chart")[0]) == len(in_weeks), "breaches over time: the API's, by week"
+
+
+def _times_in_london(page, read_side: str, oversight: dict, s: dict, routine, late) -> None:
+    # The breach log and the worklist: times as London's clocks show them, lateness in its unit.
+    breach = next(b for b in s["breaches"] if b["referral_id"] == late.id)
+    log = page.inner_text("#breaches")
+    assert in_london(breach["fired_at"]) in log and duration(breach["overdue_hours"]) in log
+    row = next(r for r in httpx.get(f"{read_side}/v1/oversight/worklist", headers=oversight).json()
+               if r["referral_id"] == routine.id)
+    assert in_london(row["deadline"]) in page.inner_text(f'tr[data-referral="{routine.id}"]')
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:", page.inner_text("#figures")), "no raw ISO times"
+    no_accessibility_violations(page)
 
 
 def _z(iso: str) -> str:
