@@ -9,14 +9,16 @@ KAFKA_JARS := .cache/kafka/4.3.1/COMPLETE
 # The HAPI FHIR validator the FHIR tests check the platform's resources with (devstack fetch).
 FHIR_VALIDATOR := .cache/fhir-validator/8.6.1/COMPLETE
 
-.PHONY: help sync fetch asyncapi-parser browser run infra test unit chaos docs manifests bench bench-store profile clean
+.PHONY: help sync fetch asyncapi-parser dashboard-vendor browser run cluster infra test unit chaos chaos-cluster docs manifests bench bench-store profile clean
 
 help:
 	@echo "make run    start Kafka, the store, an SMTP sink and the five services (Ctrl-C stops all)"
+	@echo "make cluster  the same on a three-node Kafka cluster with two replicas of every service"
 	@echo "make infra  start only Kafka, the store and the SMTP sink"
 	@echo "make test   every test: unit, integration, end-to-end, then the chaos run"
 	@echo "make unit   unit tests only (no broker, no store)"
 	@echo "make chaos  only the chaos run: services and the broker killed under load"
+	@echo "make chaos-cluster  the chaos run on the cluster: brokers, replicas and the store fail under load (CI runs it after make test)"
 	@echo "make docs   regenerate the AsyncAPI and OpenAPI documents in docs/api/ and validate the AsyncAPI ones"
 	@echo "make bench  measure throughput, latency, deadlines and oversight at scale (bench/results.json, BENCHMARKS.md)"
 	@echo "make bench-store  store commands, documents written and index entries per referral and per escalation (a minute)"
@@ -31,8 +33,11 @@ $(UV):
 sync: $(UV)
 	@if [ -f uv.lock ]; then $(UV) sync --all-packages --frozen; else $(UV) sync --all-packages; fi
 
-$(KAFKA_JARS) $(FHIR_VALIDATOR): | sync
-	.venv/bin/devstack fetch
+$(KAFKA_JARS): | sync
+	.venv/bin/devstack fetch kafka
+
+$(FHIR_VALIDATOR): | sync
+	.venv/bin/devstack fetch fhir-validator
 
 # The Compose file is checked against the Compose specification's JSON schema, as Docker ships it.
 COMPOSE_SPEC := .cache/compose-spec/docker_compose-1.29.2-py2.py3-none-any.whl
@@ -48,7 +53,20 @@ $(ASYNCAPI_PARSER): tools/asyncapi/package-lock.json
 
 asyncapi-parser: $(ASYNCAPI_PARSER)
 
-fetch: sync $(KAFKA_JARS) $(FHIR_VALIDATOR) $(COMPOSE_SPEC) $(ASYNCAPI_PARSER)
+# The dashboard's charting library (vendored into the oversight service: make dashboard-vendor) and
+# the accessibility engine its browser test runs in the page, exactly as package-lock.json pins them.
+DASHBOARD_TOOLS := tools/dashboard/node_modules/.package-lock.json
+$(DASHBOARD_TOOLS): tools/dashboard/package-lock.json
+	npm ci --prefix tools/dashboard --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+DASHBOARD_STATIC := services/oversight/src/oversight/dashboard/static/vendor
+dashboard-vendor: $(DASHBOARD_TOOLS)
+	cp tools/dashboard/node_modules/chart.js/dist/chart.umd.min.js $(DASHBOARD_STATIC)/
+	cp tools/dashboard/node_modules/chart.js/LICENSE.md $(DASHBOARD_STATIC)/chart.js-LICENSE.md
+	cp tools/dashboard/node_modules/@kurkle/color/LICENSE.md $(DASHBOARD_STATIC)/kurkle-color-LICENSE.md
+
+fetch: sync $(KAFKA_JARS) $(FHIR_VALIDATOR) $(COMPOSE_SPEC) $(ASYNCAPI_PARSER) $(DASHBOARD_TOOLS)
 
 # The dashboard's browser test drives Debian's Chromium (Playwright never downloads a browser here).
 CHROMIUM := /usr/bin/chromium
@@ -58,8 +76,15 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM)
 
-run: fetch
-	.venv/bin/devstack run
+# Only what running needs (the workspace and Kafka's jars; the test tools are `make fetch`'s), and
+# when make started, so the stack can say how long it took to be ready. RUN_ARGS: e.g. --no-demo-activity.
+MAKE_STARTED := $(shell date +%s.%N)
+run: sync $(KAFKA_JARS)
+	MAKE_RUN_STARTED_AT=$(MAKE_STARTED) .venv/bin/devstack run $(RUN_ARGS)
+
+# Three Kafka nodes (KRaft, three copies of every topic), two replicas of each service (devstack cluster).
+cluster: fetch
+	.venv/bin/devstack cluster
 
 infra: fetch
 	.venv/bin/devstack infra
@@ -92,7 +117,11 @@ profile: fetch
 chaos: fetch
 	.venv/bin/python -m pytest -s tests/chaos
 
-unit: sync $(ASYNCAPI_PARSER)
+# Its own target: with three brokers and ten service processes it does not fit make test's budget.
+chaos-cluster: fetch
+	.venv/bin/python -m pytest -s tests/cluster
+
+unit: sync $(ASYNCAPI_PARSER) $(DASHBOARD_TOOLS)
 	.venv/bin/python -m pytest tests/unit
 
 clean:

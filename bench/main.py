@@ -30,18 +30,22 @@ from referral_contracts.policy import load_policy
 
 import at_scale
 import latency
+import on_cluster
 import oversight_at_scale
 import report
 import scale
 import store_figures
 import throughput
 from stack import start_stack
+from throughput import spread
 
 SCALES = [int(n) for n in os.environ.get("BENCH_SCALES", "10000,100000").split(",") if n]
 LATENCY_SECONDS = float(os.environ.get("BENCH_LATENCY_SECONDS", "10"))
 # BENCH_SCALE_ONLY=1: only 4 and 5 (e.g. the million alone), into BENCH_OUT (default bench/results.json;
 # BENCHMARKS.md's table is written only from a full run).
 SCALE_ONLY = os.environ.get("BENCH_SCALE_ONLY") == "1"
+# BENCH_CLUSTER=0: leave out the pipeline on three Kafka nodes with two replicas per service.
+CLUSTER = os.environ.get("BENCH_CLUSTER", "1") != "0" and not SCALE_ONLY
 OUT = Path(os.environ.get("BENCH_OUT", Path(__file__).with_name("results.json")))
 
 
@@ -51,11 +55,6 @@ def resident_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return round(int(line.split()[1]) / 1024, 1)
     return float("nan")
-
-
-def spread(values: list[float]) -> dict:
-    return {"median": round(statistics.median(values), 1), "min": round(min(values), 1),
-            "max": round(max(values), 1), "runs": len(values)}
 
 
 def flow_measurements(kafka, store, services, keys, sample: bytes) -> dict:
@@ -132,6 +131,13 @@ def main() -> int:
         results = measure(stack.kafka.access, stack.store, stack.services, stack.keys)
     finally:
         stack.stop()
+    if CLUSTER:
+        step("2. pipeline on three Kafka nodes, two replicas of every service")
+        cluster = start_stack("bench-cluster-", brokers=3, replicas=on_cluster.CLUSTER_REPLICAS)
+        try:
+            results["cluster"] = on_cluster.measure(cluster)
+        finally:
+            cluster.stop()
     results = {"machine": {"cpus": os.cpu_count(), "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
                            "python": platform.python_version(), "platform": platform.platform(),
                            "kafka": "4.3.1 (single KRaft node)",

@@ -8,8 +8,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from oversight.figures.models import BACKLOG_BUCKETS, FOLLOW_THROUGH_ACTION, TIER_ORDER, Filters
+from oversight.figures.models import BACKLOG_BUCKETS, FOLLOW_THROUGH_ACTION, Filters
 from oversight.figures.rules import OPEN, matching
+from referral_contracts import TIER_PRECEDENCE
 
 HOUR_MS = 3_600_000
 NOT_CONTACTED = {"$not": [{"$ifNull": ["$first_contact_at", False]}]}
@@ -136,7 +137,7 @@ async def breach_log(referrals, filters: Filters) -> list[dict[str, Any]]:
 async def worklist(referrals, filters: Filters, now: datetime, sort: str = "age", limit: int = 500) -> list[dict]:
     pending = {"$or": [{"state": {"$in": OPEN}}, {"follow_through.next_step": {"$in": list(FOLLOW_THROUGH_ACTION)}}]}
     rank = {"$switch": {"branches": [{"case": {"$eq": ["$tier", tier.value]}, "then": n}
-                                     for tier, n in TIER_ORDER.items()], "default": len(TIER_ORDER)}}
+                                     for n, tier in enumerate(TIER_PRECEDENCE)], "default": len(TIER_PRECEDENCE)}}
     order = {"rank": 1, "submitted_at": 1} if sort == "acuity" else {"submitted_at": 1}
     return await (await referrals.aggregate([
         {"$match": {"$and": [matching(filters), pending]}},

@@ -88,6 +88,14 @@ def table(r: dict) -> str:
     rows.append(f"| 2. pipeline: inbound topic → triaged and tracked in the store | {' | '.join(_s(flow, 'referrals/s'))} "
                 f"| ≥ 2,000 /s | {flow['median'] / 2000:.2f} |")
     rows.append(f"| 2. pipeline ÷ raw limit | {r['pipeline_to_raw_ratio']} | | as close to 1 as batching allows | |")
+    if cluster := r.get("cluster"):
+        on = cluster["pipeline_referrals_per_second"]
+        rows.append(f"| 2. pipeline on {cluster['brokers']} Kafka nodes (3 copies, min.insync.replicas=2), "
+                    f"{cluster['replicas_per_service']} replicas of every service, {cluster['partitions']} partitions "
+                    f"| {' | '.join(_s(on, 'referrals/s'))} | beside the single node's above | "
+                    f"{on['median'] / flow['median']:.2f} of it |")
+        rows.append(f"| 2. Kafka disk per referral through the pipeline, one copy | "
+                    f"{cluster['kafka_bytes_per_referral_per_copy']:,} bytes | records in the log segments of every topic it touched | | |")
     for name, lat in r["latency_ms"].items():
         at_100 = name.endswith("at 100.0/s")
         target, ratio = ("p99 < 100 ms", f"{lat['p99'] / 100:.1f}") if at_100 and lat["p99"] else ("", "")

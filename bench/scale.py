@@ -2,7 +2,8 @@
 (measurements 4 and 5).
 
 Two kinds of referral, both from a real one the pipeline tracked (its events and its view):
-- background: copies of its stored view, spread over three years of submissions, with random
+- background: copies of its stored view, spread over BENCH_HISTORY_YEARS (default 10) years of
+  submissions (issue 15: ten years of history), with random
   tiers, agencies and open states, recent activity (so the unknown-outcome sweep leaves them
   alone) and a next rung days away: what the watcher's index holds but must not read;
 - due: 1,000 urgent referrals with real event logs (submitted, triaged) folded by tracking's own
@@ -15,6 +16,7 @@ transaction), so its projection and read models are built as the service builds 
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import time
 from datetime import datetime, timedelta
@@ -36,6 +38,7 @@ from tracking.lifecycle.model import ReferralView
 
 OPEN_STATES = ("assigned", "acknowledged", "accepted", "contact_attempted", "appointment_scheduled")
 CHUNK = 2000
+HISTORY_YEARS = float(os.environ.get("BENCH_HISTORY_YEARS", "10"))  # how far back the submissions go
 POLICY = load_policy(demo_file("policy.yaml"))
 
 
@@ -75,7 +78,7 @@ def load_background(mongodb_url: str, view: dict, projected: dict, count: int, d
     tiers = [t.value for t in AcuityTier]
     client = MongoClient(mongodb_url, uuidRepresentation="standard", tz_aware=True)
     tracked = client["tracking"]["referrals"]
-    ages = sorted((timedelta(days=rng.uniform(0, 3 * 365)) for _ in range(count)), reverse=True)
+    ages = sorted((timedelta(days=rng.uniform(0, HISTORY_YEARS * 365)) for _ in range(count)), reverse=True)
     seconds = {"tracking_s": 0.0, "oversight_s": 0.0}
     for first in range(0, count, CHUNK):
         views, states = [], []

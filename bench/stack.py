@@ -1,5 +1,6 @@
 """The stack the benchmarks measure, started as `make run` starts it: Kafka, the store (or a given
-MongoDB), an SMTP sink, API keys for the demo directory, and the five services as processes."""
+MongoDB), an SMTP sink, API keys for the demo directory, and the five services as processes; or as
+`make cluster` starts it: three Kafka nodes and several replicas of each service."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devstack.kafka import LocalKafka, start_kafka
+from devstack.kafka_cluster import LocalKafkaCluster, start_kafka_cluster
 from devstack.keys import LocalKeys, issue_local_keys
 from devstack.paths import demo_file
 from devstack.services import RunningServices, ServiceSettings, start_services
@@ -29,21 +31,24 @@ class GivenStore:
 
 @dataclass
 class BenchStack:
-    kafka: LocalKafka
+    kafka: LocalKafka | LocalKafkaCluster
     store: object  # devstack's LocalStore, or a GivenStore
     keys: LocalKeys
     services: RunningServices
     _stops: tuple
+    work: Path  # logs and data: kafka/, store/, services/
 
     def stop(self) -> None:
         for stop in self._stops:
             stop()
 
 
-def start_stack(prefix: str, extra_env: dict[str, str] | None = None) -> BenchStack:
-    """`extra_env`: more environment for every service (e.g. store_figures.ENVIRONMENT)."""
+def start_stack(prefix: str, extra_env: dict[str, str] | None = None, *, brokers: int = 1,
+                replicas: int = 1) -> BenchStack:
+    """`extra_env`: more environment for every service (e.g. store_figures.ENVIRONMENT); `brokers=3`:
+    the three-node cluster (devstack.kafka_cluster); `replicas`: processes per service."""
     work = Path(tempfile.mkdtemp(prefix=prefix))
-    kafka = start_kafka(work / "kafka")
+    kafka = start_kafka_cluster(work / "kafka") if brokers > 1 else start_kafka(work / "kafka")
     store = (GivenStore(os.environ["MONGODB_URL"]) if os.environ.get("MONGODB_URL")
              else start_store(work / "store", cache_size=os.environ.get("BENCH_STORE_CACHE")))  # e.g. 6G
     smtp = start_smtp_sink(work / "smtp")
@@ -52,5 +57,5 @@ def start_stack(prefix: str, extra_env: dict[str, str] | None = None) -> BenchSt
                                directory_path=demo_file("hsds"), policy_path=demo_file("policy.yaml"),
                                smtp_host=smtp.host, smtp_port=smtp.port, api_keys_path=keys.hashes_path,
                                log_level="WARNING")
-    services = start_services(work / "services", settings, extra_env=extra_env)
-    return BenchStack(kafka, store, keys, services, (services.stop, smtp.stop, store.stop, kafka.stop))
+    services = start_services(work / "services", settings, extra_env=extra_env, replicas=replicas)
+    return BenchStack(kafka, store, keys, services, (services.stop, smtp.stop, store.stop, kafka.stop), work)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import statistics
 import time
 from uuid import uuid4
 
@@ -20,6 +21,12 @@ from latency import TrackedDecisions
 REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
 RAW_MESSAGES = int(os.environ.get("BENCH_RAW_MESSAGES", "5000"))
 PIPELINE_REFERRALS = int(os.environ.get("BENCH_PIPELINE_REFERRALS", "1000"))
+
+
+def spread(values: list[float]) -> dict:
+    """A figure of several runs: the median, with the lowest and highest."""
+    return {"median": round(statistics.median(values), 1), "min": round(min(values), 1),
+            "max": round(max(values), 1), "runs": len(values)}
 
 
 def referral(i: int, run: str) -> dict:

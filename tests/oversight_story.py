@@ -73,8 +73,10 @@ DEADLINES = [
     ("H2", PRIORITY, "2026-03-26 11:00", "2026-04-02 16:00"),  # the redirect to housing-support: BST
     ("I", URGENT, "2026-03-21 20:00", "2026-03-22 00:00"), ("J", URGENT, "2026-04-01 14:00", "2026-04-01 18:00"),
     ("K", URGENT, "2026-04-04 21:00", "2026-04-05 01:00"), ("L", CRISIS, "2026-03-12 15:00", "2026-03-13 15:00"),
-    ("N", ROUTINE, "2026-04-03 09:05", "2026-04-21 16:00"),  # Good Friday: counts from Tue 7 Apr
-    ("O", ROUTINE, "2026-03-30 21:10", "2026-04-16 16:00"),  # after hours: counts from Tue 31 Mar
+    # Counted from the date the clock started (calendar.business_days_count_from: start_date):
+    ("N", ROUTINE, "2026-04-03 09:05", "2026-04-20 16:00"),  # Good Friday: Tue 7 Apr is day 1, Mon 20 day 10
+    ("O", ROUTINE, "2026-03-30 21:10", "2026-04-15 16:00"),  # Mon after hours: Tue 31 is day 1, Easter skipped,
+    #                                                          Wed 15 Apr day 10
     ("P", PRIORITY, "2026-04-02 13:30", "2026-04-13 16:00"),  # Thu 2 Apr, then Tue 7 to Mon 13
 ]
 DUE = {name: on(due) for name, _, _, due in DEADLINES}

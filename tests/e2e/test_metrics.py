@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from devstack.kafka import TOPIC_PARTITIONS
 from prometheus_client.parser import text_string_to_metric_families
 
 from polling import eventually
@@ -50,3 +51,6 @@ def test_the_counters_move_during_a_closed_loop(running_services, api_keys) -> N
     assert ("referral_overdue", "") in after["oversight"]  # recounted from its projection, with referral_open
     assert ("referral_consumer_lag", topics.REFERRAL_CHANGES) in after["oversight"]  # how far the figures trail
     assert ("referral_consumer_lag", topics.REFERRAL_CLOSED) in after["notifier"]
+    # One replica per service here: each owns every partition of what its group reads.
+    assert after["triage"][("referral_assigned_partitions", topics.REFERRAL_SUBMITTED)] == TOPIC_PARTITIONS
+    assert after["notifier"][("referral_assigned_partitions", topics.REFERRAL_CLOSED)] == TOPIC_PARTITIONS

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from referral_ops.manifests import manifests
 
@@ -39,3 +40,25 @@ def test_every_manifest_decodes_strictly_and_a_typo_is_caught(checker: Path, tmp
     typo.write_text((K8S / "intake.yaml").read_text().replace("replicas: 3", "replicaz: 3", 1))
     refused = subprocess.run([str(checker), str(typo)], capture_output=True, text=True, timeout=60)
     assert refused.returncode == 1 and "replicaz" in refused.stderr
+
+
+def test_a_typo_in_the_kafka_cluster_or_the_store_is_caught(checker: Path, tmp_path: Path) -> None:
+    for name, right, wrong in (("kafka.yaml", "topologyKey: topology", "topologyKy: topology"),
+                               ("mongodb.yaml", "podManagementPolicy:", "podManagementPolicyy:")):
+        typo = tmp_path / name
+        typo.write_text((K8S / name).read_text().replace(right, wrong, 1))
+        refused = subprocess.run([str(checker), str(typo)], capture_output=True, text=True, timeout=60)
+        assert refused.returncode == 1 and wrong.split(":")[0] in refused.stderr, refused.stderr
+
+
+def test_three_brokers_across_zones_topics_at_three_copies_and_a_three_member_store() -> None:
+    kafka = {d["kind"] + "/" + d["metadata"]["name"]: d for d in yaml.safe_load_all((K8S / "kafka.yaml").read_text())}
+    cluster = kafka["Kafka/referrals"]["spec"]["kafka"]
+    assert cluster["rack"]["topologyKey"] == "topology.kubernetes.io/zone"
+    assert cluster["config"]["min.insync.replicas"] == "2" and cluster["config"]["unclean.leader.election.enable"] == "false"
+    assert kafka["KafkaNodePool/brokers"]["spec"]["replicas"] == 3
+    assert kafka["KafkaNodePool/controllers"]["spec"]["roles"] == ["controller"]
+    for topic in yaml.safe_load_all((K8S / "topics.yaml").read_text()):
+        assert topic["spec"]["replicas"] == 3 and topic["spec"]["config"]["min.insync.replicas"] == "2", topic
+    store = next(d for d in yaml.safe_load_all((K8S / "mongodb.yaml").read_text()) if d["kind"] == "StatefulSet")
+    assert store["spec"]["replicas"] == 3 and "--replSet" in store["spec"]["template"]["spec"]["containers"][0]["args"]

@@ -15,7 +15,8 @@ import pytest
 
 from referral_contracts import AcuityTier
 from referral_contracts.policy import load_policy
-from oversight.figures.models import TIER_ORDER, Filters
+from oversight.figures.models import Filters
+from oversight.figures.worklist import rank
 from tracking.lifecycle.mongo import connect
 from tracking.deadlines.sweeps import fire_due_escalations
 from tracking.lifecycle.service import apply_event
@@ -192,7 +193,7 @@ async def test_an_agency_sees_only_its_own_figures_and_filters_narrow_them(seede
 async def test_the_worklist_by_acuity_keeps_the_most_acute_when_it_is_cut_short(seeded) -> None:
     figures, _ = seeded
     everything = await figures.worklist(Filters(), NOW, sort="acuity")
-    ranks = [TIER_ORDER.get(row.tier, 9) for row in everything]
+    ranks = [rank(row.tier.value if row.tier else None) for row in everything]
     assert ranks == sorted(ranks) and len(set(ranks)) > 1
     short = await figures.worklist(Filters(), NOW, sort="acuity", limit=3)
     assert [r.referral_id for r in short] == [r.referral_id for r in everything[:3]]

@@ -35,3 +35,10 @@ def test_a_bad_extension_stops_the_run_before_anything_starts(tmp_path: Path, ca
     assert code == 2 and "Traceback" not in err
     assert "plenty" in err or "capacity" in err
     assert "chief" in err or "nobody" in err
+
+
+def test_the_cluster_checks_the_files_before_any_broker_starts(tmp_path: Path, capsys) -> None:
+    directory, extension = _directory_apart_from_its_extension(tmp_path)
+    extension.write_text("services:\n  cmh-east-adult: {capacity: plenty}\n", encoding="utf-8")
+    code = cli.main(["cluster", "--directory", str(directory), "--directory-extension", str(extension)])
+    assert code == 2 and "Traceback" not in capsys.readouterr().err

@@ -23,3 +23,12 @@ def test_scram_over_tls_and_plain() -> None:
 def test_an_unknown_mechanism_is_refused_naming_the_setting() -> None:
     with pytest.raises(ValueError, match="KAFKA_SASL_MECHANISM"):
         ServiceSettings(kafka_sasl_mechanism="GSSAPI-ISH").kafka_security()
+
+
+def test_a_cluster_s_brokers_are_each_an_address_to_bootstrap_from() -> None:
+    from service_kit.messaging import bootstrapping_addresses, new_broker
+
+    assert bootstrapping_addresses("a:9092, b:9093,c:9094") == ["a:9092", "b:9093", "c:9094"]
+    assert bootstrapping_addresses("a:9092") == ["a:9092"]
+    broker = new_broker("a:9092,b:9093", client_id="test")
+    assert broker._connection_kwargs["bootstrap_servers"] == ["a:9092", "b:9093"]  # what aiokafka is given

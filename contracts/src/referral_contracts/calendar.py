@@ -9,13 +9,22 @@ Two kinds of time standard (DOMAIN.md, "Time standards"):
   hours later, nights, weekends and holidays included. The arithmetic is done in UTC, so across a
   daylight-saving change the deadline is still exactly N elapsed hours after the start.
 - **business_days** (priority, routine): "within N business days" means by the END of working hours
-  of the Nth working day after the day the clock starts, in the partnership's time zone. Working
+  of the Nth working day after the clock-start day, in the partnership's time zone. Working
   days are the configured weekdays minus public holidays (from the `holidays` package for the
-  partnership's country and subdivision) and `extra_holidays`. The clock-start day is the day of
-  the next working moment: a start before closing on a working day counts from that same day; a
-  start at or after closing, or on a non-working day, counts from the next working day. So a
-  referral triaged on Friday at 16:00 with a 5-day standard is due the next Friday at 17:00, and
-  one triaged on Friday at 18:00 the Monday after that.
+  partnership's country and subdivision) and `extra_holidays`.
+
+Which day is the clock-start day is the partnership's choice (`calendar.business_days_count_from`,
+`BusinessDayCount`); this module is its one home:
+
+- `start_date` (the default, what people count on a calendar): the local date the clock started,
+  whatever the hour and whether or not it is a working day; the next working day is day 1. A
+  referral triaged on Friday at 16:00, on Friday at 18:00, on Saturday or on Sunday with a 5-day
+  standard is due the next Friday at 17:00: each gets five whole working days, and a start on a
+  non-working day is due exactly when one on the working day before it is (Thanksgiving: as on
+  the Wednesday before).
+- `next_working_day` (as court rules deem service after hours): a start at or after closing, or on
+  a non-working day, counts as made on the next working day, which is day 0: Friday 18:00 and
+  Saturday are then due the Monday after next, one working day more.
 
 No clock is read here: the start is always passed in.
 """
@@ -24,6 +33,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta, timezone
+from enum import StrEnum
 from functools import lru_cache
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -86,6 +96,13 @@ def _public_holidays(country: str, subdivision: str | None) -> holidays.HolidayB
     return holidays.country_holidays(country, subdiv=subdivision)
 
 
+class BusinessDayCount(StrEnum):
+    """Which day a business-day standard counts from (see the module docstring)."""
+
+    START_DATE = "start_date"  # the local date the clock started: the next working day is day 1
+    NEXT_WORKING_DAY = "next_working_day"  # after closing or on a non-working day: the next working day is day 0
+
+
 class BusinessCalendar(PolicyModel):
     timezone: str = Field(description="IANA time zone of the partnership, e.g. Europe/London.")
     working_days: list[IsoWeekday] = Field(min_length=1)
@@ -94,6 +111,11 @@ class BusinessCalendar(PolicyModel):
     subdivision: str | None = Field(default=None, description="Its subdivision, e.g. ENG for England.")
     extra_holidays: list[date] = Field(
         default_factory=list, description="Further non-working days (local closures), beyond the public ones."
+    )
+    business_days_count_from: BusinessDayCount = Field(
+        default=BusinessDayCount.START_DATE,
+        description="start_date: the Nth working day after the local date the clock started, whatever the hour; "
+                    "next_working_day: a start after closing or on a non-working day counts from the next working day.",
     )
 
     @model_validator(mode="before")
@@ -177,11 +199,21 @@ def deadline(start: datetime, standard: TimeStandard, calendar: BusinessCalendar
 def close_of_business(start: datetime, calendar: BusinessCalendar) -> datetime:
     """The end of working hours of the working day `start` falls in (the next working day's, when
     `start` is at or after closing or on a non-working day): when a same-day request is due."""
-    return end_of_working_day(clock_start_day(start, calendar), calendar)
+    return end_of_working_day(working_day_of(start, calendar), calendar)
 
 
 def clock_start_day(start: datetime, calendar: BusinessCalendar) -> date:
-    """The working day the business-day count starts from (see the module docstring)."""
+    """Day 0 of a business-day count, as the partnership's `business_days_count_from` says (see the
+    module docstring); the deadline is the close of the Nth working day after it."""
+    _require_aware(start)
+    if calendar.business_days_count_from is BusinessDayCount.START_DATE:
+        return start.astimezone(calendar.zone).date()
+    return working_day_of(start, calendar)
+
+
+def working_day_of(start: datetime, calendar: BusinessCalendar) -> date:
+    """The working day of the next working moment: `start`'s own day before closing on a working
+    day, else the next working day."""
     _require_aware(start)
     local = start.astimezone(calendar.zone)
     day = local.date()

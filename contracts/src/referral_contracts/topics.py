@@ -99,8 +99,9 @@ FOREVER = "-1"
 DAYS = 24 * 3600 * 1000
 
 
-def topic_config(topic: str) -> dict[str, str]:
-    """What each topic keeps, and for how long (Kafka topic configs):
+def topic_config(topic: str, replicas: int = 1) -> dict[str, str]:
+    """What each topic keeps, and for how long (Kafka topic configs), with how it survives a broker's
+    loss when it has `replicas` copies (`replicated_config`):
     - domain events: for good, never compacted (keys are referral ids: compaction would keep one
       event per referral): replay rebuilds tracking from them;
     - capacity: compacted, the latest capacity of each service (its key) is what matters; and the
@@ -111,6 +112,22 @@ def topic_config(topic: str) -> dict[str, str]:
     - agencies' outbound topics: 30 days, time enough for an agency's system to come back from an
       outage and read what it missed;
     - dead letters: 30 days, for people to look into."""
+    return _retention(topic) | replicated_config(replicas)
+
+
+def replicated_config(replicas: int) -> dict[str, str]:
+    """How a topic with `replicas` copies stays safe when a broker dies. An acknowledged event
+    (producers write with acks=all) is on at least `min.insync.replicas` brokers: all copies but one,
+    so one broker may be down (a restart, an upgrade) while writes go on, and a second loss stops
+    writes rather than leaving an event on one disk. A replica that fell behind never becomes
+    leader (unclean leader election off): it would silently drop acknowledged events. One copy
+    (a laptop's single broker): nothing to configure, Kafka's defaults hold."""
+    if replicas <= 1:
+        return {}
+    return {"min.insync.replicas": str(replicas - 1), "unclean.leader.election.enable": "false"}
+
+
+def _retention(topic: str) -> dict[str, str]:
     if topic.endswith(DEAD_LETTER_SUFFIX):
         return {"cleanup.policy": "delete", "retention.ms": str(30 * DAYS)}
     if topic in (DIRECTORY_CAPACITY, DIRECTORY_AGENCIES, REFERRAL_CHANGES):

@@ -1,6 +1,7 @@
 // Command check decodes every Kubernetes manifest given strictly into the official API types
 // (k8s.io/api): an unknown field, a wrong type or an unknown kind fails, so nothing in deploy/k8s
-// rots unnoticed. Strimzi's KafkaTopic and KafkaUser are checked against structs of their v1beta2 specs.
+// rots unnoticed. Strimzi's Kafka, KafkaNodePool, KafkaTopic and KafkaUser are checked against structs
+// of their v1beta2 specs (strimzi.go).
 //
 //	go run ./deploy/k8s/check deploy/k8s/*.yaml
 package main
@@ -13,62 +14,20 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"sigs.k8s.io/yaml"
 )
 
-// KafkaTopic is Strimzi's kafka.strimzi.io/v1beta2 KafkaTopic, as far as this project uses it.
-type KafkaTopic struct {
-	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind"`
-	Metadata   struct {
-		Name   string            `json:"name"`
-		Labels map[string]string `json:"labels"`
-	} `json:"metadata"`
-	Spec struct {
-		TopicName  string            `json:"topicName"`
-		Partitions int32             `json:"partitions"`
-		Replicas   int32             `json:"replicas"`
-		Config     map[string]string `json:"config"`
-	} `json:"spec"`
-}
-
-// KafkaUser is Strimzi's kafka.strimzi.io/v1beta2 KafkaUser: a SCRAM login and its simple (ACL)
-// authorization, as far as this project uses it.
-type KafkaUser struct {
-	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind"`
-	Metadata   struct {
-		Name   string            `json:"name"`
-		Labels map[string]string `json:"labels"`
-	} `json:"metadata"`
-	Spec struct {
-		Authentication struct {
-			Type string `json:"type"`
-		} `json:"authentication"`
-		Authorization struct {
-			Type string    `json:"type"`
-			ACLs []ACLRule `json:"acls"`
-		} `json:"authorization"`
-	} `json:"spec"`
-}
-
-// ACLRule is one rule of a KafkaUser's simple authorization.
-type ACLRule struct {
-	Resource struct {
-		Type        string `json:"type"`
-		Name        string `json:"name"`
-		PatternType string `json:"patternType"`
-	} `json:"resource"`
-	Operations []string `json:"operations"`
-	Host       string   `json:"host"`
-}
-
 func target(apiVersion, kind string) (any, error) {
 	switch apiVersion + "/" + kind {
 	case "apps/v1/Deployment":
 		return &appsv1.Deployment{}, nil
+	case "apps/v1/StatefulSet":
+		return &appsv1.StatefulSet{}, nil
+	case "batch/v1/Job":
+		return &batchv1.Job{}, nil
 	case "v1/Service":
 		return &corev1.Service{}, nil
 	case "v1/ConfigMap":
@@ -81,6 +40,10 @@ func target(apiVersion, kind string) (any, error) {
 		return &KafkaTopic{}, nil
 	case "kafka.strimzi.io/v1beta2/KafkaUser":
 		return &KafkaUser{}, nil
+	case "kafka.strimzi.io/v1beta2/Kafka":
+		return &Kafka{}, nil
+	case "kafka.strimzi.io/v1beta2/KafkaNodePool":
+		return &KafkaNodePool{}, nil
 	}
 	return nil, fmt.Errorf("unknown kind %s %s", apiVersion, kind)
 }

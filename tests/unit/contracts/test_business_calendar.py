@@ -20,7 +20,8 @@ ENGLAND: dict[str, Any] = {
     "timezone": "Europe/London", "working_days": [1, 2, 3, 4, 5],
     "working_hours": {"start": "09:00", "end": "17:00"}, "country": "GB", "subdivision": "ENG",
 }
-CALENDAR = BusinessCalendar.model_validate(ENGLAND)
+CALENDAR = BusinessCalendar.model_validate(ENGLAND)  # counts from the start's date, the default
+NEXT_WORKING_DAY = BusinessCalendar.model_validate(ENGLAND | {"business_days_count_from": "next_working_day"})
 
 
 def london(*args: int) -> datetime:
@@ -81,6 +82,7 @@ def test_extra_holidays_and_working_days_by_name() -> None:
         ({"working_days": ["someday"]}, "valid integer"),
         ({"working_days": []}, "at least 1"),
         ({"extra_holidays": ["2026-02-30"]}, "date"),
+        ({"business_days_count_from": "monday"}, "'start_date' or 'next_working_day'"),
     ],
 )
 def test_a_broken_calendar_is_refused_with_a_clear_message(change: dict[str, Any], message: str) -> None:
@@ -115,15 +117,44 @@ def test_next_day_standard_across_the_autumn_dst_change() -> None:
     ("start", "expected_local"),
     [
         (london(2026, 6, 5, 16, 0), london(2026, 6, 12, 17, 0)),  # Friday in hours -> next Friday
+        (london(2026, 6, 5, 18, 0), london(2026, 6, 12, 17, 0)),  # Friday evening -> next Friday too
+        (london(2026, 6, 6, 11, 0), london(2026, 6, 12, 17, 0)),  # Saturday: Monday is day 1 -> Friday
+        (london(2026, 6, 7, 23, 59), london(2026, 6, 12, 17, 0)),  # Sunday night: the same
+        (london(2026, 6, 8, 7, 0), london(2026, 6, 15, 17, 0)),   # Monday before opening -> next Monday
+        (london(2026, 6, 8, 16, 59), london(2026, 6, 15, 17, 0)),
+        (london(2026, 6, 8, 17, 0), london(2026, 6, 15, 17, 0)),  # at closing: still Monday's date
+    ],
+)
+def test_five_business_days_end_at_close_of_the_fifth_working_day_after_the_start_date(
+    start: datetime, expected_local: datetime
+) -> None:
+    assert deadline(start, FIVE_DAYS, CALENDAR) == expected_local.astimezone(UTC)
+
+
+@pytest.mark.parametrize(
+    ("start", "expected_local"),
+    [
+        (london(2026, 6, 5, 16, 0), london(2026, 6, 12, 17, 0)),  # Friday in hours -> next Friday
         (london(2026, 6, 5, 18, 0), london(2026, 6, 15, 17, 0)),  # Friday evening -> counts from Monday
         (london(2026, 6, 6, 11, 0), london(2026, 6, 15, 17, 0)),  # Saturday -> counts from Monday
         (london(2026, 6, 8, 7, 0), london(2026, 6, 15, 17, 0)),   # Monday before opening -> that Monday
-        (london(2026, 6, 8, 16, 59), london(2026, 6, 15, 17, 0)),
         (london(2026, 6, 8, 17, 0), london(2026, 6, 16, 17, 0)),  # at closing -> counts from Tuesday
     ],
 )
-def test_five_business_days_end_at_close_of_the_fifth_working_day(start: datetime, expected_local: datetime) -> None:
-    assert deadline(start, FIVE_DAYS, CALENDAR) == expected_local.astimezone(UTC)
+def test_a_partnership_may_count_from_the_next_working_day(start: datetime, expected_local: datetime) -> None:
+    assert deadline(start, FIVE_DAYS, NEXT_WORKING_DAY) == expected_local.astimezone(UTC)
+
+
+def test_a_referral_on_thanksgiving_is_due_as_one_on_the_wednesday_before() -> None:
+    us = BusinessCalendar.model_validate(ENGLAND | {"timezone": "America/New_York", "country": "US",
+                                                    "subdivision": None})
+    thanksgiving = datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo("America/New_York"))
+    wednesday = thanksgiving - timedelta(days=1)
+    assert not us.is_working_day(thanksgiving.date())
+    due = deadline(thanksgiving, FIVE_DAYS, us)
+    assert due == deadline(wednesday, FIVE_DAYS, us)
+    assert due.astimezone(ZoneInfo("America/New_York")) == datetime(2026, 12, 3, 17, 0, tzinfo=ZoneInfo(
+        "America/New_York"))  # Fri 27 is day 1 ... Thu 3 December is day 5
 
 
 def test_easter_holidays_in_the_window_and_the_spring_dst_change() -> None:
@@ -138,9 +169,9 @@ def test_christmas_and_the_substitute_boxing_day_are_skipped() -> None:
 
 
 def test_the_start_zone_does_not_matter_only_the_instant() -> None:
-    in_new_york = datetime(2026, 6, 5, 13, 0, tzinfo=ZoneInfo("America/New_York"))  # 18:00 London
+    in_new_york = datetime(2026, 6, 5, 20, 0, tzinfo=ZoneInfo("America/New_York"))  # 01:00 Saturday London
     due = deadline(in_new_york, FIVE_DAYS, CALENDAR)
-    assert due == london(2026, 6, 15, 17, 0)
+    assert due == london(2026, 6, 12, 17, 0)  # Saturday's date in London, not Friday's in New York
     assert due.utcoffset() == timedelta(0)
 
 
@@ -180,9 +211,14 @@ def working_days_in(after: date, through: date) -> int:
     return sum(1 for i in range(1, (through - after).days + 1) if is_working(after + timedelta(days=i)))
 
 
-@given(start=starts, n=business_days)
-def test_a_business_deadline_is_close_of_a_working_day_never_a_weekend_or_holiday(start: datetime, n: int) -> None:
-    due = deadline(start, TimeStandard(business_days=n), CALENDAR)
+both_rules = st.sampled_from([CALENDAR, NEXT_WORKING_DAY])
+
+
+@given(start=starts, n=business_days, calendar=both_rules)
+def test_a_business_deadline_is_close_of_a_working_day_never_a_weekend_or_holiday(
+    start: datetime, n: int, calendar: BusinessCalendar
+) -> None:
+    due = deadline(start, TimeStandard(business_days=n), calendar)
     local_due = due.astimezone(LONDON)
     assert due.utcoffset() == timedelta(0)
     assert due > start
@@ -191,13 +227,31 @@ def test_a_business_deadline_is_close_of_a_working_day_never_a_weekend_or_holida
 
 
 @given(start=starts, n=business_days)
-def test_a_business_deadline_counts_exactly_n_working_days(start: datetime, n: int) -> None:
+def test_a_business_deadline_is_the_nth_working_day_after_the_start_date(start: datetime, n: int) -> None:
+    day = start.astimezone(LONDON).date()
+    due_day = deadline(start, TimeStandard(business_days=n), CALENDAR).astimezone(LONDON).date()
+    assert working_days_in(day, due_day) == n  # whatever the hour, working day or not
+
+
+@given(start=starts, n=business_days)
+def test_counting_from_the_next_working_day_adds_one_only_after_closing_or_on_a_day_off(start: datetime,
+                                                                                      n: int) -> None:
     local_start = start.astimezone(LONDON)
     day = local_start.date()
     starts_today = is_working(day) and local_start.hour < 17
-    due_day = deadline(start, TimeStandard(business_days=n), CALENDAR).astimezone(LONDON).date()
-    # A start after close or on a non-working day spends one extra working day before the count.
+    due_day = deadline(start, TimeStandard(business_days=n), NEXT_WORKING_DAY).astimezone(LONDON).date()
     assert working_days_in(day, due_day) == (n if starts_today else n + 1)
+
+
+@given(start=starts, n=business_days)
+def test_a_start_on_a_day_off_is_due_when_one_on_the_last_working_day_before_it_is(start: datetime, n: int) -> None:
+    local = start.astimezone(LONDON)
+    before = local.date()
+    while not is_working(before):
+        before -= timedelta(days=1)
+    same_hour_then = datetime.combine(before, local.time().replace(fold=0), tzinfo=LONDON)
+    standard = TimeStandard(business_days=n)
+    assert deadline(start, standard, CALENDAR) == deadline(same_hour_then, standard, CALENDAR)
 
 
 @given(start=starts, n=business_days, more=st.integers(min_value=0, max_value=10))
@@ -207,13 +261,20 @@ def test_more_time_never_gives_an_earlier_deadline(start: datetime, n: int, more
     assert deadline(start, TimeStandard(hours=n), CALENDAR) <= deadline(start, TimeStandard(hours=n + more), CALENDAR)
 
 
-@given(first=starts, second=starts, n=business_days)
-def test_a_later_start_never_gives_an_earlier_deadline(first: datetime, second: datetime, n: int) -> None:
+@given(first=starts, second=starts, n=business_days, calendar=both_rules)
+def test_a_later_start_never_gives_an_earlier_deadline(first: datetime, second: datetime, n: int,
+                                                       calendar: BusinessCalendar) -> None:
     # Sort by instant: same-zone aware datetimes compare by wall clock, which is wrong in a DST fold.
     earlier, later = sorted([first, second], key=lambda moment: moment.astimezone(UTC))
     for standard in (TimeStandard(business_days=n), TimeStandard(hours=n)):
-        assert deadline(earlier, standard, CALENDAR) <= deadline(later, standard, CALENDAR)
-    assert close_of_business(earlier, CALENDAR) <= close_of_business(later, CALENDAR)
+        assert deadline(earlier, standard, calendar) <= deadline(later, standard, calendar)
+    assert close_of_business(earlier, calendar) <= close_of_business(later, calendar)
+
+
+@given(start=starts, n=business_days)
+def test_the_start_date_rule_is_never_later_than_the_next_working_day_rule(start: datetime, n: int) -> None:
+    standard = TimeStandard(business_days=n)
+    assert deadline(start, standard, CALENDAR) <= deadline(start, standard, NEXT_WORKING_DAY)
 
 
 @given(start=starts, hours=st.integers(min_value=1, max_value=96))
@@ -223,9 +284,15 @@ def test_an_hours_deadline_is_exactly_that_many_elapsed_hours(start: datetime, h
     assert due.utcoffset() == timedelta(0)
 
 
-@given(start=starts)
-def test_close_of_business_is_the_first_working_close_not_before_the_start(start: datetime) -> None:
-    due = close_of_business(start, CALENDAR)
+@given(start=starts, calendar=both_rules)
+def test_close_of_business_is_the_first_working_close_not_before_the_start(start: datetime,
+                                                                          calendar: BusinessCalendar) -> None:
+    due = close_of_business(start, calendar)
     assert due > start and is_working(due.astimezone(LONDON).date())
-    assert due < deadline(start, ONE_DAY, CALENDAR)  # a day's standard ends a working day later
+    # A day's standard ends a working day later, or (counting from a day off or after closing by
+    # the start's date) at that same close: Saturday's one working day is Monday.
+    assert due <= deadline(start, ONE_DAY, calendar)
+    local = start.astimezone(LONDON)
+    if is_working(local.date()) and local.hour < 17:
+        assert due < deadline(start, ONE_DAY, calendar)
     assert due - start <= timedelta(days=8)  # no run of non-working days in England is that long

@@ -6,7 +6,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from referral_contracts import AcuityTier, Reroute, TriageDecision, TriageOutcome
+from referral_contracts import AcuityTier, Actor, Reroute, TriageDecision, TriageOutcome
 from referral_contracts.directory import Directory
 from referral_contracts.policy import Policy
 from triage.domain import reroute
@@ -97,3 +97,48 @@ def test_the_new_lead_is_never_an_excluded_agency(
     assert (decision.lead_agency_id is None) == (barred == {"gp-north", "cmh-east", "cmh-west", "cmh-south"})
     if suggested is not None and suggested not in barred:
         assert decision.lead_agency_id == suggested
+
+
+DESK = Actor(agency_id="triage-desk", person="Dee Desk")
+WITH_HOUSING = directory(agency("gp-north", service("gp")), agency("cmh-east", service("east")),
+                         agency("cmh-west", service("west", capacity="no_capacity")),
+                         agency("housing-support", service("tenancy", service_type="housing_support")))
+
+
+def named_by(policy: Policy, named: str, *, asked_by: Actor = DESK, excluded: list[str] | None = None) -> TriageDecision:
+    data = Reroute(request=referral_request(), current_lead_agency_id="cmh-east", excluded_agencies=excluded or [],
+                   reason="better_fit_elsewhere", reason_text="Housing is the need behind it",
+                   suggested_agency_id=named)
+    return reroute(data, directory=WITH_HOUSING, policy=policy, clock_start=MONDAY_11AM, requested_by=asked_by)
+
+
+def test_the_desk_names_a_lead_of_another_service_type(policy: Policy) -> None:
+    decision = named_by(policy, "housing-support")
+    assert (decision.outcome, decision.lead_agency_id, decision.service_id) == (TriageOutcome.ASSIGNED,
+                                                                               "housing-support", None)
+    assert decision.reasons[0] == "lead named by the triage desk triage-desk (Dee Desk): better_fit_elsewhere"
+    assert decision.reasons[-1] == ("lead housing-support: named by the triage desk outside the directory's usual "
+                                    "match (housing-support offers no community_mental_health service)")
+    assert not any("Housing is the need" in reason for reason in decision.reasons)  # free text stays out
+
+
+def test_the_desk_may_name_an_earlier_lead_or_one_without_capacity(policy: Policy) -> None:
+    earlier = named_by(policy, "cmh-west", excluded=["cmh-west"])
+    assert (earlier.lead_agency_id, earlier.service_id) == ("cmh-west", "west")
+    assert "west: capacity no_capacity not accepted for routine" in earlier.reasons[-1]
+
+
+def test_the_desk_cannot_name_the_sender_the_current_lead_or_an_unknown_agency(policy: Policy) -> None:
+    for named, why in [("gp-north", "named gp-north cannot lead: it is the referring agency"),
+                       ("cmh-east", "named cmh-east cannot lead: it is the current lead, which asked to route it on"),
+                       ("nowhere", "named nowhere is not in the directory")]:
+        decision = named_by(policy, named)
+        assert decision.outcome is TriageOutcome.UNASSIGNED and why in decision.reasons
+        assert decision.reasons[-1] == "unassigned: triage-desk still holds it"
+
+
+def test_a_lead_naming_another_service_type_is_told_it_stays_a_suggestion(policy: Policy) -> None:
+    decision = named_by(policy, "housing-support", asked_by=Actor(agency_id="cmh-east", person="Sam Lee"))
+    assert decision.outcome is TriageOutcome.UNASSIGNED  # cmh-west has no capacity: nobody else is left
+    assert ("suggested housing-support offers no community_mental_health service; the triage desk may name it "
+            "as lead") in decision.reasons

@@ -11,10 +11,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from .maven import resolved_jars
 from .paths import default_cache_root, repo_root
 
 HAPI_FHIR_VERSION = "8.6.1"
-_COMPLETE_MARKER = "COMPLETE"
 
 
 def _home() -> Path:
@@ -22,28 +22,9 @@ def _home() -> Path:
 
 
 def ensure_validator_jars(cache_root: Path | None = None) -> Path:
-    """The directory of the validator's jars, resolving them with Maven the first time. As for
-    Kafka's, Maven writes into a directory renamed into place and a marker is written last, so an
-    interrupted download is redone instead of half-used."""
-    version_dir = (cache_root or default_cache_root()) / "fhir-validator" / HAPI_FHIR_VERSION
-    libs = version_dir / "libs"
-    if (version_dir / _COMPLETE_MARKER).is_file() and libs.is_dir():
-        return libs
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise RuntimeError("Maven (mvn) is needed once to download the HAPI FHIR validator; install it first")
-    staging = version_dir / "libs.partial"
-    shutil.rmtree(staging, ignore_errors=True)
-    shutil.rmtree(libs, ignore_errors=True)
-    command = [mvn, "-q", "-B", "-Dstyle.color=never", "-f", str(_home() / "pom.xml"),
-               f"-Dhapi.version={HAPI_FHIR_VERSION}", "dependency:copy-dependencies",
-               "-DincludeScope=runtime", f"-DoutputDirectory={staging}"]
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"mvn could not resolve HAPI FHIR {HAPI_FHIR_VERSION}:\n{result.stdout}{result.stderr}")
-    staging.rename(libs)
-    (version_dir / _COMPLETE_MARKER).write_text(f"hapi-fhir {HAPI_FHIR_VERSION}\n")
-    return libs
+    """The directory of the validator's jars, resolving them with Maven the first time."""
+    return resolved_jars((cache_root or default_cache_root()) / "fhir-validator" / HAPI_FHIR_VERSION,
+                         _home() / "pom.xml", {"hapi.version": HAPI_FHIR_VERSION}, f"HAPI FHIR {HAPI_FHIR_VERSION}")
 
 
 @dataclass(frozen=True)

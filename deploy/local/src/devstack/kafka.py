@@ -25,13 +25,13 @@ from aiokafka.admin import AIOKafkaAdminClient
 from referral_ops import topics as ops_topics
 
 from .kafka_access import ADMIN, KafkaAccess, credentials_path, given_credentials, issue_credentials, provision
+from .maven import resolved_jars
 from .paths import default_cache_root, demo_file, kafka_pom
 from .ports import LOOPBACK, free_ports
 from .processes import ManagedProcess, wait_until
 
 KAFKA_VERSION = "4.3.1"
 TOPIC_PARTITIONS = 3
-_COMPLETE_MARKER = "COMPLETE"
 
 # Root at WARN keeps the log readable; KafkaRaftServer at INFO still says "Kafka Server started".
 _LOG4J2_YAML = """\
@@ -55,32 +55,9 @@ T = TypeVar("T")
 
 
 def ensure_kafka_jars(cache_root: Path | None = None) -> Path:
-    """The directory of Kafka's jars, resolving them with Maven the first time.
-
-    Maven writes into a temporary directory that is renamed into place, and a marker file is
-    written last, so an interrupted download is redone instead of half-used.
-    """
-    version_dir = (cache_root or default_cache_root()) / "kafka" / KAFKA_VERSION
-    libs = version_dir / "libs"
-    if (version_dir / _COMPLETE_MARKER).is_file() and libs.is_dir():
-        return libs
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise RuntimeError("Maven (mvn) is needed once to download Kafka's jars; install it first")
-    staging = version_dir / "libs.partial"
-    shutil.rmtree(staging, ignore_errors=True)
-    shutil.rmtree(libs, ignore_errors=True)
-    command = [mvn, "-q", "-B", "-Dstyle.color=never", "-f", str(kafka_pom())]
-    command += [f"-Dkafka.version={KAFKA_VERSION}", "dependency:copy-dependencies"]
-    command += ["-DincludeScope=runtime", f"-DoutputDirectory={staging}"]
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(
-            f"mvn could not resolve Kafka {KAFKA_VERSION}:\n{result.stdout}{result.stderr}"
-        )
-    staging.rename(libs)
-    (version_dir / _COMPLETE_MARKER).write_text(f"kafka {KAFKA_VERSION}\n")
-    return libs
+    """The directory of Kafka's jars, resolving them with Maven the first time."""
+    return resolved_jars((cache_root or default_cache_root()) / "kafka" / KAFKA_VERSION, kafka_pom(),
+                         {"kafka.version": KAFKA_VERSION}, f"Kafka {KAFKA_VERSION}")
 
 
 @dataclass
@@ -92,6 +69,10 @@ class LocalKafka:
     @property
     def bootstrap_servers(self) -> str:
         return self.access.bootstrap_servers
+
+    @property
+    def processes(self) -> list[ManagedProcess]:
+        return [self.process]
 
     def stop(self, timeout: float = 20.0) -> None:
         # SIGTERM makes the broker shut down cleanly (it flushes and closes its logs).
@@ -129,7 +110,7 @@ def start_kafka(
     log4j = workdir / "log4j2.yaml"
     log4j.write_text(_LOG4J2_YAML)
     classpath = ["-cp", f"{libs}/*"]
-    _format_storage([java, *classpath, "kafka.tools.StorageTool"], properties, passwords[ADMIN], timeout)
+    format_storage([java, *classpath, "kafka.tools.StorageTool"], properties, passwords[ADMIN], timeout)
 
     # A 512 MB heap is plenty for one local broker and leaves room for everything else.
     jvm = [java, "-Xms256m", "-Xmx512m", f"-Dlog4j2.configurationFile={log4j}"]
@@ -161,16 +142,19 @@ def existing_kafka(
     return access
 
 
-def format_command(storage_tool: list[str], properties: str, admin_password: str) -> list[str]:
+def format_command(storage_tool: list[str], properties: str, admin_password: str,
+                   cluster_id: str | None = None) -> list[str]:
     """StorageTool format, bootstrapping the admin's SCRAM credential into the first metadata: the
-    broker's own logins need it before any client could create it."""
+    broker's own logins need it before any client could create it. Every node of a cluster is
+    formatted with the same `cluster_id`."""
     scram = f"SCRAM-SHA-512=[name={ADMIN},password={admin_password}]"
-    return [*storage_tool, "format", "-t", new_cluster_id(), "-c", properties, "--add-scram", scram]
+    return [*storage_tool, "format", "-t", cluster_id or new_cluster_id(), "-c", properties, "--add-scram", scram]
 
 
-def _format_storage(storage_tool: list[str], properties: Path, admin_password: str, timeout: float) -> None:
+def format_storage(storage_tool: list[str], properties: Path, admin_password: str, timeout: float,
+                   cluster_id: str | None = None) -> None:
     """Format the log dir; the tool's output (which lists the stored keys) only explains a failure."""
-    command = format_command(storage_tool, str(properties), admin_password)
+    command = format_command(storage_tool, str(properties), admin_password, cluster_id)
     formatted = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
     if formatted.returncode != 0:
         raise RuntimeError(f"formatting Kafka storage failed:\n{formatted.stdout}{formatted.stderr}")
@@ -217,14 +201,15 @@ def platform_topics(directory_path: Path | None = None) -> tuple[str, ...]:
 
 
 def ensure_topics(
-    access: KafkaAccess, topics: Iterable[str] | None = None, partitions: int = TOPIC_PARTITIONS
+    access: KafkaAccess, topics: Iterable[str] | None = None, partitions: int = TOPIC_PARTITIONS, replication: int = 1
 ) -> None:
-    """Create `topics` (replication 1; None: `platform_topics()`) unless they exist, as an operator's
-    `referral-ops apply-topics` does, logged in as the admin; retried while a fresh broker settles."""
+    """Create `topics` (None: `platform_topics()`) unless they exist, as an operator's `referral-ops
+    apply-topics` does, logged in as the admin; retried while a fresh broker settles."""
     wanted = list(topics if topics is not None else platform_topics())
 
     def create() -> bool:
-        run_coroutine(ops_topics.apply_topics(access.login(ADMIN), wanted, partitions=partitions, replication=1))
+        run_coroutine(ops_topics.apply_topics(access.login(ADMIN), wanted, partitions=partitions,
+                                              replication=replication))
         return True
 
     wait_until(create, 30, "the topics to exist")
@@ -237,16 +222,19 @@ def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 def server_properties(port: int, controller_port: int, log_dir: Path | str, admin_password: str, *,
-                      listen_host: str = LOOPBACK, advertised_host: str = LOOPBACK) -> str:
-    """The broker's configuration: authentication and authorization on, loopback unless told."""
+                      listen_host: str = LOOPBACK, advertised_host: str = LOOPBACK, node_id: int = 1,
+                      voters: str | None = None, controller_password: str | None = None, replicas: int = 1) -> str:
+    """The broker's configuration: authentication and authorization on, loopback unless told. A node
+    of a cluster (devstack.kafka_cluster) is told its id, every voter of the quorum, the password the
+    nodes share on the controller listener and how many copies each topic keeps (`replicas`)."""
     # The controller's PLAIN password is only ever read from this file (mode 600): the broker part
-    # of this node logs in to the controller part with it, as the admin.
-    controller_password = secrets.token_urlsafe(24)
+    # of each node logs in to the controllers with it, as the admin.
+    controller_password = controller_password or secrets.token_urlsafe(24)
     return f"""\
-# Single node that is both broker and controller (KRaft, static quorum), loopback only.
+# A node that is both broker and controller (KRaft, static quorum), loopback only.
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@{LOOPBACK}:{controller_port}
+node.id={node_id}
+controller.quorum.voters={voters or f"{node_id}@{LOOPBACK}:{controller_port}"}
 listeners=CLIENT://{listen_host}:{port},CONTROLLER://{LOOPBACK}:{controller_port}
 advertised.listeners=CLIENT://{advertised_host}:{port}
 controller.listener.names=CONTROLLER
@@ -268,13 +256,12 @@ authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 allow.everyone.if.no.acl.found=false
 super.users=User:{ADMIN}
 log.dirs={log_dir}
-# One broker: internal topics cannot have more than one replica.
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
 # Consumers in tests and the demo should not wait 3 s for the first group rebalance.
 group.initial.rebalance.delay.ms=0
 num.partitions={TOPIC_PARTITIONS}
-"""
+""" + internal_topics_properties(replicas)
+
+
+def internal_topics_properties(replicas: int) -> str:
+    """Kafka's own topics and its defaults, as safe as the platform's topics (referral_ops.topics.broker_config)."""
+    return "".join(f"{name}={value}\n" for name, value in ops_topics.broker_config(replicas).items())

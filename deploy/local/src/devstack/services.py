@@ -72,11 +72,21 @@ def app_module(service: str) -> str:
     return f"{service}.app" if service in BY_CONCEPT else f"{service}.entrypoints.app"
 
 
+def replica_name(service: str, replica: int) -> str:
+    """How a replica is named in logs and in `RunningServices`: the first by its service's name, the
+    others numbered from 2 (`tracking`, `tracking-2`)."""
+    return service if replica == 1 else f"{service}-{replica}"
+
+
 @dataclass
 class RunningService:
     name: str
     base_url: str
     process: ManagedProcess
+    service: str = ""  # the service it is a replica of (its name, for the first replica)
+
+    def __post_init__(self) -> None:
+        self.service = self.service or self.name
 
     def is_ready(self) -> bool:
         """/ready answers 200 once the service's broker connection is up."""
@@ -101,6 +111,10 @@ class RunningServices:
     def __getitem__(self, name: str) -> RunningService:
         return self.services[name]
 
+    def replicas(self, service: str) -> list[RunningService]:
+        """Every running replica of `service`, the first first."""
+        return [running for running in self.services.values() if running.service == service]
+
     def stop(self, timeout: float = 15.0) -> None:
         # Reverse start order: consumers of an event stop before its producers.
         for service in reversed(list(self.services.values())):
@@ -114,19 +128,23 @@ def start_services(
     names: Iterable[str] = SERVICE_NAMES,
     timeout: float = 60.0,
     extra_env: Mapping[str, str] | None = None,
+    replicas: int = 1,
 ) -> RunningServices:
-    """Start every service first (they boot in parallel), then wait for each /ready."""
+    """Start every service first (they boot in parallel), then wait for each /ready. With `replicas`
+    above 1, each service runs that many processes, alike but for their HTTP port, in the same
+    consumer groups: Kafka splits each topic's partitions between them, as between a Deployment's pods."""
     workdir.mkdir(parents=True, exist_ok=True)
     running = RunningServices()
     try:
-        for name in names:
-            port = free_port()
-            env = {**os.environ, **settings.environment(port, name), **(extra_env or {})}
-            env["PYTHONUNBUFFERED"] = "1"  # log lines reach the log file as they happen
-            process = ManagedProcess(
-                name, [venv_script(f"referral-{name}")], log_path=workdir / f"{name}.log", env=env
-            ).start()
-            running.services[name] = RunningService(name, f"http://{LOOPBACK}:{port}", process)
+        for service in names:
+            for replica in range(1, replicas + 1):
+                name, port = replica_name(service, replica), free_port()
+                env = {**os.environ, **settings.environment(port, service), **(extra_env or {})}
+                env["PYTHONUNBUFFERED"] = "1"  # log lines reach the log file as they happen
+                process = ManagedProcess(
+                    name, [venv_script(f"referral-{service}")], log_path=workdir / f"{name}.log", env=env
+                ).start()
+                running.services[name] = RunningService(name, f"http://{LOOPBACK}:{port}", process, service)
         for service in running.services.values():
             service.process.wait_until(service.is_ready, timeout, f"{service.name} /ready")
     except BaseException:

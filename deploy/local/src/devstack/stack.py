@@ -6,6 +6,8 @@ exception half-way, Ctrl-C, SIGTERM) exactly what was started is stopped, in rev
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import signal
 from contextlib import ExitStack
 from pathlib import Path
@@ -13,15 +15,19 @@ from types import FrameType, TracebackType
 from typing import Any
 
 from .clock import PlatformClock
-from .kafka import LocalKafka, existing_kafka, start_kafka
+from .kafka import LocalKafka, broker_answers, existing_kafka, start_kafka
+from .kafka_cluster import CLUSTER_PARTITIONS, LocalKafkaCluster, start_kafka_cluster
 from .kafka_access import KafkaAccess
 from .keys import LocalKeys, issue_local_keys
 from .paths import demo_file, new_run_dir
 from .processes import ManagedProcess
 from .services import RunningServices, ServiceSettings, start_services
 from .sms_sink import SmsSink, start_sms_sink
+from .sms_sink import _answers as sms_answers
 from .smtp_sink import SmtpSink, start_smtp_sink
-from .store import LocalStore, start_store
+from .smtp_sink import _answers as smtp_answers
+from .store import LocalStore, start_store, store_answers
+from .supervisor import Part
 
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -31,7 +37,9 @@ class LocalStack:
 
     Pass `kafka_bootstrap_servers` / `mongodb_url` to use an existing broker / MongoDB instead of
     starting one (the admin's login then comes from KAFKA_SASL_*; the topics, users and ACLs are
-    still made on that broker).
+    still made on that broker). `brokers=3` starts a three-node Kafka cluster instead of one broker
+    (topics of `partitions` partitions, three copies each: devstack.kafka_cluster) and `replicas=2`
+    two processes of every service in its consumer groups.
     """
 
     def __init__(
@@ -46,6 +54,9 @@ class LocalStack:
         run_dir: Path | None = None,
         log_level: str = "INFO",
         demo_clock: bool = False,
+        brokers: int = 1,
+        replicas: int = 1,
+        partitions: int = CLUSTER_PARTITIONS,
     ) -> None:
         self.with_services = with_services
         self.directory_path = directory_path or demo_file("hsds")
@@ -55,7 +66,8 @@ class LocalStack:
         self.mongodb_url = mongodb_url
         self.log_level = log_level
         self._run_dir = run_dir
-        self.kafka: LocalKafka | None = None
+        self.brokers, self.replicas, self.partitions = brokers, replicas, partitions
+        self.kafka: LocalKafka | LocalKafkaCluster | None = None
         self.kafka_access: KafkaAccess | None = None  # who may log in to the broker, for this run
         self.store: LocalStore | None = None
         self.smtp: SmtpSink | None = None
@@ -97,7 +109,9 @@ class LocalStack:
     def _start(self) -> None:
         run_dir = self.run_dir
         if self.kafka_bootstrap_servers is None:
-            self.kafka = start_kafka(run_dir / "kafka", directory_path=self.directory_path)
+            self.kafka = (start_kafka_cluster(run_dir / "kafka", brokers=self.brokers, partitions=self.partitions,
+                                              directory_path=self.directory_path) if self.brokers > 1
+                          else start_kafka(run_dir / "kafka", directory_path=self.directory_path))
             self._resources.callback(self.kafka.stop)
             self.kafka_access = self.kafka.access
             self.kafka_bootstrap_servers = self.kafka.bootstrap_servers
@@ -132,13 +146,41 @@ class LocalStack:
             extra_env = {}
             if self.demo_clock:
                 self.clock = PlatformClock(run_dir / "clock-offset")
-                extra_env = {"CLOCK_OFFSET_FILE": str(self.clock.path), "SWEEP_SECONDS": "2", "METRICS_SECONDS": "5"}
-            self.services = start_services(run_dir / "services", settings, extra_env=extra_env)
+                # Quick sweeps and gauges for the demo, unless the shell says otherwise.
+                extra_env = {"CLOCK_OFFSET_FILE": str(self.clock.path),
+                             "SWEEP_SECONDS": os.environ.get("SWEEP_SECONDS") or "2",
+                             "METRICS_SECONDS": os.environ.get("METRICS_SECONDS") or "5"}
+            self.services = start_services(run_dir / "services", settings, extra_env=extra_env, replicas=self.replicas)
             self._resources.callback(self.services.stop)
+
+    def parts(self) -> list[Part]:
+        """Every process this stack started, with how to tell it serves: what the supervisor keeps up."""
+        found: list[Part] = []
+        if isinstance(self.kafka, LocalKafkaCluster):  # each node on its own: one may die alone
+            for node_id, node in self.kafka.nodes.items():
+                one = dataclasses.replace(self.kafka.access, bootstrap_servers=node.address)
+                found.append(Part(f"kafka-{node_id}", node.process, lambda one=one: broker_answers(one)))
+        elif self.kafka is not None:
+            access = self.kafka.access
+            found.append(Part("kafka", self.kafka.process, lambda: broker_answers(access),
+                              url=None))
+        if self.store is not None:
+            url = self.store.url
+            found.append(Part("store", self.store.process, lambda: store_answers(url)))
+        if self.smtp is not None:
+            smtp = self.smtp
+            found.append(Part("smtp-sink", smtp.process, lambda: smtp_answers(smtp.host, smtp.port)))
+        if self.sms is not None:
+            sms = self.sms
+            found.append(Part("sms-sink", sms.process, lambda: sms_answers(sms.url)))
+        if self.services:
+            found += [Part(s.name, s.process, s.is_ready, url=s.base_url) for s in self.services.services.values()]
+        return found
 
     def processes(self) -> list[ManagedProcess]:
         """Every process this stack started, in start order."""
-        found = [r.process for r in (self.kafka, self.store, self.smtp, self.sms) if r is not None]
+        found = list(self.kafka.processes) if self.kafka else []
+        found += [r.process for r in (self.store, self.smtp, self.sms) if r is not None]
         if self.services:
             found += [s.process for s in self.services.services.values()]
         return found

@@ -26,6 +26,13 @@ class LocalStore:
     def stop(self, timeout: float = 15.0) -> None:
         self.process.stop(timeout=timeout)
 
+    def restart(self, timeout: float = 60.0) -> None:
+        """Stop the store and start it again on the same port and data, as an operator's restart
+        (or a failover) does; the services' drivers reconnect by themselves."""
+        self.process.stop()
+        self.process.start()
+        self.process.wait_until(lambda: store_answers(self.url), timeout, "the store to answer ping again")
+
 
 def start_store(workdir: Path, *, timeout: float = 30.0, cache_size: str | None = None) -> LocalStore:
     """`cache_size`: WiredTiger's cache (SecantusDB's default 1G); a benchmark with a million

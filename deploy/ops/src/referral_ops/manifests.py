@@ -2,8 +2,9 @@
 alike: per service a Deployment (probes, resources, non-root, settings from a ConfigMap and
 secrets from Secrets), a Service, a PodDisruptionBudget, a HorizontalPodAutoscaler and a Strimzi
 KafkaUser (SCRAM-SHA-512, with exactly the ACLs `referral-ops apply-acls` gives it, from the same
-topology table); the shared ConfigMap; and every topic as a Strimzi KafkaTopic with its partitions,
-replicas and configs.
+topology table); the shared ConfigMap; every topic as a Strimzi KafkaTopic with its partitions,
+replicas and configs; and what they run on (referral_ops.cluster_manifests): the Kafka cluster
+(Strimzi, KRaft node pools, three brokers across zones) and the store (a MongoDB replica set).
 
     python -m referral_ops.manifests deploy/k8s   # `make manifests`; a test fails when stale
 """
@@ -20,6 +21,7 @@ from referral_contracts.topics import topic_config
 from referral_contracts.topology import service_use
 
 from .acls import principal_acls
+from .cluster_manifests import kafka_documents, mongodb_documents
 from .topics import platform_topics
 
 SERVICES = {"intake": 3, "triage": 2, "tracking": 3, "notifier": 2, "oversight": 2}  # service -> replicas at rest
@@ -94,7 +96,7 @@ def service_documents(service: str, replicas: int, agency_ids: list[str]) -> lis
 def topic_documents(directory: Path) -> list[dict]:
     return [{"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaTopic",
              "metadata": {"name": topic.replace(".", "-").replace("_", "-"), "labels": CLUSTER},
-             "spec": {"topicName": topic, "partitions": PARTITIONS, "replicas": REPLICAS, "config": topic_config(topic)}}
+             "spec": {"topicName": topic, "partitions": PARTITIONS, "replicas": REPLICAS, "config": topic_config(topic, REPLICAS)}}
             for topic in platform_topics(directory)]
 
 
@@ -105,6 +107,8 @@ def manifests(directory: Path) -> dict[str, str]:
     files["settings.yaml"] = [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "referrals-settings"},
                                "data": SHARED}]
     files["topics.yaml"] = topic_documents(directory)
+    files["kafka.yaml"] = kafka_documents()
+    files["mongodb.yaml"] = mongodb_documents()
     return {name: "---\n".join(yaml.safe_dump(d, sort_keys=False) for d in documents) for name, documents in files.items()}
 
 

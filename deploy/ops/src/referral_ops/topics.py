@@ -11,7 +11,7 @@ from pathlib import Path
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from referral_contracts.directory import Directory
-from referral_contracts.topics import ALL_TOPICS, agency_topics, topic_config
+from referral_contracts.topics import ALL_TOPICS, agency_topics, replicated_config, topic_config
 
 from .login import KafkaLogin
 
@@ -23,6 +23,20 @@ METADATA_WAIT_SECONDS = 30.0
 
 class TopicsNotCreated(Exception):
     """Kafka refused some topics, or they are still not listed after METADATA_WAIT_SECONDS."""
+
+
+def broker_config(replicas: int) -> dict[str, str]:
+    """The brokers' own settings for a cluster keeping `replicas` copies: Kafka's internal topics
+    (consumer offsets, transactions, share groups) and any topic made without the platform's configs
+    are as safe as the platform's topics (referral_contracts.topics.replicated_config: a write is
+    acknowledged by all copies but one, a copy that fell behind never leads), and no topic is ever
+    made by a client's mistake. The local cluster (devstack) and Strimzi's `Kafka` resource
+    (referral_ops.manifests) both take them from here."""
+    min_isr = str(max(1, replicas - 1))
+    config = {f"{name}.replication.factor": str(replicas)
+              for name in ("offsets.topic", "transaction.state.log", "share.coordinator.state.topic", "default")}
+    config |= {f"{name}.min.isr": min_isr for name in ("transaction.state.log", "share.coordinator.state.topic")}
+    return config | replicated_config(replicas) | {"auto.create.topics.enable": "false"}
 
 
 def platform_topics(directory: Path | Directory) -> tuple[str, ...]:
@@ -41,7 +55,7 @@ async def apply_topics(login: KafkaLogin, topics: Iterable[str], *, partitions: 
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        missing = [NewTopic(t, partitions, replication, topic_configs=topic_config(t))
+        missing = [NewTopic(t, partitions, replication, topic_configs=topic_config(t, replication))
                    for t in wanted if t not in existing]
         if missing:
             response = await admin.create_topics(missing)

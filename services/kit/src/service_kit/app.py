@@ -120,7 +120,10 @@ def service_app(
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
-        """Prometheus text format: service_kit.metrics and each service's own."""
+        """Prometheus text format: service_kit.metrics and each service's own; what this replica
+        owns in its consumer groups is read at each scrape, so a rebalance shows at once."""
+        if consumers is not None:
+            consumers.owned()
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app

@@ -48,8 +48,10 @@ __all__ = ["Backoff", "EventPublisher", "KafkaEventBus", "correlation_id_of", "n
 
 
 def new_broker(bootstrap_servers: str, *, client_id: str, security: BaseSecurity | None = None) -> KafkaBroker:
+    """`bootstrap_servers` as KAFKA_BOOTSTRAP_SERVERS gives it: one address or several, comma-separated
+    (a cluster's brokers; any one that answers will do). FastStream takes one string as one address."""
     return KafkaBroker(
-        bootstrap_servers,
+        bootstrapping_addresses(bootstrap_servers),
         client_id=client_id,
         security=security,
         acks="all",
@@ -59,6 +61,11 @@ def new_broker(bootstrap_servers: str, *, client_id: str, security: BaseSecurity
         graceful_timeout=15.0,
         logger=None,  # services log through their own structured logger
     )
+
+
+def bootstrapping_addresses(bootstrap_servers: str) -> list[str]:
+    """"a:9092, b:9092" -> ["a:9092", "b:9092"]."""
+    return [address.strip() for address in bootstrap_servers.split(",") if address.strip()]
 
 
 class EventPublisher(Protocol):

@@ -17,12 +17,20 @@ CONSUMER_LAG = Gauge("referral_consumer_lag", "Records behind the partition's en
 
 
 def record_lag(consumer: object, topic: str, partition: int, offset: int) -> None:
-    """The consumer's last known end of the partition minus what was just handled (when known)."""
-    highwater = getattr(consumer, "highwater", None)
-    if highwater is None:
+    """The consumer's last known end of the partition minus what was just handled (when known).
+
+    Never fails the handling it follows: a partition revoked by a rebalance while its record was
+    handled has no end here any more (aiokafka asserts it is assigned), and the record, handled
+    already, must not count as failed: retried, a notification would go out again, and after three
+    tries a good record would be dead-lettered (seen in the cluster chaos run)."""
+    highwater, assignment = getattr(consumer, "highwater", None), getattr(consumer, "assignment", None)
+    if highwater is None or assignment is None:
         return
     from aiokafka import TopicPartition
 
-    end = highwater(TopicPartition(topic, partition))
+    owned = TopicPartition(topic, partition)
+    if owned not in assignment():  # moved to another replica: its new owner tells the lag
+        return
+    end = highwater(owned)
     if end is not None:
         CONSUMER_LAG.labels(topic, str(partition)).set(max(0, end - offset - 1))

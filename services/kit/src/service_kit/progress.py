@@ -23,6 +23,13 @@ from prometheus_client import Gauge
 log = logging.getLogger(__name__)
 STALLED = Gauge("referral_consumer_stalled", "1 while records wait on a partition and none was handled "
                 "for the stall threshold (CONSUMER_STALL_SECONDS).", ["topic", "partition"])
+# What this replica owns in its consumer groups (several replicas of a service split the partitions
+# of each topic; a rebalance moves them): a count per topic, and each partition 1 while owned, 0
+# once it moved to another replica.
+ASSIGNED = Gauge("referral_assigned_partitions", "Partitions of the topic this process owns in its consumer "
+                 "group now.", ["topic"])
+OWNED = Gauge("referral_partition_owned", "1 while this process owns the partition in its consumer group, "
+              "0 after it moved to another member.", ["topic", "partition"])
 
 
 @dataclass
@@ -40,9 +47,33 @@ class ConsumerProgress:
         self._subscribers: list[tuple[Any, bool]] = []  # FastStream subscribers, and whether grouped
         self._partitions: dict[tuple[str, int], _Partition] = {}
         self.stalled: list[str] = []  # the last check's findings, for /ready
+        self._owned: set[tuple[str, int]] = set()  # what `owned` last found
 
     def watch(self, subscriber: Any, *, grouped: bool) -> None:
         self._subscribers.append((subscriber, grouped))
+
+    def owned(self) -> dict[str, list[int]]:
+        """The partitions this process's group members own now, by topic, also set on /metrics
+        (`referral_assigned_partitions`, `referral_partition_owned`). Groupless subscriptions read
+        every partition and own none: they are left out."""
+        now: dict[str, set[int]] = {}
+        for subscriber, grouped in self._subscribers:
+            consumer = getattr(subscriber, "consumer", None)
+            if not grouped or consumer is None:
+                continue
+            with contextlib.suppress(Exception):  # a consumer not started yet, or closing
+                for tp in consumer.assignment():
+                    now.setdefault(tp.topic, set()).add(tp.partition)
+        for topic, partition in self._owned - {(t, p) for t, parts in now.items() for p in parts}:
+            OWNED.labels(topic, str(partition)).set(0)
+        for topic in {topic for topic, _ in self._owned} - set(now):
+            ASSIGNED.labels(topic).set(0)
+        for topic, partitions in now.items():
+            ASSIGNED.labels(topic).set(len(partitions))
+            for partition in partitions:
+                OWNED.labels(topic, str(partition)).set(1)
+        self._owned = {(topic, partition) for topic, parts in now.items() for partition in parts}
+        return {topic: sorted(partitions) for topic, partitions in sorted(now.items())}
 
     def handled(self, topic: str, partition: int, offset: int) -> None:
         """A record was handled (or dead-lettered): its partition moved on."""

@@ -3,8 +3,6 @@ from `referral.flags.v1`), the HTTP API of each concept and the gauges' refresh.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 
 from fastapi import FastAPI
 from pymongo.errors import PyMongoError
@@ -14,7 +12,7 @@ from referral_contracts.policy import load_policy
 from service_kit.app import service_app
 from service_kit.auth import KeyRegistry
 from service_kit.messaging import KafkaEventBus, new_broker
-from service_kit.periodic import every
+from service_kit.periodic import BackgroundLoops, every
 
 from .bootstrap import bootstrap, connect
 from .config import GROUP, Settings
@@ -38,17 +36,8 @@ def create_app(settings: Settings) -> FastAPI:
     oversight = bootstrap(mongo[settings.mongodb_database], load_policy(settings.policy_path))
     register_projection(broker, bus, oversight.projection)
     register_flags(broker, bus, oversight.issues)
-    gauges: list[asyncio.Task] = []
-
-    async def start_gauges() -> None:
-        gauges.append(asyncio.create_task(every(settings.metrics_seconds, "metrics refresh",
-                                                lambda: refresh(oversight.figures, utc_now()))))
-
-    async def stop_gauges() -> None:
-        for task in gauges:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    gauges = BackgroundLoops(lambda: every(settings.metrics_seconds, "metrics refresh",
+                                           lambda: refresh(oversight.figures, utc_now())))
 
     async def mongo_answers() -> bool:
         return bool((await mongo.admin.command("ping")).get("ok"))
@@ -58,9 +47,9 @@ def create_app(settings: Settings) -> FastAPI:
         broker=broker,
         routers=[figures_routes(oversight.figures, keys), referral_routes(oversight.projection, keys),
                  quality_routes(oversight.quality, oversight.policy, keys), issue_routes(oversight.issues, keys),
-                 dashboard_routes()],
-        on_start=[oversight.ensure_indexes, start_gauges],
-        on_stop=[stop_gauges, mongo.close],
+                 dashboard_routes(oversight.policy.calendar.timezone)],
+        on_start=[oversight.ensure_indexes, gauges.start],
+        on_stop=[gauges.stop, mongo.close],
         readiness={"mongodb": mongo_answers},
         consumers=bus.progress,
     )

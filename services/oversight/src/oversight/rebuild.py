@@ -11,14 +11,11 @@ where they are (copy them across when switching)."""
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import sys
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
 from referral_contracts.policy import load_policy
+from service_kit.log_reading import Progress
+from service_kit.rebuild_command import rebuild_main
 
 from .bootstrap import bootstrap, connect
 from .config import Settings
@@ -26,32 +23,20 @@ from .referrals.replay import rebuild
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Rebuild oversight's projection and read models from referral.changes.v1.")
-    parser.add_argument("--database", required=True, help="the database to rebuild into (a new one)")
-    args = parser.parse_args(argv)
     settings = Settings()
-    if args.database == settings.mongodb_database:
-        print(f"refusing to rebuild into the live database {args.database!r}", file=sys.stderr)
-        return 2
-    return asyncio.run(_rebuild(settings, args.database))
 
+    async def into(database: str, progress: Progress) -> dict[str, int]:
+        mongo = connect(settings.mongodb_url)
+        try:
+            oversight = bootstrap(mongo[database], load_policy(settings.policy_path))
+            return await rebuild(settings.kafka_bootstrap_servers, oversight.projection, progress=progress,
+                                 security_kwargs=settings.aiokafka_login())
+        finally:
+            await mongo.close()
 
-async def _rebuild(settings: Settings, database: str) -> int:
-    mongo = connect(settings.mongodb_url)
-    oversight = bootstrap(mongo[database], load_policy(settings.policy_path))
-    console = Console(stderr=True)
-    columns = (TextColumn("reading referral.changes.v1"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    try:
-        with Progress(*columns, console=console, transient=False) as bar:
-            task = bar.add_task("rebuild", total=None)
-            counts = await rebuild(settings.kafka_bootstrap_servers, oversight.projection,
-                                   progress=lambda done, total: bar.update(task, completed=done, total=total),
-                                   security_kwargs=settings.aiokafka_login())
-    finally:
-        await mongo.close()
-    console.print(f"rebuilt {counts['referrals']} referrals from {counts['records']} records "
-                  f"({counts['skipped']} not states) into {database}")
-    return 0
+    return rebuild_main(argv, description="Rebuild oversight's projection and read models from referral.changes.v1.",
+                        live_database=settings.mongodb_database, reading="reading referral.changes.v1",
+                        not_wanted="states", rebuild=into)
 
 
 if __name__ == "__main__":

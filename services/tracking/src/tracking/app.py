@@ -4,8 +4,6 @@ fed by what tracking publishes."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 
 from fastapi import FastAPI
 from pymongo.errors import PyMongoError
@@ -15,7 +13,7 @@ from referral_contracts.policy import load_policy
 from service_kit.app import service_app
 from service_kit.auth import KeyRegistry
 from service_kit.messaging import KafkaEventBus, new_broker
-from service_kit.periodic import every
+from service_kit.periodic import BackgroundLoops, every
 
 from tracking.bootstrap import bootstrap, ensure_indexes
 from tracking.config import Settings
@@ -45,23 +43,13 @@ def create_app(settings: Settings) -> FastAPI:
         await note_crisis(triage, view, tracking)
 
     register_event_subscribers(broker, bus, tracking, after_triage=after_triage)
-    background: list[asyncio.Task] = []
 
     async def flag_quiet_referrals() -> None:
         flagged = await flag_unknown_outcomes(tracking, now=utc_now())
         OUTCOMES_FLAGGED.inc(flagged)
 
-    async def start_background() -> None:
-        background.extend(asyncio.create_task(loop) for loop in (
-            watcher.run_forever(tracking),
-            every(settings.sweep_seconds, "unknown-outcome sweep", flag_quiet_referrals),
-        ))
-
-    async def stop_background() -> None:
-        for task in background:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    background = BackgroundLoops(lambda: watcher.run_forever(tracking),
+                                 lambda: every(settings.sweep_seconds, "unknown-outcome sweep", flag_quiet_referrals))
 
     async def mongo_answers() -> bool:
         return bool((await mongo.admin.command("ping")).get("ok"))
@@ -70,8 +58,8 @@ def create_app(settings: Settings) -> FastAPI:
         title="Referral tracking",
         broker=broker,
         routers=[http_routes(tracking, keys), fhir_routes(tracking.stores.views, keys)],
-        on_start=[lambda: ensure_indexes(tracking.stores), start_background],
-        on_stop=[stop_background, mongo.close],
+        on_start=[lambda: ensure_indexes(tracking.stores), background.start],
+        on_stop=[background.stop, mongo.close],
         readiness={"mongodb": mongo_answers},
         consumers=bus.progress,
     )

@@ -107,8 +107,6 @@ class Summary(BaseModel):
     follow_through: FollowThroughFigures
 
 
-TIER_ORDER = {AcuityTier.URGENT: 0, AcuityTier.CRISIS_FOLLOW_UP: 1, AcuityTier.PRIORITY: 2, AcuityTier.ROUTINE: 3}
-
 # What the huddle does next about an open referral, by its state.
 NEXT_ACTION = {
     "submitted": "triage to decide",

@@ -8,7 +8,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from .models import FOLLOW_THROUGH_ACTION, NEXT_ACTION, TIER_ORDER, WorklistRow
+from referral_contracts import TIER_PRECEDENCE
+
+from .models import FOLLOW_THROUGH_ACTION, NEXT_ACTION, WorklistRow
 from .rules import OPEN, overdue
 
 # The projection's fields a row shows or a rule reads (overdue, the backlog): the same names, so the
@@ -16,12 +18,12 @@ from .rules import OPEN, overdue
 FIELDS = ("referral_id", "client_reference", "source_agency_id", "lead_agency_id", "owner", "tier", "state",
           "submitted_at", "last_contact_attempt_at", "contact_attempts", "contact_deadline", "first_contact_at",
           "clock_started_at")
-UNTRIAGED_RANK = len(TIER_ORDER)
+UNTRIAGED_RANK = len(TIER_PRECEDENCE)
 
 
 def rank(tier: object) -> int:
     """Most acute first; a referral not triaged yet after every tier."""
-    return next((n for t, n in TIER_ORDER.items() if t.value == tier), UNTRIAGED_RANK)
+    return next((n for n, t in enumerate(TIER_PRECEDENCE) if t.value == tier), UNTRIAGED_RANK)
 
 
 def entry(referral: Mapping[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ Each rule raises Refused naming the current state when the milestone may not hap
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from referral_contracts import ClosureOutcome, ContactOutcome, EscalationStep, MilestoneKind, MilestoneRecorded, derived_id
 
@@ -14,6 +15,7 @@ from tracking.lifecycle.model import OWNED, WITH_LEAD, BreachExplanation, Follow
 from tracking.lifecycle.refusal import Refused
 
 Rule = Callable[[ReferralView, MilestoneRecorded], ReferralView]
+DESK_MAY_TAKE = frozenset({State.UNASSIGNED, State.REDIRECTING})  # the states in which the desk may hold it
 AFTER_CLOSURE = frozenset({MilestoneKind.CONSENT_CHANGED, MilestoneKind.BREACH_EXPLAINED,
                            MilestoneKind.CONSULT_COMPLETED, MilestoneKind.PLAN_UPDATED, MilestoneKind.STAFF_BRIEFED})
 
@@ -34,9 +36,17 @@ def _by_lead(view: ReferralView, event: MilestoneRecorded, states: frozenset[Sta
         raise Refused(f"{event.actor.agency_id} is not the accountable lead agency (state {view.state.value})")
 
 
+def desk_holds(view: ReferralView, agency_id: str) -> bool:
+    """The triage desk holds the referral (no lead found, or none left after redirects): it may then
+    acknowledge it, take it itself, name a lead (a redirect naming the agency) or escalate it."""
+    return any(a.role is Role.TRIAGE_DESK and a.agency_id == agency_id for a in view.accountable)
+
+
 def _acknowledged(view: ReferralView, event: MilestoneRecorded) -> ReferralView:
     if view.state is State.REDIRECTING and event.actor.agency_id == view.pending_lead_agency_id:
         return view  # the next agency confirms receipt; it is not accountable until it accepts
+    if desk_holds(view, event.actor.agency_id):
+        return view  # the desk confirms it has the referral; it already holds it
     _by_lead(view, event, WITH_LEAD)
     return view.model_copy(update={"state": State.ACKNOWLEDGED}) if view.state is State.ASSIGNED else view
 
@@ -45,16 +55,27 @@ def _accepted(view: ReferralView, event: MilestoneRecorded) -> ReferralView:
     owner, agency, at = event.data.owner, event.actor.agency_id, event.occurred_at
     if view.state is State.REDIRECTING and view.pending_lead_agency_id and agency == view.pending_lead_agency_id:
         # The next agency accepts: only now does accountability move away from the current lead.
-        changed = view.model_copy(update={
-            "state": State.ACCEPTED, "lead_agency_id": agency, "owner": owner, "pending_lead_agency_id": None,
-            "pending_reroute": None, "previous_leads": [*view.previous_leads, view.lead_agency_id or ""],
-            "failed_contact_attempts": 0, "last_failed_contact_at": None,  # the new lead starts afresh
-        })
-        return hand_over(changed, with_warm_handoff(changed, [lead(agency, owner)]), at)
+        return _new_lead(view, agency, owner, at)
+    if view.state in DESK_MAY_TAKE and desk_holds(view, agency):
+        # No wrong door: with no lead (or none left), the desk takes the referral itself, as its lead,
+        # with a named owner; an offer to another agency not yet accepted lapses.
+        return _new_lead(view, agency, owner, at)
     if view.state in OWNED:
         raise Refused(f"already accepted by {view.owner} (state {view.state.value})")
     _by_lead(view, event, frozenset({State.ASSIGNED, State.ACKNOWLEDGED}))
     changed = view.model_copy(update={"state": State.ACCEPTED, "owner": owner})
+    return hand_over(changed, with_warm_handoff(changed, [lead(agency, owner)]), at)
+
+
+def _new_lead(view: ReferralView, agency: str, owner: str | None, at: datetime) -> ReferralView:
+    """`agency` becomes the lead with a named owner; the lead before it (if any) joins the earlier
+    leads. The holders until now stay accountable until this very moment: no gap."""
+    earlier = [*view.previous_leads, view.lead_agency_id] if view.lead_agency_id else view.previous_leads
+    changed = view.model_copy(update={
+        "state": State.ACCEPTED, "lead_agency_id": agency, "owner": owner, "pending_lead_agency_id": None,
+        "pending_reroute": None, "previous_leads": earlier,
+        "failed_contact_attempts": 0, "last_failed_contact_at": None,  # the new lead starts afresh
+    })
     return hand_over(changed, with_warm_handoff(changed, [lead(agency, owner)]), at)
 
 
@@ -108,9 +129,11 @@ def _closing(outcome: ClosureOutcome, reason_field: str | None, who: str) -> Rul
 
 def _redirect_requested(view: ReferralView, event: MilestoneRecorded) -> ReferralView:
     agency = event.actor.agency_id
-    desk_holds = any(a.role is Role.TRIAGE_DESK and a.agency_id == agency for a in view.accountable)
     lead_asks = agency == view.lead_agency_id and view.state in WITH_LEAD - {State.REDIRECTING}
-    desk_asks = desk_holds and view.state in {State.UNASSIGNED, State.REDIRECTING} and not view.pending_lead_agency_id
+    # The desk asks triage to route it again, or names the lead itself (`suggested_agency_id`:
+    # triage assigns the desk's choice, even outside the directory's usual match), also after an
+    # offer to another agency went unanswered.
+    desk_asks = desk_holds(view, agency) and view.state in DESK_MAY_TAKE
     if not (lead_asks or desk_asks):
         raise Refused(f"{agency} may not redirect this referral now (state {view.state.value})")
     m = event.data
@@ -118,7 +141,8 @@ def _redirect_requested(view: ReferralView, event: MilestoneRecorded) -> Referra
     pending = PendingReroute(requested_by_event=event.event_id, reroute_id=derived_id(event.event_id, "reroute"),
                              requested_at=event.occurred_at,
                              reason=m.redirect_reason, reason_text=m.reason_text,
-                             suggested_agency_id=m.suggested_agency_id, excluded_agencies=excluded)
+                             suggested_agency_id=m.suggested_agency_id, excluded_agencies=excluded,
+                             requested_by=event.actor)
     return view.model_copy(update={"state": State.REDIRECTING, "pending_reroute": pending,
                                    "pending_lead_agency_id": None})
 

@@ -131,6 +131,8 @@ class PendingReroute(ViewModel):
     reason_text: str
     suggested_agency_id: str | None = None
     excluded_agencies: list[str]
+    requested_by: Actor | None = Field(default=None, description="Who asked: the lead, or the triage desk "
+                                                                 "(whose named agency triage assigns).")
 
 
 class ReferralView(ViewModel):

@@ -46,8 +46,7 @@ def register_event_subscribers(broker: KafkaBroker, bus: KafkaEventBus, tracking
                                after_triage: AfterTriage | None = None) -> None:
     """`bus` is the one `tracking` publishes on, as the consumer that subscribes through it."""
     async def on_events(batch: list[tuple[Event, Record]]) -> None:
-        # Milestones this process is recording are waited for; those it applied in full are done
-        # (applied_here.py).
+        # Milestones this process is recording are waited for; those it applied in full are done.
         await tracking.applied_here.settled((event.event_id for event, _ in batch), WAIT_SECONDS)
         events = [event for event, _ in batch if event.event_id not in tracking.applied_here]
         if not events:

@@ -56,13 +56,15 @@ def reroute_request(view: ReferralView, events: list[Event]) -> RerouteRequested
     if view.state is not State.REDIRECTING or pending is None or view.pending_lead_agency_id:
         return None
     latest = latest_submission(view, events)
-    holder = view.lead_agency_id or next(a.agency_id for a in view.accountable)
+    # Who asked is the actor: triage assigns the triage desk's named agency (a lead's is a suggestion).
+    asked = pending.requested_by or Actor(agency_id=view.lead_agency_id or view.accountable[0].agency_id)
+    holder = view.lead_agency_id or asked.agency_id
     return RerouteRequested.create(
         event_id=pending.reroute_id,
         referral_id=view.referral_id,
         correlation_id=view.correlation_id,
         causation_id=pending.requested_by_event,
-        actor=Actor(agency_id=holder),
+        actor=asked,
         occurred_at=pending.requested_at,
         data=Reroute(request=latest.data, current_lead_agency_id=holder,
                      excluded_agencies=pending.excluded_agencies, reason=pending.reason,

@@ -4,16 +4,14 @@ store can be rebuilt from nothing and must equal the live one."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from uuid import UUID
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from pydantic import ValidationError
 
 from referral_contracts import ReferralTriaged, topics
 from referral_contracts.codec import readable_json
 from referral_contracts.events import event_model
+from service_kit.log_reading import Progress, read_to_end
 
 from tracking.bootstrap import ensure_indexes
 from tracking.lifecycle.fold import first_submission, fold_with_steps
@@ -27,7 +25,6 @@ from tracking.persons.duplicates import person_key, person_service_key
 REPLAYED_TOPICS = (topics.REFERRAL_SUBMITTED, topics.REFERRAL_TRIAGED, topics.REFERRAL_MILESTONES,
                    topics.NOTIFICATION_OUTCOMES, topics.REFERRAL_ESCALATIONS, topics.REFERRAL_FLAGS)
 REBUILD_CHUNK = 500  # referrals read, folded and stored per round trip
-Progress = Callable[[int, int], None]  # (records read so far, records to read)
 
 
 async def replay(bootstrap_servers: str, tracking: Tracking, *, progress: Progress = lambda done, total: None,
@@ -36,37 +33,15 @@ async def replay(bootstrap_servers: str, tracking: Tracking, *, progress: Progre
     then fold each referral and store its view (and remember each person's crisis referrals).
     Returns counts (records, events, referrals, skipped)."""
     await ensure_indexes(tracking.stores)
-    partitions = await _partitions(bootstrap_servers, security_kwargs or {})
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False,
-                                **(security_kwargs or {}))
-    await consumer.start()
     referral_ids: set[UUID] = set()
     records = skipped = 0
-    try:
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        starts, ends = await consumer.beginning_offsets(partitions), await consumer.end_offsets(partitions)
-        total = sum(ends[tp] - starts[tp] for tp in partitions)
-        pending = {tp for tp in partitions if ends[tp] > starts[tp]}
-        progress(0, total)
-        while pending:
-            batches = await consumer.getmany(*pending, timeout_ms=1000, max_records=1000)
-            events = []
-            for tp, batch in batches.items():
-                for record in batch:
-                    records += 1
-                    if record.offset >= ends[tp] - 1:
-                        pending.discard(tp)
-                    event = _event(record.value)
-                    if event is None:
-                        skipped += 1  # not an event (a dead letter's business, not the log's)
-                        continue
-                    events.append(event)
-                    referral_ids.add(event.referral_id)
-            await tracking.stores.log.append(events)  # one bulk write per fetch
-            progress(records, total)
-    finally:
-        await consumer.stop()
+    async for values in read_to_end(bootstrap_servers, REPLAYED_TOPICS, security_kwargs=security_kwargs,
+                                    progress=progress):
+        events = [event for event in map(_event, values) if event is not None]
+        # a record that is no event is a dead letter's business, not the log's
+        records, skipped = records + len(values), skipped + len(values) - len(events)
+        referral_ids.update(event.referral_id for event in events)
+        await tracking.stores.log.append(events)  # one bulk write per fetch
     rebuilt = 0
     ordered = sorted(referral_ids, key=str)
     for chunk in (ordered[i:i + REBUILD_CHUNK] for i in range(0, len(ordered), REBUILD_CHUNK)):
@@ -97,16 +72,6 @@ async def _rebuild(chunk: list[UUID], tracking: Tracking) -> int:
     if claims:
         await stores.person_services.claim(claims)
     return len(views)
-
-
-async def _partitions(bootstrap_servers: str, security_kwargs: dict) -> list[TopicPartition]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **security_kwargs)
-    await admin.start()
-    try:
-        described = await admin.describe_topics(list(REPLAYED_TOPICS))
-    finally:
-        await admin.close()
-    return [TopicPartition(t["topic"], p["partition"]) for t in described for p in t["partitions"]]
 
 
 def _event(raw: bytes | None):

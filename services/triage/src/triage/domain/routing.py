@@ -33,7 +33,7 @@ def choose_lead(
     preference, with `suggested` tried first; `excluded` maps agencies that may not lead to why.
     Every candidate of the right service type that was passed over gets a reason."""
     accepted = set(accepted_capacity)
-    reasons = _suggestion_notes(suggested, directory, excluded)
+    reasons = _suggestion_notes(suggested, request.service_type, directory, excluded)
     for agency in _preferred_first(directory.agencies, suggested):
         candidates = [s for s in agency.services if s.service_type == request.service_type]
         if not candidates:
@@ -51,6 +51,37 @@ def choose_lead(
                 return LeadChoice(agency, service, reasons)
             reasons.append(f"skipped {agency.id}/{service.id}: {'; '.join(problems)}")
     return LeadChoice(None, None, reasons)
+
+
+def named_lead(
+    request: ReferralRequest,
+    directory: Directory,
+    *,
+    named: str,
+    accepted_capacity: Iterable[Capacity],
+    tier: AcuityTier,
+    on: date,
+    excluded: Mapping[str, str],
+) -> LeadChoice:
+    """The triage desk names the lead itself ("no wrong door": the desk can always place a referral):
+    any agency of the directory that may lead, whatever the usual match says. What the usual match
+    would have said is kept beside the choice, so the record shows it was the desk's call."""
+    agency = directory.agency(named)
+    if agency is None:
+        return LeadChoice(None, None, [f"named {named} is not in the directory"])
+    if named in excluded:
+        return LeadChoice(None, None, [f"named {named} cannot lead: {excluded[named]}"])
+    offered = [s for s in agency.services if s.service_type == request.service_type]
+    problems = {s.id: service_problems(s, request.person, set(accepted_capacity), tier, on) for s in offered}
+    fitting = next((s for s in offered if not problems[s.id]), None)
+    if fitting is not None:
+        return LeadChoice(agency, fitting, [f"lead {named} (service {fitting.id}): named by the triage desk, "
+                                            "eligible with capacity"])
+    outside = ([f"{s.id}: {'; '.join(problems[s.id])}" for s in offered] if offered
+               else [f"{named} offers no {request.service_type} service"])
+    service = offered[0] if offered else None
+    return LeadChoice(agency, service, [f"lead {named}: named by the triage desk outside the directory's usual "
+                                        f"match ({'; '.join(outside)})"])
 
 
 def service_problems(
@@ -99,11 +130,16 @@ def _preferred_first(agencies: list[Agency], suggested: str | None) -> list[Agen
     return sorted(agencies, key=lambda agency: agency.id != suggested)  # stable: order kept otherwise
 
 
-def _suggestion_notes(suggested: str | None, directory: Directory, excluded: Mapping[str, str]) -> list[str]:
+def _suggestion_notes(suggested: str | None, service_type: str, directory: Directory,
+                      excluded: Mapping[str, str]) -> list[str]:
     if suggested is None:
         return []
-    if directory.agency(suggested) is None:
+    agency = directory.agency(suggested)
+    if agency is None:
         return [f"suggested {suggested} is not in the directory"]
     if suggested in excluded:
         return [f"suggested {suggested} cannot lead: {excluded[suggested]}"]
+    if not any(s.service_type == service_type for s in agency.services):
+        # Said, not silently ignored: only the triage desk places a referral outside the usual match.
+        return [f"suggested {suggested} offers no {service_type} service; the triage desk may name it as lead"]
     return []

@@ -11,13 +11,14 @@ from datetime import datetime, timezone
 
 from referral_contracts.calendar import close_of_business, deadline
 from referral_contracts.directory import Directory
+from referral_contracts.envelope import Actor
 from referral_contracts.events import Reroute, TriageDecision, TriageOutcome
 from referral_contracts.tiers import TIME_CRITICAL_TIERS, AcuityTier
 from referral_contracts.policy import ClockStart, Policy, TierPolicy
 from referral_contracts.referral import ReferralRequest, RiskFlag
 
 from .required_information import missing_information
-from .routing import choose_lead
+from .routing import choose_lead, named_lead
 from .tiering import TierBasis, acuity_tier
 
 REFERRING_AGENCY = "it is the referring agency"
@@ -48,14 +49,27 @@ def triage(
     )
 
 
-def reroute(reroute: Reroute, *, directory: Directory, policy: Policy, clock_start: datetime) -> TriageDecision:
+def reroute(reroute: Reroute, *, directory: Directory, policy: Policy, clock_start: datetime,
+            requested_by: Actor | None = None) -> TriageDecision:
     """No wrong door: route the latest handoff package on, tiered as any request, to an agency that
     is neither the sender, the current lead nor an earlier lead; the suggestion first if eligible.
-    A referral already with a lead is never held for missing information (the sender is still
-    asked). The service layer sets `reroute_of`."""
+    When the triage desk asked and named an agency, that agency is the lead (`named_lead`: also
+    outside the usual match, an earlier lead included), with the desk's reason. A referral already
+    with a lead is never held for missing information (the sender is still asked). The service
+    layer sets `reroute_of`."""
     request, current = reroute.request, reroute.current_lead_agency_id
     excluded = {request.source_agency_id: REFERRING_AGENCY}
     excluded.setdefault(current, "it is the current lead, which asked to route it on")
+    desk = requested_by is not None and requested_by.agency_id == policy.triage_desk_agency_id
+    if desk and reroute.suggested_agency_id:
+        who = f"{requested_by.agency_id} ({requested_by.person})" if requested_by.person else requested_by.agency_id
+        return _decide(
+            request, directory=directory, policy=policy, clock_start=clock_start, excluded=excluded,
+            hold_for_information=False, named=reroute.suggested_agency_id,
+            # The desk's own words stay on its milestone (the timeline); reasons travel further.
+            first_reason=f"lead named by the triage desk {who}: {reroute.reason.value}",
+            unassigned=lambda tier: f"unassigned: {policy.triage_desk_agency_id} still holds it",
+        )
     for agency_id in reroute.excluded_agencies:
         excluded.setdefault(agency_id, "an earlier lead")
     return _decide(
@@ -93,6 +107,7 @@ def _decide(
     hold_for_information: bool,
     unassigned: Callable[[AcuityTier], str],
     suggested: str | None = None,
+    named: str | None = None,
     first_reason: str | None = None,
 ) -> TriageDecision:
     basis = acuity_tier(request, policy)
@@ -112,10 +127,11 @@ def _decide(
     lead = service = None
     if not held:
         # Age is judged on the partnership's calendar date, not UTC's: near midnight they differ.
-        choice = choose_lead(
-            request, directory, accepted_capacity=tier_policy.accepted_capacity, tier=basis.tier,
-            on=clock_start.astimezone(policy.calendar.zone).date(), excluded=excluded, suggested=suggested,
-        )
+        on = clock_start.astimezone(policy.calendar.zone).date()
+        choice = (named_lead(request, directory, named=named, accepted_capacity=tier_policy.accepted_capacity,
+                             tier=basis.tier, on=on, excluded=excluded) if named else
+                  choose_lead(request, directory, accepted_capacity=tier_policy.accepted_capacity, tier=basis.tier,
+                              on=on, excluded=excluded, suggested=suggested))
         lead, service = choice.agency, choice.service
         reasons.extend(choice.reasons)
         if lead is None:

@@ -37,7 +37,8 @@ def reroute_event(requested: RerouteRequested, *, directory: Directory, policy: 
     decided_at = max(now, requested.occurred_at)
     request = requested.data.request
     clock_start = clock_start_for(request, policy, submitted_at=requested.occurred_at, triaged_at=decided_at)
-    decision = reroute(requested.data, directory=directory, policy=policy, clock_start=clock_start)
+    decision = reroute(requested.data, directory=directory, policy=policy, clock_start=clock_start,
+                       requested_by=requested.actor)
     return _answer(requested, decision.model_copy(update={"reroute_of": requested.event_id}), request,
                    policy=policy, decided_at=decided_at)
 
