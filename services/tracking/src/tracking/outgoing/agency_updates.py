@@ -5,7 +5,7 @@ Who hears what:
 - the sender: every change (clarification requested, triaged, acknowledged, accepted, redirect
   requested, redirected, escalated, closed);
 - the lead agency, and the one a referral is redirected to: the changes of their time with it,
-  from triage naming them on;
+  starting when triage names them;
 - a lead the referral moves away from: the redirect, and its acceptance by the next agency;
 - whoever acted: its own change back, as the confirmation of what it sent.
 Minimum necessary: references, roles, owners' names and times, never the person's details; the
