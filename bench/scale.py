@@ -89,8 +89,7 @@ def load_background(mongodb_url: str, view: dict, projected: dict, count: int, d
                         state=rng.choice(OPEN_STATES), source_agency_id=rng.choice(agencies),
                         lead_agency_id=rng.choice(agencies), last_activity_at=now - timedelta(hours=rng.uniform(0, 240)))
             views.append(InsertOne(_shifted(view, delta) | same | dict(
-                _id=referral_id, correlation_id=uuid4(), next_escalation_at=now + timedelta(days=rng.uniform(1, 30)),
-                published=[])))
+                _id=referral_id, correlation_id=uuid4(), next_escalation_at=now + timedelta(days=rng.uniform(1, 30)))))
             states.append(_changed(referral_id, _shifted(projected, delta) | same))
         started = time.perf_counter()
         _insert(tracked, views)

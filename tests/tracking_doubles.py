@@ -37,17 +37,14 @@ class MemoryViews:
     def __init__(self) -> None:
         self.views: dict[UUID, ReferralView] = {}
         self.next_escalation_at: dict[UUID, datetime | None] = {}
-        self.published: dict[UUID, set[UUID]] = {}  # beside each view, as in MongoDB
 
     async def save(self, views: list[tuple[ReferralView, datetime | None]],
-                   published: dict[UUID, list[UUID]] | None = None,
                    stored: dict[UUID, tuple[ReferralView, datetime | None]] | None = None) -> None:
         for view, next_at in views:
             stored = self.views.get(view.referral_id)
             if stored is None or stored.events_applied < view.events_applied:
                 self.views[view.referral_id] = view.model_copy(deep=True)
                 self.next_escalation_at[view.referral_id] = next_at
-                self.published.setdefault(view.referral_id, set()).update((published or {}).get(view.referral_id, []))
 
     async def get(self, referral_id: UUID) -> ReferralView | None:
         view = self.views.get(referral_id)
@@ -55,9 +52,6 @@ class MemoryViews:
 
     async def get_many(self, referral_ids: list[UUID]) -> list[ReferralView]:
         return [v.model_copy(deep=True) for r in referral_ids if (v := self.views.get(r)) is not None]
-
-    async def get_many_with_published(self, referral_ids: list[UUID]) -> list[tuple[ReferralView, set[UUID]]]:
-        return [(view, set(self.published.get(view.referral_id, set()))) for view in await self.get_many(referral_ids)]
 
     def _due_by(self, when: datetime) -> list[tuple[datetime, UUID]]:
         return [(at, r) for r, at in self.next_escalation_at.items() if at is not None and at <= when]
@@ -84,39 +78,43 @@ class MemoryViews:
                 and v.outcome_unknown_since is None][:limit]
 
 
-class MemoryPublished:
-    def __init__(self, views: MemoryViews) -> None:
-        self._views = views  # kept beside the view, as in MongoDB: nothing is marked for a referral without one
-        self.published = views.published
-
-    async def of(self, referral_ids: list[UUID]) -> dict[UUID, set[UUID]]:
-        return {r: set(self.published.get(r, set())) for r in referral_ids if r in self._views.views}
-
-    async def mark(self, published: list[tuple[UUID, UUID]]) -> None:
-        for referral_id, message_id in published:
-            if referral_id in self._views.views:
-                self.published.setdefault(referral_id, set()).add(message_id)
-
-
 class MemoryLeases:
+    """Each referral's lease and what was published for it, kept together as in MongoDB."""
+
     def __init__(self) -> None:
         self.leases: dict[UUID, tuple[UUID, datetime]] = {}
+        self.published: dict[UUID, set[UUID]] = {}
 
-    async def take(self, referral_ids: list[UUID], holder: UUID, now: datetime, seconds: float) -> list[UUID]:
-        taken = []
+    async def take(self, referral_ids: list[UUID], holder: UUID, now: datetime,
+                   seconds: float) -> dict[UUID, set[UUID]]:
+        taken: dict[UUID, set[UUID]] = {}
         for referral_id in referral_ids:
             lease = self.leases.get(referral_id)
             if lease is None or lease[1] <= now:
                 self.leases[referral_id] = (holder, now + timedelta(seconds=seconds))
-                taken.append(referral_id)
-            elif lease[0] == holder:  # this holder's already: still its own, until as it was
-                taken.append(referral_id)
+                taken[referral_id] = set(self.published.get(referral_id, set()))
         return taken
 
-    async def release(self, referral_ids: list[UUID], holder: UUID) -> None:
+    async def release(self, referral_ids: list[UUID], holder: UUID, published: dict[UUID, list[UUID]] | None = None,
+                      unpublished: list[UUID] | None = None) -> None:
         for referral_id in referral_ids:
             if self.leases.get(referral_id, (None,))[0] == holder:
                 del self.leases[referral_id]
+                self.published.setdefault(referral_id, set()).update((published or {}).get(referral_id, []))
+                if referral_id in (unpublished or []) and not self.published[referral_id]:
+                    del self.published[referral_id]
+
+
+class MemoryPublished:
+    def __init__(self, leases: MemoryLeases) -> None:
+        self.published = leases.published  # kept with the lease, as in MongoDB
+
+    async def of(self, referral_ids: list[UUID]) -> dict[UUID, set[UUID]]:
+        return {r: set(self.published[r]) for r in referral_ids if r in self.published}
+
+    async def mark(self, published: list[tuple[UUID, UUID]]) -> None:
+        for referral_id, message_id in published:
+            self.published.setdefault(referral_id, set()).add(message_id)
 
 
 class MemoryPersonServices:
@@ -144,8 +142,8 @@ class MemoryCrisisHistory:
 
 
 def memory_stores() -> Stores:
-    views = MemoryViews()
-    return Stores(log=MemoryEventLog(), views=views, published=MemoryPublished(views), leases=MemoryLeases(),
+    leases = MemoryLeases()
+    return Stores(log=MemoryEventLog(), views=MemoryViews(), published=MemoryPublished(leases), leases=leases,
                   person_services=MemoryPersonServices(), crises=MemoryCrisisHistory())
 
 

@@ -43,16 +43,14 @@ async def test_a_view_written_as_its_changes_reads_back_whole_and_only_while_the
     events = closed_loop()
     first, second, third = fold(events[:2]), fold(events[:4]), fold(events)
     await stores.views.save([(first, at(60))])
-    await stores.views.save([(second, at(90))], {second.referral_id: [uuid4()]}, {second.referral_id: (first, at(60))})
+    await stores.views.save([(second, at(90))], {second.referral_id: (first, at(60))})
     assert await stores.views.get(second.referral_id) == second
     assert await stores.views.escalations_due(at(89), 10) == [] and await stores.views.escalations_due(at(90), 10) == [
         second.referral_id]
     # Standing on a view that is not the one stored (`first` again): written whole, guarded as usual.
-    await stores.views.save([(third, None)], None, {third.referral_id: (first, at(60))})
+    await stores.views.save([(third, None)], {third.referral_id: (first, at(60))})
     assert await stores.views.get(third.referral_id) == third
     assert await stores.views.escalations_due(at(10_000), 10) == []
-    [(_, said)] = await stores.views.get_many_with_published([third.referral_id])
-    assert len(said) == 1
 
 
 async def test_a_view_is_replaced_only_by_one_folding_more_events(stores: Stores) -> None:
@@ -96,23 +94,38 @@ async def test_quiet_referrals_are_those_in_the_states_asked_with_no_activity_si
     assert await stores.views.quiet(quiet.last_activity_at, states, 10) == []
 
 
-async def test_what_was_published_is_remembered_beside_the_view(stores: Stores) -> None:
-    view, message, without_view = fold(closed_loop()), uuid4(), uuid4()
-    await stores.views.save([(view, None)])
-    await stores.published.mark([(view.referral_id, message), (view.referral_id, message), (without_view, uuid4())])
-    assert await stores.published.of([view.referral_id, without_view]) == {view.referral_id: {message}}
+async def test_what_was_published_is_remembered_once_each_and_read_as_the_lease_is_taken(stores: Stores) -> None:
+    referral_id, message, never = uuid4(), uuid4(), uuid4()
+    await stores.published.mark([(referral_id, message), (referral_id, message)])
+    assert await stores.published.of([referral_id, never]) == {referral_id: {message}}
+    holder, later = uuid4(), uuid4()
+    assert await stores.leases.take([referral_id], holder, at(0), 15) == {referral_id: {message}}
+    await stores.leases.release([referral_id], holder, {referral_id: [later, message]})
+    assert await stores.leases.take([referral_id, never], holder, at(1), 15) == {referral_id: {message, later},
+                                                                                 never: set()}
 
 
 async def test_a_lease_is_held_until_given_back_or_expired(stores: Stores) -> None:
     ids, first, second = [uuid4(), uuid4()], uuid4(), uuid4()
-    assert await stores.leases.take(ids, first, at(0), 15) == ids
-    assert await stores.leases.take(ids, second, at(0) + timedelta(seconds=14), 15) == []
-    assert await stores.leases.take(ids, first, at(0) + timedelta(seconds=14), 15) == ids, "its own still"
-    assert await stores.leases.take(ids, second, at(0) + timedelta(seconds=15), 15) == ids, "expired: taken over"
+    assert await stores.leases.take(ids, first, at(0), 15) == {r: set() for r in ids}
+    assert await stores.leases.take(ids, second, at(0) + timedelta(seconds=14), 15) == {}
+    assert await stores.leases.take(ids[:1], second, at(0) + timedelta(seconds=14), 15) == {}, "one at a time too"
+    assert await stores.leases.take(ids, second, at(0) + timedelta(seconds=15), 15) == {r: set() for r in ids}, \
+        "expired: taken over"
     await stores.leases.release(ids, first)
-    assert await stores.leases.take(ids, first, at(0) + timedelta(seconds=16), 15) == []
-    await stores.leases.release(ids, second)
-    assert await stores.leases.take(ids, first, at(0) + timedelta(seconds=16), 15) == ids
+    assert await stores.leases.take(ids, first, at(0) + timedelta(seconds=16), 15) == {}, "not the first's to give back"
+    await stores.leases.release(ids, second, {ids[0]: [uuid4()]})
+    assert list(await stores.leases.take(ids[1:], first, at(0) + timedelta(seconds=16), 15)) == ids[1:]
+    assert len((await stores.leases.take(ids[:1], first, at(0) + timedelta(seconds=16), 15))[ids[0]]) == 1
+
+
+async def test_a_lease_of_a_referral_nothing_was_published_for_is_forgotten_when_given_back(stores: Stores) -> None:
+    unknown, known, holder, message = uuid4(), uuid4(), uuid4(), uuid4()
+    await stores.published.mark([(known, message)])
+    await stores.leases.take([unknown, known], holder, at(0), 15)
+    await stores.leases.release([unknown, known], holder, unpublished=[unknown, known])
+    assert await stores.published.of([unknown, known]) == {known: {message}}, "what was published is never forgotten"
+    assert set(await stores.leases.take([unknown, known], uuid4(), at(1), 15)) == {unknown, known}, "both given back"
 
 
 async def test_a_person_service_key_is_held_by_its_first_claimant_until_it_lets_go(stores: Stores) -> None:

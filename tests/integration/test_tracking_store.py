@@ -9,11 +9,12 @@ from uuid import uuid4
 
 import pytest
 
-from referral_contracts import ClosureOutcome, topics
+from referral_contracts import Actor, ClosureOutcome, Milestone, MilestoneKind, topics
 from tracking.deadlines.sweeps import fire_due_escalations, flag_unknown_outcomes
 from tracking.lifecycle.fold import fold
 from tracking.lifecycle.model import State
 from tracking.lifecycle.ports import Tracking
+from tracking.lifecycle.record import UnknownReferral, record_milestone
 from tracking.lifecycle.service import apply_event, save_views
 
 from event_factories import at, closed_loop, milestone, submitted, triaged
@@ -129,11 +130,23 @@ async def test_a_lease_left_by_a_crashed_writer_expires(tracking: Tracking) -> N
     leases = tracking.stores.leases
     ids, crashed, other = [uuid4(), uuid4()], uuid4(), uuid4()
     t = at(0)
-    assert await leases.take(ids, crashed, t, seconds=15) == ids  # then the writer dies
-    assert await leases.take(ids, other, t + timedelta(seconds=14), seconds=15) == []
-    assert await leases.take([*ids, fresh := uuid4()], other, t + timedelta(seconds=14), seconds=15) == [fresh]
-    assert await leases.take(ids, other, t + timedelta(seconds=15), seconds=15) == ids  # expired: taken over
+    assert list(await leases.take(ids, crashed, t, seconds=15)) == ids  # then the writer dies
+    assert await leases.take(ids, other, t + timedelta(seconds=14), seconds=15) == {}
+    assert list(await leases.take([*ids, fresh := uuid4()], other, t + timedelta(seconds=14), seconds=15)) == [fresh]
+    assert list(await leases.take(ids, other, t + timedelta(seconds=15), seconds=15)) == ids  # expired: taken over
     await leases.release(ids, crashed)  # the crashed writer's late release gives back nothing
-    assert await leases.take(ids, uuid4(), t + timedelta(seconds=16), seconds=15) == []
+    assert await leases.take(ids, uuid4(), t + timedelta(seconds=16), seconds=15) == {}
     await leases.release(ids, other)
-    assert await leases.take(ids, uuid4(), t + timedelta(seconds=16), seconds=15) == ids
+    assert list(await leases.take(ids, uuid4(), t + timedelta(seconds=16), seconds=15)) == ids
+
+
+async def test_a_request_for_an_unknown_referral_leaves_no_lease_behind(mongodb_url: str) -> None:
+    """A milestone posted for an id tracking does not know takes the id's lease like any other:
+    given back, nothing of it stays in the store."""
+    unknown = uuid4()
+    async with fresh_database(mongodb_url) as database:
+        tracking = await tracking_in(database)
+        with pytest.raises(UnknownReferral):
+            await record_milestone(unknown, Milestone(kind=MilestoneKind.ACKNOWLEDGED, actor=Actor(agency_id="cmh-east", person="Sam Lee")),
+                                   tracking, correlation_id=uuid4(), now=at(0))
+        assert await database["referral_leases"].count_documents({}) == 0

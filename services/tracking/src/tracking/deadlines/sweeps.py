@@ -7,7 +7,7 @@ from uuid import UUID
 
 from referral_contracts import OutcomeUnknown, UnknownOutcome, derived_id
 from tracking.deadlines.ladders import due_now, escalation_event, held_until
-from tracking.lifecycle.leases import under_leases
+from tracking.lifecycle.leases import Held, under_leases
 from tracking.lifecycle.model import OPEN_STATES, TRACKING
 from tracking.lifecycle.ports import Tracking
 from tracking.lifecycle.service import apply_event, apply_held_events
@@ -57,13 +57,11 @@ async def fire_escalations(tracking: Tracking, due: list[UUID], *, now: datetime
     stores, policy = tracking.stores, tracking.policy
     fired = 0
 
-    async def fire(held: list[UUID]) -> None:
+    async def fire(held: Held) -> None:
         nonlocal fired
-        read = await stores.views.get_many_with_published(held)  # one read: the views and what they said
-        views = [view for view, _ in read]
+        views = await stores.views.get_many(held.ids)
         raised = [escalation_event(view, rung, now) for view in views for rung in due_now(view, policy, now)]
-        published = {view.referral_id: said for view, said in read}
-        after = (await apply_held_events(raised, tracking, published=published))[0] if raised else {}
+        after = (await apply_held_events(raised, tracking, held))[0] if raised else {}
         for view in views:
             now_view = after.get(view.referral_id, view)
             fired += len(now_view.escalations) - len(view.escalations)

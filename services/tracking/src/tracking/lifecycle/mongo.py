@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
-from pymongo import ASCENDING, AsyncMongoClient, UpdateOne
+from pymongo import ASCENDING, AsyncMongoClient, DeleteMany, ReturnDocument, UpdateMany, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from referral_contracts import Event
 from referral_contracts.events import event_model
@@ -22,6 +22,7 @@ from tracking.lifecycle.model import ReferralView
 
 _NOT_THE_VIEW = ("_id", "published", "next_escalation_at")  # stored beside a view, not part of it
 DUPLICATE_KEY = 11000
+GIVEN_BACK = datetime(1970, 1, 1, tzinfo=timezone.utc)  # a lease given back is one that expired long ago
 
 
 def connect(url: str) -> AsyncMongoClient:
@@ -37,7 +38,7 @@ def _event(document: dict) -> Event:
     return event_model(document["event_type"], document["schema_version"]).model_validate(document["body"])
 
 
-_VIEW_ONLY = {"published": 0}  # the published ids grow with the referral's life; a view's readers never need them
+_VIEW_ONLY = {"published": 0}  # views stored before issue 16 kept what was published beside them
 
 
 def _aware(moment: datetime) -> datetime:
@@ -45,28 +46,20 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
-def _whole(view: ReferralView, next_at: datetime | None, said: list[UUID] | None) -> UpdateOne:
+def _whole(view: ReferralView, next_at: datetime | None) -> UpdateOne:
     return UpdateOne({"_id": view.referral_id, "events_applied": {"$lt": view.events_applied}},
-                     {"$set": view.model_dump() | {"next_escalation_at": next_at}} | _remembered(said), upsert=True)
+                     {"$set": view.model_dump() | {"next_escalation_at": next_at}}, upsert=True)
 
 
-def _changes_only(view: ReferralView, next_at: datetime | None, before: ReferralView, next_before: datetime | None,
-                  said: list[UUID] | None) -> UpdateOne:
+def _changes_only(view: ReferralView, next_at: datetime | None, before: ReferralView,
+                  next_before: datetime | None) -> UpdateOne:
     """Only the top-level fields that differ from the stored view: fewer paths for the store to
     check and write, and only the indexes of fields that moved (a delivery recorded moves none)."""
     now, then = view.model_dump(), before.model_dump()
     changed = {field: value for field, value in now.items() if then.get(field) != value}
     if next_at != next_before:
         changed["next_escalation_at"] = next_at
-    update = {"$set": changed} | ({"$addToSet": {"published": {"$each": list(said)}}} if said else {})
-    return UpdateOne({"_id": view.referral_id, "events_applied": before.events_applied}, update)
-
-
-def _remembered(message_ids: list[UUID] | None) -> dict:
-    """The update part that remembers messages published (or starts an empty list for a new view)."""
-    if message_ids:
-        return {"$addToSet": {"published": {"$each": list(message_ids)}}}
-    return {"$setOnInsert": {"published": []}}
+    return UpdateOne({"_id": view.referral_id, "events_applied": before.events_applied}, {"$set": changed})
 
 
 def _view(document: dict) -> ReferralView:
@@ -116,19 +109,16 @@ class MongoViews:
         await self._referrals.create_index([("next_escalation_at", ASCENDING)])
 
     async def save(self, views: list[tuple[ReferralView, datetime | None]],
-                   published: dict[UUID, list[UUID]] | None = None,
                    stored: dict[UUID, tuple[ReferralView, datetime | None]] | None = None) -> None:
         """One bulk write. A view whose stored one the caller knows is written as the fields that
         changed, while that one is stored (its `events_applied`); any other whole, guarded by the
-        number of events it folds. The messages published for a referral are added to its
-        `published` in the same update. If a changes-only write found another view stored (a writer
+        number of events it folds. If a changes-only write found another view stored (a writer
         whose lease expired), the views are written whole, each guarded as usual."""
         if not views:
             return
-        published, stored = published or {}, stored or {}
-        writes = [_changes_only(view, next_at, *stored[view.referral_id], published.get(view.referral_id))
-                  if view.referral_id in stored else _whole(view, next_at, published.get(view.referral_id))
-                  for view, next_at in views]
+        stored = stored or {}
+        writes = [_changes_only(view, next_at, *stored[view.referral_id]) if view.referral_id in stored
+                  else _whole(view, next_at) for view, next_at in views]
         try:
             result = await self._referrals.bulk_write(writes, ordered=False)
             missed = result.matched_count + len(result.upserted_ids) < len(writes)
@@ -137,7 +127,7 @@ class MongoViews:
                 raise
             missed = True
         if missed and stored:
-            await self.save(views, published)
+            await self.save(views)
 
     async def get(self, referral_id: UUID) -> ReferralView | None:
         document = await self._referrals.find_one({"_id": referral_id}, _VIEW_ONLY)
@@ -146,10 +136,6 @@ class MongoViews:
     async def get_many(self, referral_ids: list[UUID]) -> list[ReferralView]:
         return [_view(document) async for document in self._referrals.find({"_id": {"$in": list(referral_ids)}},
                                                                            _VIEW_ONLY)]
-
-    async def get_many_with_published(self, referral_ids: list[UUID]) -> list[tuple[ReferralView, set[UUID]]]:
-        return [(_view(document), set(document.get("published", [])))
-                async for document in self._referrals.find({"_id": {"$in": list(referral_ids)}})]
 
     async def escalations_due(self, now: datetime, limit: int = 1000) -> list[UUID]:
         cursor = self._referrals.find({"next_escalation_at": {"$lte": now}}, {"_id": 1}).limit(limit)
@@ -179,56 +165,84 @@ class MongoViews:
 
 
 class MongoPublished:
-    """Kept in the referral's document, beside its view: one read gives both to a rebuild's check."""
+    """Kept in the referral's lease document (`referral_leases`), never in the view: the lease's
+    take reads it and its release adds to it (MongoLeases); a rebuild marks it here."""
 
     def __init__(self, database: AsyncDatabase) -> None:
-        self._referrals = database["referrals"]
+        self._leases = database[LEASES]
 
     async def of(self, referral_ids: list[UUID]) -> dict[UUID, set[UUID]]:
-        cursor = self._referrals.find({"_id": {"$in": list(referral_ids)}}, {"published": 1})
-        return {document["_id"]: set(document.get("published", [])) async for document in cursor}
+        cursor = self._leases.find({"_id": {"$in": list(referral_ids)}, "published": {"$exists": True}},
+                                   {"published": 1})
+        return {document["_id"]: set(document["published"]) async for document in cursor}
 
     async def mark(self, published: list[tuple[UUID, UUID]]) -> None:
         if published:
-            await self._referrals.bulk_write([UpdateOne({"_id": referral_id}, {"$addToSet": {"published": message_id}})
-                                              for referral_id, message_id in published], ordered=False)
+            await self._leases.bulk_write([UpdateOne({"_id": referral_id}, {"$addToSet": {"published": message_id}},
+                                                     upsert=True) for referral_id, message_id in published],
+                                          ordered=False)
+
+
+LEASES = "referral_leases"
+
+
+def _free(referral_id: UUID, now: datetime) -> dict:
+    """A lease nobody holds: given back or expired (or never taken). `$not $gt` rather than an
+    `$or` with a missing field: a point lookup on any store, and it matches a document without one."""
+    return {"_id": referral_id, "until": {"$not": {"$gt": now}}}
 
 
 class MongoLeases:
-    def __init__(self, database: AsyncDatabase) -> None:
-        self._leases = database["referral_leases"]
+    """A document per referral: who holds its lease until when, and what was published for it."""
 
-    async def take(self, referral_ids: list[UUID], holder: UUID, now: datetime, seconds: float) -> list[UUID]:
-        """One insert of them all (a held lease is a duplicate key); only when some were held, one
-        read of their holders and, only when some had expired, one update taking those over (and a
-        read of what it took, if another writer took some of them first)."""
-        until = now + timedelta(seconds=seconds)
+    def __init__(self, database: AsyncDatabase) -> None:
+        self._leases = database[LEASES]
+
+    async def take(self, referral_ids: list[UUID], holder: UUID, now: datetime,
+                   seconds: float) -> dict[UUID, set[UUID]]:
+        """One referral: one `find_one_and_update`, which also reads what was published. Several:
+        one bulk upsert (a held lease is a duplicate key: the upsert found it taken), then one read
+        of what was published for those taken."""
+        taking = {"$set": {"holder": holder, "until": now + timedelta(seconds=seconds)}}
+        if len(referral_ids) == 1:
+            try:
+                taken = await self._leases.find_one_and_update(
+                    _free(referral_ids[0], now), taking, {"published": 1}, upsert=True,
+                    return_document=ReturnDocument.AFTER)
+            except DuplicateKeyError:
+                return {}
+            return {referral_ids[0]: set(taken.get("published", []))}
         try:
-            await self._leases.insert_many([{"_id": r, "holder": holder, "until": until} for r in referral_ids],
-                                           ordered=False)
-            return list(referral_ids)
+            await self._leases.bulk_write([UpdateOne(_free(r, now), taking, upsert=True) for r in referral_ids],
+                                          ordered=False)
+            held_elsewhere: set[UUID] = set()
         except BulkWriteError as error:
             if not _only_duplicates(error):
                 raise
-            held_elsewhere = [referral_ids[e["index"]] for e in error.details.get("writeErrors", [])]
-        leases = [d async for d in self._leases.find({"_id": {"$in": held_elsewhere}})]
-        own = {d["_id"] for d in leases if d["holder"] == holder}
-        expired = [d["_id"] for d in leases if d["holder"] != holder and _aware(d["until"]) <= now]
-        taken_over: set[UUID] = set()
-        if expired:
-            result = await self._leases.update_many({"_id": {"$in": expired}, "until": {"$lte": now}},
-                                                    {"$set": {"holder": holder, "until": until}})
-            if result.modified_count == len(expired):
-                taken_over = set(expired)
-            elif result.modified_count:  # another writer took some of them first
-                taken_over = {d["_id"] async for d in self._leases.find({"_id": {"$in": expired}, "holder": holder},
-                                                                        {"_id": 1})}
-        # One given back between the insert and the read is left for the next try.
-        return [r for r in referral_ids if r not in held_elsewhere or r in own or r in taken_over]
+            held_elsewhere = {referral_ids[e["index"]] for e in error.details.get("writeErrors", [])}
+        mine = [r for r in referral_ids if r not in held_elsewhere]
+        published = {d["_id"]: set(d.get("published", []))
+                     async for d in self._leases.find({"_id": {"$in": mine}}, {"published": 1})} if mine else {}
+        return {r: published.get(r, set()) for r in mine}
 
-    async def release(self, referral_ids: list[UUID], holder: UUID) -> None:
-        if referral_ids:  # an expired lease may have been taken over: only this holder's go
-            await self._leases.delete_many({"_id": {"$in": list(referral_ids)}, "holder": holder})
+    async def release(self, referral_ids: list[UUID], holder: UUID, published: dict[UUID, list[UUID]] | None = None,
+                      unpublished: list[UUID] | None = None) -> None:
+        """One update, remembering what was published (an expired lease may have been taken over:
+        only this holder's are given back). `unpublished`: referrals nothing was ever published
+        for (not known yet, or an unknown id asked for): their documents are deleted instead, so
+        no request leaves one behind."""
+        published, gone = published or {}, set(unpublished or ())
+        said = [r for r in referral_ids if published.get(r)]
+        quiet = [r for r in referral_ids if not published.get(r)]
+        writes: list = [UpdateOne({"_id": r, "holder": holder},
+                                  {"$set": {"until": GIVEN_BACK}, "$addToSet": {"published": {"$each": published[r]}}})
+                        for r in said]
+        if quiet:
+            writes.append(UpdateMany({"_id": {"$in": quiet}, "holder": holder}, {"$set": {"until": GIVEN_BACK}}))
+        if gone:  # given back above too: the delete spares one that has something published meanwhile
+            writes.append(DeleteMany({"_id": {"$in": sorted(gone)}, "holder": holder, "published": {"$exists": False}}))
+        if writes:
+            await self._leases.bulk_write(writes, ordered=False)
 
 
 class MongoPersonServices:

@@ -34,21 +34,15 @@ class Views(Protocol):
     """Each referral's view as the fold last decided it, with when its next rung falls due."""
 
     async def save(self, views: list[tuple[ReferralView, datetime | None]],
-                   published: dict[UUID, list[UUID]] | None = None,
                    stored: dict[UUID, tuple[ReferralView, datetime | None]] | None = None) -> None:
-        """Store each view with its next escalation time and remember the messages just published
-        for it (`published`, by referral id), in one write, unless a view folding at least as many
-        events is stored already (writers racing on a referral never leave the older behind).
-        `stored`: the view (and next time) a referral's write stands on, when the caller knows it:
-        only what changed need be written, while that view is the one stored."""
+        """Store each view with its next escalation time, in one write, unless a view folding at
+        least as many events is stored already (writers racing on a referral never leave the older
+        behind). `stored`: the view (and next time) a referral's write stands on, when the caller
+        knows it: only what changed need be written, while that view is the one stored."""
 
     async def get(self, referral_id: UUID) -> ReferralView | None: ...
 
     async def get_many(self, referral_ids: list[UUID]) -> list[ReferralView]: ...
-
-    async def get_many_with_published(self, referral_ids: list[UUID]) -> list[tuple[ReferralView, set[UUID]]]:
-        """Each view with the ids of the messages published for it, in one read (the deadline
-        watcher: it needs both)."""
 
     async def escalations_due(self, now: datetime, limit: int) -> list[UUID]:
         """Referrals whose next escalation time is `now` or earlier."""
@@ -70,8 +64,8 @@ class Views(Protocol):
 
 class Published(Protocol):
     """The ids of the messages published for each referral, so none is published twice. Kept
-    beside the view, never in it; remembered in the view's own write (`Views.save`), or by `mark`
-    (a rebuild)."""
+    with the referral's lease, never in the view: read as the lease is taken and remembered as it
+    is given back (`Leases`), or by `mark` (a rebuild)."""
 
     async def of(self, referral_ids: list[UUID]) -> dict[UUID, set[UUID]]: ...
 
@@ -82,11 +76,15 @@ class Published(Protocol):
 class Leases(Protocol):
     """One writer per referral (leases.py)."""
 
-    async def take(self, referral_ids: list[UUID], holder: UUID, now: datetime, seconds: float) -> list[UUID]:
-        """Take, until `now + seconds`, the leases no other holder has (or has let expire); returns those taken."""
+    async def take(self, referral_ids: list[UUID], holder: UUID, now: datetime,
+                   seconds: float) -> dict[UUID, set[UUID]]:
+        """Take, until `now + seconds`, the leases nobody holds (given back, or let expire); returns
+        those taken, each with the ids of the messages published for its referral."""
 
-    async def release(self, referral_ids: list[UUID], holder: UUID) -> None:
-        """Give back those this holder still holds."""
+    async def release(self, referral_ids: list[UUID], holder: UUID, published: dict[UUID, list[UUID]] | None = None,
+                      unpublished: list[UUID] | None = None) -> None:
+        """Give back those this holder still holds, remembering the messages it published for each
+        (`published`); forget `unpublished`, referrals nothing was ever published for."""
 
 
 class PersonServices(Protocol):

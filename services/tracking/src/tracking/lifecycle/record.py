@@ -12,7 +12,7 @@ from service_kit.records import Record
 
 from tracking.lifecycle.commands import milestone_recorded
 from tracking.lifecycle.fold import check, fold
-from tracking.lifecycle.leases import under_leases
+from tracking.lifecycle.leases import Held, under_leases
 from tracking.lifecycle.model import TRACKING, ReferralView
 from tracking.lifecycle.ports import Tracking
 from tracking.lifecycle.service import apply_held_events
@@ -37,7 +37,7 @@ async def record_milestone(
     event = milestone_recorded(referral_id, milestone, correlation_id=correlation_id, received_at=now)
     outcome: list[tuple[ReferralView, bool]] = []
 
-    async def record(_: list[UUID]) -> None:
+    async def record(held: Held) -> None:
         events = (await tracking.stores.log.of([referral_id]))[referral_id]
         view = fold(events)
         if view is None:
@@ -47,7 +47,7 @@ async def record_milestone(
             return
         check(view, event)
         await tracking.bus.publish(topics.REFERRAL_MILESTONES, event)
-        views, _ = await apply_held_events([event], tracking, logs={referral_id: events})
+        views, _ = await apply_held_events([event], tracking, held, logs={referral_id: events})
         tracking.applied_here.applied(event.event_id)  # in full: the subscription has nothing left to do
         outcome.append((views.get(referral_id, view), True))
 

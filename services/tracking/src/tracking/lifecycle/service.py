@@ -16,7 +16,7 @@ from referral_contracts import Event, Link, LinkRelation, ReferralLinked, Referr
 
 from tracking.deadlines.ladders import next_escalation_at
 from tracking.lifecycle.fold import Step, first_submission, fold_with_steps
-from tracking.lifecycle.leases import under_leases
+from tracking.lifecycle.leases import Held, under_leases
 from tracking.lifecycle.model import TRACKING, ReferralView
 from tracking.lifecycle.ports import Tracking
 from tracking.outgoing.closure import outgoing
@@ -37,18 +37,18 @@ async def apply_events(events: list[Event], tracking: Tracking) -> dict[UUID, Re
 
     Idempotent: a redelivered event is not stored twice and rebuilds the same view. In a fixed
     number of round trips whatever the number of events (a consumer's batch, a sweep's rungs).
-    What the new states call for is published before their views are stored, and remembered in the
-    same write as the view (decision 0006): a crash in between leaves the events in the log and the
-    view unwritten, so the next apply (a redelivery, the next sweep) publishes them again under the
-    same ids, which consumers drop.
+    What the new states call for is published before their views are stored, and remembered as the
+    leases are given back (decision 0006): a crash in between leaves the events in the log and what
+    was published not remembered, so the next apply (a redelivery, the next sweep, the referral's
+    next event) publishes them again under the same ids, which consumers drop.
     """
     ids = list(dict.fromkeys(event.referral_id for event in events))
     views: dict[UUID, ReferralView] = {}
     links: list[ReferralLinked] = []
 
-    async def apply_held(held: list[UUID]) -> None:
-        chosen = set(held)
-        applied, linked = await apply_held_events([e for e in events if e.referral_id in chosen], tracking)
+    async def apply_held(held: Held) -> None:
+        chosen = set(held.ids)
+        applied, linked = await apply_held_events([e for e in events if e.referral_id in chosen], tracking, held)
         views.update(applied)
         links.extend(linked)
 
@@ -58,15 +58,14 @@ async def apply_events(events: list[Event], tracking: Tracking) -> dict[UUID, Re
     return views
 
 
-async def apply_held_events(events: list[Event], tracking: Tracking, *,
-                            published: dict[UUID, set[UUID]] | None = None,
+async def apply_held_events(events: list[Event], tracking: Tracking, held: Held, *,
                             logs: dict[UUID, list[Event]] | None = None,
                             ) -> tuple[dict[UUID, ReferralView], list[ReferralLinked]]:
-    """`apply_events` for referrals whose leases the caller holds; also returns the links to apply
-    for submissions that repeat an open referral. What the caller has just read under the same
-    leases is not read again: `published`, what was published for each referral (the deadline
-    watcher reads it with the views); `logs`, each referral's log before these events (a milestone
-    recorded reads it to check the milestone)."""
+    """`apply_events` for referrals whose leases the caller holds (`held`: what was published for
+    each, read as the leases were taken; what this publishes is added to it, to be remembered as
+    they are given back); also returns the links to apply for submissions that repeat an open
+    referral. `logs`: each referral's log before these events, when the caller has just read it
+    under the same leases (a milestone recorded reads it to check the milestone)."""
     stores = tracking.stores
     all_new = await stores.log.append(events) == len(events)
     if logs is None:
@@ -77,11 +76,11 @@ async def apply_held_events(events: list[Event], tracking: Tracking, *,
     views = {referral_id: view for referral_id, (view, _) in folded.items() if view is not None}
     for referral_id in logs.keys() - views.keys():
         log.info("referral %s: events held until its submission arrives", referral_id)
-    said = await _publish_owed({r: outgoing(view, logs[r], folded[r][1]) for r, view in views.items()},
-                               tracking, published)
+    held.remember(await _publish_owed({r: outgoing(view, logs[r], folded[r][1]) for r, view in views.items()},
+                                      tracking, held.published))
     stored = {r: before for r in views if all_new and (before := _stored_before(
         folded[r][1], {e.event_id for e in events if e.referral_id == r})) is not None}
-    await save_views(list(views.values()), tracking, published=said, stored=stored)
+    await save_views(list(views.values()), tracking, stored=stored)
     return views, await _duplicates(events, views, logs, tracking)
 
 
@@ -101,30 +100,26 @@ def _with(log: list[Event], events: list[Event]) -> list[Event]:
 
 
 async def save_views(views: list[ReferralView], tracking: Tracking, *,
-                     published: dict[UUID, list[UUID]] | None = None,
                      stored: dict[UUID, ReferralView] | None = None) -> None:
-    """Store views with when each one's next rung falls due (the ladder, by the policy) and the
-    messages just published for each, in one write; then tell whoever listens of each such time:
-    after the write, so a watcher it wakes finds the view. `stored`: the view each stands on, when
-    known, so only what changed is written."""
+    """Store views with when each one's next rung falls due (the ladder, by the policy), in one
+    write; then tell whoever listens of each such time: after the write, so a watcher it wakes
+    finds the view. `stored`: the view each stands on, when known, so only what changed is written."""
     policy = tracking.policy
     due = [(view, next_escalation_at(view, policy)) for view in views]
     before = {r: (view, next_escalation_at(view, policy)) for r, view in (stored or {}).items()}
-    await tracking.stores.views.save(due, published, before)
+    await tracking.stores.views.save(due, before)
     for _, when in due:
         if when is not None:
             tracking.escalation_stored(when)
 
 
 async def _publish_owed(calls: dict[UUID, list[tuple[str, Event]]], tracking: Tracking,
-                        already: dict[UUID, set[UUID]] | None) -> dict[UUID, list[UUID]]:
+                        already: dict[UUID, set[UUID]]) -> dict[UUID, list[UUID]]:
     """Publish what each referral's state calls for and was not yet published (in order within a
-    referral, referrals at once); returns the ids published, for the view's write to remember."""
+    referral, referrals at once); returns the ids published, for the leases' release to remember."""
     wanted = {referral_id: messages for referral_id, messages in calls.items() if messages}  # most call for none
     if not wanted:
         return {}
-    if already is None:
-        already = await tracking.stores.published.of(list(wanted))
     owed = {r: [(t, m) for t, m in messages if m.event_id not in already.get(r, set())] for r, messages in wanted.items()}
 
     async def publish_in_order(messages: list[tuple[str, Event]]) -> None:

@@ -56,12 +56,10 @@ async def _rebuild(chunk: list[UUID], tracking: Tracking) -> int:
     folded = {referral_id: fold_with_steps(log) for referral_id, log in logs.items()}
     views = [view for view, _ in folded.values() if view is not None]
     # What the log's referrals called for was said when they happened: the rebuilt store must
-    # not say it again when the next event of a referral arrives. Remembered in the views' write:
-    # one bulk write per chunk.
-    said = {view.referral_id: [message.event_id for _, message in outgoing(view, logs[view.referral_id],
-                                                                           folded[view.referral_id][1])]
-            for view in views}
-    await save_views(views, tracking, published=said)
+    # not say it again when the next event of a referral arrives. One bulk write per chunk.
+    await stores.published.mark([(view.referral_id, message.event_id) for view in views
+                                 for _, message in outgoing(view, logs[view.referral_id], folded[view.referral_id][1])])
+    await save_views(views, tracking)
     claims: dict[str, UUID] = {}  # open referrals hold their person-and-service key, the first one wins
     for view in views:
         first = first_submission(logs[view.referral_id])
