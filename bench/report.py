@@ -150,24 +150,28 @@ def _listed(figures: dict) -> str:
 def store_table(results: dict) -> str:
     """The engine-independent figures (bench/store_figures.py) as a table: per referral, per escalation."""
     s = results["store_figures"]
-    r, e = s["per_referral"], s["per_escalation"]
+    walks = [s["per_referral"], s["per_escalation"], *([s["per_escalation_at_load"]] if "per_escalation_at_load" in s else [])]
+    r, e = walks[0], walks[1]
+    at_load = f", and {walks[2]['count']:,} over 10 s" if len(walks) > 2 else ""
+
+    def row(label: str, figure) -> str:
+        return f"| {label} | " + " | ".join(figure(w) for w in walks) + " |"
+
     rows = [f"Counted on {results['date']} (bench/store_figures.py): {r['count']} referrals along the demo's path, "
-            f"{e['count']} reminders falling due over 10 s; the services' own commands only "
+            f"{e['count']} reminders falling due over 10 s{at_load}; the services' own commands only "
             f"(with nothing to do they send {s['idle_commands_per_second']:g} a second: the watcher's and the "
             f"sweeps' timers).", "",
-            "| figure | per referral (submission to closure) | per escalation (due to told) |", "|---|---|---|",
-            f"| store commands | {r['commands']:g} | {e['commands']:g} |",
-            f"| by command | {_listed(r['commands_by_name'])} | {_listed(e['commands_by_name'])} |",
-            f"| by service | {_listed(r['commands_by_service'])} | {_listed(e['commands_by_service'])} |",
-            f"| by service, collection and command | {_listed(r['commands_by_collection'])} | "
-            f"{_listed(e['commands_by_collection'])} |",
-            f"| documents written | {r['documents_written']:g} | {e['documents_written']:g} |",
-            f"| by service and collection | {_listed(r['documents_written_by_collection'])} | "
-            f"{_listed(e['documents_written_by_collection'])} |",
-            f"| index entries the writes may maintain | {r['index_entries']:g} | {e['index_entries']:g} |",
-            f"| by service and collection | {_listed(r.get('index_entries_by_collection', {}))} | "
-            f"{_listed(e.get('index_entries_by_collection', {}))} |",
-            f"| indexes per collection written | {_listed(s['indexes'])} | |"]
+            "| figure | per referral (submission to closure) | per escalation (due to told), 3 a second |"
+            + (" per escalation, 100 a second |" if len(walks) > 2 else ""), "|---|---|---|" + ("---|" if len(walks) > 2 else ""),
+            row("store commands", lambda w: f"{w['commands']:g}"),
+            row("by command", lambda w: _listed(w["commands_by_name"])),
+            row("by service", lambda w: _listed(w["commands_by_service"])),
+            row("by service, collection and command", lambda w: _listed(w["commands_by_collection"])),
+            row("documents written", lambda w: f"{w['documents_written']:g}"),
+            row("by service and collection", lambda w: _listed(w["documents_written_by_collection"])),
+            row("index entries the writes may maintain", lambda w: f"{w['index_entries']:g}"),
+            row("by service and collection", lambda w: _listed(w.get("index_entries_by_collection", {}))),
+            f"| indexes per collection written | {_listed(s['indexes'])} |" + " |" * (len(walks) - 1)]
     return "\n".join(rows)
 
 

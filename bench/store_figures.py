@@ -11,7 +11,11 @@ STORE_COMMAND_COUNTS=1) and read from its /metrics before and after each walk.
 - per escalation: BENCH_STORE_ESCALATIONS urgent referrals (real event logs, loaded straight into
   tracking's store by this process, which counts nothing) whose reminder falls due over 10 s; from
   due to told (each rung's e-mail recorded back in the referral's escalations), again until the
-  store is quiet.
+  store is quiet. Rungs this sparse (3 a second) are nearly each a sweep and a batch of their own:
+  the worst case per rung.
+- per escalation at load: BENCH_STORE_ESCALATIONS_AT_LOAD (1,000) reminders falling due over 10 s,
+  the load of `make bench`'s deadline lateness, counted the same way: what a rung costs when rungs
+  fall due together and their outcomes come back together.
 
 Index entries maintained: for each document written, each index of its collection (read with
 listIndexes at the end) that the write can touch: every index for a document inserted, deleted or
@@ -40,6 +44,7 @@ from pymongo import MongoClient
 
 REFERRALS = int(os.environ.get("BENCH_STORE_REFERRALS", "20"))
 ESCALATIONS = int(os.environ.get("BENCH_STORE_ESCALATIONS", "30"))
+ESCALATIONS_AT_LOAD = int(os.environ.get("BENCH_STORE_ESCALATIONS_AT_LOAD", "1000"))
 QUIET_SECONDS = 3.0
 SENDER, LEAD, LEAD_PERSON = "gp-north", "cmh-east", "Sam Lee"
 MILESTONES = Path(__file__).parent.parent / "deploy" / "demo" / "milestones"
@@ -166,8 +171,9 @@ async def per_referral(urls: dict[str, str], headers, store_url: str, run: str) 
     return counts, walked[0]
 
 
-async def per_escalation(urls: dict[str, str], store_url: str, policy, template: UUID) -> dict:
-    """ESCALATIONS reminders falling due over 10 s, from due to told."""
+async def per_escalation(urls: dict[str, str], store_url: str, policy, template: UUID, count: int) -> dict:
+    """`count` reminders falling due over 10 s, from due to told (the first falling due once they
+    are loaded: 3 s for a few, 10 s for a thousand)."""
     from scale import due_referrals
     from tracking.bootstrap import rebuilding
     from tracking.lifecycle.mongo import connect
@@ -177,12 +183,15 @@ async def per_escalation(urls: dict[str, str], store_url: str, policy, template:
 
     database = MongoClient(store_url, uuidRepresentation="standard", tz_aware=True)["tracking"]
     events = list(database["events"].find({"referral_id": template}).sort("occurred_at", 1))
-    logs, views, due = due_referrals(events, policy, utc_now() + timedelta(seconds=3), timedelta(seconds=10), ESCALATIONS)
+    lead = timedelta(seconds=3 if count <= 100 else 10)
+    logs, views, due = due_referrals(events, policy, utc_now() + lead, timedelta(seconds=10), count)
     client = connect(store_url)
     try:
         loader = rebuilding(client["tracking"], policy=policy)  # stores as tracking does, publishes nothing
-        await loader.stores.log.append(logs)
-        await save_views(views, loader)
+        for start in range(0, len(logs), 1000):
+            await loader.stores.log.append(logs[start:start + 1000])
+        for start in range(0, len(views), 500):
+            await save_views(views[start:start + 500], loader)
     finally:
         await client.close()
 
@@ -206,10 +215,14 @@ def measure(urls: dict[str, str], headers, store_url: str, policy) -> dict:
     counts, template = asyncio.run(per_referral(urls, headers, store_url, f"store{int(time.time())}"))
     referrals = _minus(counts, before)
     before = scrape(urls)
-    escalations = _minus(asyncio.run(per_escalation(urls, store_url, policy, template)), before)
-    indexes = index_fields(store_url, {"written": {**referrals["written"], **escalations["written"]}})
+    escalations = _minus(asyncio.run(per_escalation(urls, store_url, policy, template, ESCALATIONS)), before)
+    before = scrape(urls)
+    at_load = _minus(asyncio.run(per_escalation(urls, store_url, policy, template, ESCALATIONS_AT_LOAD)), before)
+    indexes = index_fields(store_url, {"written": {**referrals["written"], **escalations["written"],
+                                                   **at_load["written"]}})
     return {"per_referral": figures(referrals, indexes, REFERRALS),
             "per_escalation": figures(escalations, indexes, ESCALATIONS),
+            "per_escalation_at_load": figures(at_load, indexes, ESCALATIONS_AT_LOAD),
             "idle_commands_per_second": round(sum(idle["commands"].values()) / idle_seconds, 2),
             "indexes": {f"{d}.{c}": len(i) for (d, c), i in sorted(indexes.items())}}
 

@@ -3,7 +3,7 @@ see its escalations."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 from uuid import UUID, uuid4
@@ -15,17 +15,17 @@ from referral_contracts import EscalationStep, FailedContactAction, Milestone, R
 from referral_contracts.directory import LeadRole
 from referral_contracts.referral import referral_id_for
 from service_kit.access import refusal_to_act_as
-from service_kit.auth import KeyRegistry, Principal, enforce, principal_from
+from service_kit.auth import KeyRegistry, Principal, enforce, forbidden, principal_from
 from service_kit.failures import RetryLater
 from service_kit.problems import answers
 
 from tracking.lifecycle.ports import Tracking
-from tracking.lifecycle.access import NOT_KNOWN, refusal_to_act
+from tracking.lifecycle.access import NOT_KNOWN
 from tracking.lifecycle.accountability import accountable_at
 from tracking.deadlines.ladders import fires_at, ladder
 from tracking.lifecycle.model import Accountable, EscalationRecord, ReferralView
 from tracking.lifecycle.refusal import Refused
-from tracking.lifecycle.record import UnknownReferral, record_milestone
+from tracking.lifecycle.record import MayNotAct, UnknownReferral, record_milestone
 from tracking.lifecycle.reads import NotAllowed, handoff_package
 from tracking.lifecycle.readable import readable
 
@@ -59,7 +59,7 @@ def http_routes(tracking: Tracking, keys: KeyRegistry) -> APIRouter:
     async def known(referral_id: UUID, caller: Principal) -> ReferralView:
         return await readable(tracking.stores.views, referral_id, caller)
 
-    _milestone_route(router, tracking, known, authenticated)
+    _milestone_route(router, tracking, authenticated)
 
     @router.get("", response_model=ReferralView)
     async def find_by_client_reference(
@@ -112,10 +112,7 @@ def http_routes(tracking: Tracking, keys: KeyRegistry) -> APIRouter:
     return router
 
 
-Known = Callable[[UUID, Principal], Awaitable[ReferralView]]
-
-
-def _milestone_route(router: APIRouter, tracking: Tracking, known: Known, authenticated: Callable) -> None:
+def _milestone_route(router: APIRouter, tracking: Tracking, authenticated: Callable) -> None:
     """The one route that changes a referral: POST a milestone or a closure."""
 
     @router.post("/{referral_id}/milestones", response_model=ReferralView, status_code=status.HTTP_201_CREATED,
@@ -130,12 +127,13 @@ def _milestone_route(router: APIRouter, tracking: Tracking, known: Known, authen
         """Record a milestone or a closure, as the caller's agency, on a referral it has a part in.
         409 names the current state when it may not happen now."""
         enforce(refusal_to_act_as(caller, milestone.actor.agency_id))
-        enforce(refusal_to_act(await known(referral_id, caller), caller))
         try:
-            view, created = await record_milestone(referral_id, milestone, tracking,
+            view, created = await record_milestone(referral_id, milestone, tracking, caller=caller,
                                                    correlation_id=correlation_id or uuid4(), now=utc_now())
         except UnknownReferral as unknown:
             raise HTTPException(status.HTTP_404_NOT_FOUND, str(unknown)) from None
+        except MayNotAct as refusal:
+            raise forbidden(str(refusal)) from None
         except Refused as refused:
             raise HTTPException(status.HTTP_409_CONFLICT, str(refused)) from None
         except RetryLater as busy:

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from pymongo import ASCENDING, AsyncMongoClient, DeleteMany, ReturnDocument, UpdateMany, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError
 
 from referral_contracts import Event
 from referral_contracts.events import event_model
@@ -200,30 +200,38 @@ class MongoLeases:
 
     async def take(self, referral_ids: list[UUID], holder: UUID, now: datetime,
                    seconds: float) -> dict[UUID, set[UUID]]:
-        """One referral: one `find_one_and_update`, which also reads what was published. Several:
-        one bulk upsert (a held lease is a duplicate key: the upsert found it taken), then one read
-        of what was published for those taken."""
+        """A referral seen before: one `find_one_and_update` of its free lease, which also reads
+        what was published; several: one update of the free ones and one read of those now this
+        holder's, with what was published. A referral never seen (a first submission) costs an
+        insert, a held lease failing as a duplicate key. No upsert with a condition on the lease:
+        an upsert that finds the lease held must fail, and not every store fails it (SecantusDB
+        applied it to the held lease under contention)."""
         taking = {"$set": {"holder": holder, "until": now + timedelta(seconds=seconds)}}
         if len(referral_ids) == 1:
-            try:
-                taken = await self._leases.find_one_and_update(
-                    _free(referral_ids[0], now), taking, {"published": 1}, upsert=True,
-                    return_document=ReturnDocument.AFTER)
-            except DuplicateKeyError:
-                return {}
-            return {referral_ids[0]: set(taken.get("published", []))}
+            taken = await self._leases.find_one_and_update(_free(referral_ids[0], now), taking, {"published": 1},
+                                                           return_document=ReturnDocument.AFTER)
+            found = {} if taken is None else {taken["_id"]: set(taken.get("published", []))}
+        else:
+            found = {}
+            if (await self._leases.update_many({"_id": {"$in": referral_ids}, "until": {"$not": {"$gt": now}}},
+                                               taking)).matched_count:
+                found = {d["_id"]: set(d.get("published", [])) async for d in self._leases.find(
+                    {"_id": {"$in": referral_ids}, "holder": holder}, {"published": 1})}
+        found |= {r: set() for r in await self._insert([r for r in referral_ids if r not in found], taking["$set"])}
+        return {r: found[r] for r in referral_ids if r in found}  # in the order asked
+
+    async def _insert(self, referral_ids: list[UUID], lease: dict) -> list[UUID]:
+        """Leases of referrals never seen, as new documents; those held already are duplicates."""
+        if not referral_ids:
+            return []
         try:
-            await self._leases.bulk_write([UpdateOne(_free(r, now), taking, upsert=True) for r in referral_ids],
-                                          ordered=False)
-            held_elsewhere: set[UUID] = set()
+            await self._leases.insert_many([{"_id": r, **lease} for r in referral_ids], ordered=False)
+            return referral_ids
         except BulkWriteError as error:
             if not _only_duplicates(error):
                 raise
-            held_elsewhere = {referral_ids[e["index"]] for e in error.details.get("writeErrors", [])}
-        mine = [r for r in referral_ids if r not in held_elsewhere]
-        published = {d["_id"]: set(d.get("published", []))
-                     async for d in self._leases.find({"_id": {"$in": mine}}, {"published": 1})} if mine else {}
-        return {r: published.get(r, set()) for r in mine}
+            held = {referral_ids[e["index"]] for e in error.details.get("writeErrors", [])}
+            return [r for r in referral_ids if r not in held]
 
     async def release(self, referral_ids: list[UUID], holder: UUID, published: dict[UUID, list[UUID]] | None = None,
                       unpublished: list[UUID] | None = None) -> None:

@@ -7,9 +7,11 @@ from uuid import UUID
 
 from referral_contracts import Milestone, MilestoneReport, derived_id, topics
 from referral_contracts.outbound import InboundPosition, MilestoneReceipt, MilestoneReceived
+from service_kit.auth import Principal
 from service_kit.messaging import correlation_id_of
 from service_kit.records import Record
 
+from tracking.lifecycle.access import may_read, not_known, refusal_to_act
 from tracking.lifecycle.commands import milestone_recorded
 from tracking.lifecycle.fold import check, fold
 from tracking.lifecycle.leases import Held, under_leases
@@ -22,12 +24,20 @@ class UnknownReferral(LookupError):
     pass
 
 
+class MayNotAct(PermissionError):
+    """The caller may read the referral but not act on it: the message names the rule (access.py)."""
+
+
 async def record_milestone(
     referral_id: UUID, milestone: Milestone, tracking: Tracking, *, correlation_id: UUID, now: datetime,
+    caller: Principal | None = None,
 ) -> tuple[ReferralView, bool]:
     """The referral after the milestone, and whether it was new (False: a repeat of a recorded id).
 
-    Raises UnknownReferral, or Refused naming the current state; either way nothing changed.
+    Raises UnknownReferral (also for a `caller` who may not read it: the same answer), MayNotAct
+    (a `caller` who may read it but not act on it), or Refused naming the current state; nothing
+    changed in each case. The caller's rights are checked on the referral as it is under the lease,
+    from the log this reads anyway.
     Under the referral's lease, so of requests repeating one milestone id at once exactly one
     records it and the others see it recorded; and tracking's own subscription, which receives
     the same milestone from the topic, waits for this to finish and then finds nothing to do.
@@ -40,8 +50,10 @@ async def record_milestone(
     async def record(held: Held) -> None:
         events = (await tracking.stores.log.of([referral_id]))[referral_id]
         view = fold(events)
-        if view is None:
-            raise UnknownReferral(f"referral {referral_id} is not known to tracking")
+        if view is None or (caller is not None and not may_read(view, caller)):
+            raise UnknownReferral(not_known(referral_id))
+        if caller is not None and (refusal := refusal_to_act(view, caller)):
+            raise MayNotAct(refusal)
         if any(e.event_id == event.event_id for e in events):
             outcome.append((view, False))
             return

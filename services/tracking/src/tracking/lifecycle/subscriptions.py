@@ -23,10 +23,9 @@ from service_kit.messaging import KafkaEventBus, correlation_id_of, subscribe
 from service_kit.records import Record
 
 from tracking.lifecycle.ports import Tracking
-from tracking.lifecycle.access import may_read, refusal_to_act
 from tracking.lifecycle.model import ReferralView
 from tracking.lifecycle.refusal import Refused
-from tracking.lifecycle.record import UnknownReferral, milestone_receipt, record_milestone
+from tracking.lifecycle.record import MayNotAct, UnknownReferral, milestone_receipt, record_milestone
 from tracking.lifecycle.leases import WAIT_SECONDS
 from tracking.lifecycle.service import apply_events
 
@@ -76,18 +75,13 @@ def register_event_subscribers(broker: KafkaBroker, bus: KafkaEventBus, tracking
             await refuse("actor.agency_id", f"{report.actor.agency_id} may not act on {agency}'s inbound topic")
             return
         caller = Principal.agency(agency)  # the rules of HTTP's POST .../milestones, for its own login
-        view = await tracking.stores.views.get(report.referral_id)
-        if view is None or not may_read(view, caller):
-            await refuse("referral_id", NOT_KNOWN)  # the same answer for an unknown id and another's
-            return
-        if refusal := refusal_to_act(view, caller):
-            await refuse("referral_id", refusal)
-            return
         try:
             _, new = await record_milestone(report.referral_id, report.milestone(), tracking,
-                                            correlation_id=correlation_id_of(record), now=utc_now())
+                                            correlation_id=correlation_id_of(record), now=utc_now(), caller=caller)
         except UnknownReferral:
-            await refuse("referral_id", NOT_KNOWN)
+            await refuse("referral_id", NOT_KNOWN)  # the same answer for an unknown id and another's
+        except MayNotAct as refusal:
+            await refuse("referral_id", str(refusal))
         except Refused as refused:
             await refuse("kind", str(refused))
         else:
