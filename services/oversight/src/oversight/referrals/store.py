@@ -103,10 +103,10 @@ class ReferralProjection:
         return [(None, after)]
 
     async def _as_new_stored(self, referral_id: UUID, version: int, session: AsyncClientSession) -> None:
-        """After a duplicate key: the store has aborted the transaction, so it is ended here (a commit
-        would fail as transient and `with_transaction` would run the batch again, forever). It is
-        nothing to do only if a version at least as new is stored; a document inserted by another
-        writer since, or missed by the store's read, starts the batch again."""
+        """After a duplicate key: the store has aborted the transaction, so it is ended here (its
+        commit would fail as transient, and `with_transaction` would run the same batch again and
+        again for two minutes). It is nothing to do only if a version at least as new is stored; a
+        document inserted by another writer since, or missed by the store's read, starts it again."""
         await session.abort_transaction()
         stored = await self.referrals.find_one({"_id": referral_id}, {"version": 1})
         if stored is None or stored["version"] < version:
