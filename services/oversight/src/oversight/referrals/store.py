@@ -87,20 +87,18 @@ class ReferralProjection:
             await follower.follow(changed, session)
 
     async def _one(self, referral_id: UUID, state: ReferralState, session: AsyncClientSession) -> Changed:
-        """One referral: replaced if what is stored is older, the stored document coming back in the
-        same command; nothing matched means new (inserted) or already as new (a duplicate key)."""
+        """One referral in one command: replaced if what is stored is older (the stored document
+        coming back), inserted if nothing is (an upsert: None comes back). A version at least as new
+        matches nothing, and the upsert's insert then meets its `_id`: a duplicate key."""
         after = document(referral_id, state)
-        before = await self.referrals.find_one_and_replace(
-            {"_id": referral_id, "version": {"$lt": state.version}}, after, projection=self._reads(),
-            return_document=ReturnDocument.BEFORE, session=session)
-        if before is not None:
-            return [(before, after)]
         try:
-            await self.referrals.insert_one(after, session=session)
+            before = await self.referrals.find_one_and_replace(
+                {"_id": referral_id, "version": {"$lt": state.version}}, after, projection=self._reads(),
+                upsert=True, return_document=ReturnDocument.BEFORE, session=session)
         except DuplicateKeyError:
             await self._as_new_stored(referral_id, state.version, session)
             return []
-        return [(None, after)]
+        return [(before, after)]
 
     async def _as_new_stored(self, referral_id: UUID, version: int, session: AsyncClientSession) -> None:
         """After a duplicate key: the store has aborted the transaction, so it is ended here (its
