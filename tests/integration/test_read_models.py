@@ -94,10 +94,20 @@ async def _feed(database, changes: list[ReferralChanged], seed: int):
     return oversight
 
 
+def counting(cell: dict) -> dict | None:
+    """A roll-up cell as its figures read it: its counters at 0 left out, None if all are. Cells are
+    moved by `$inc` and never read back, so a counter a referral has left stays at 0 and a cell every
+    referral has left stays, all zeros; a rebuild from the final states never makes either. Every
+    reader takes 0 for absent (ReadModels.cells), so this is the equality that matters."""
+    counts = {key: n for key, n in cell["c"].items() if n}
+    return {**cell, "c": counts} if counts else None
+
+
 async def _documents(database) -> dict[str, dict]:
-    """Every document of the projection and the read models (a cell's `v` counts its writes, so a
-    rebuild's differs: left out)."""
-    return {name: {d["_id"]: d async for d in database[name].find({}, {"v": 0})} for name in COLLECTIONS}
+    """Every document of the projection and the read models, the cells as they count (`counting`)."""
+    found = {name: {d["_id"]: d async for d in database[name].find({})} for name in COLLECTIONS}
+    found["rollups"] = {i: kept for i, cell in found["rollups"].items() if (kept := counting(cell)) is not None}
+    return found
 
 
 async def _check(mongodb_url: str, history, seed: int) -> None:

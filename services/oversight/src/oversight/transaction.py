@@ -1,6 +1,7 @@
 """Reading and writing inside the projection's transaction (decision 0011): documents read by id in
-small lots, and a bulk write that must change exactly the documents it read, or the transaction
-starts again."""
+small lots, and bulk writes that start the transaction again when another writer got there first:
+an insert or upsert meeting a document inserted meanwhile (a duplicate key), or a guarded write that
+did not find the document it read."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, OperationFailure
+from pymongo.results import BulkWriteResult
 
 DUPLICATE_KEY = 11000
 # SecantusDB fetches an `_id` `$in` by point lookups, then checks each document against the whole
@@ -34,17 +36,24 @@ def changed_meanwhile() -> OperationFailure:
                             details={"errorLabels": ["TransientTransactionError"]})
 
 
-async def exactly(collection: AsyncCollection, writes: list, session: AsyncClientSession) -> None:
-    """Apply `writes` (inserts of new documents; replacements and deletions guarded by the version
-    read) and insist each took: on any store, however it isolates transactions, a document another
-    writer changed or inserted meanwhile starts the batch again instead of being overwritten."""
+async def bulk(collection: AsyncCollection, writes: list, session: AsyncClientSession) -> BulkWriteResult | None:
+    """Apply `writes` in one command; a duplicate key (another writer inserted the document after
+    this transaction looked, or two upserts of a new one raced) starts the batch again, where the
+    second attempt finds the document and updates it."""
     if not writes:
-        return
+        return None
     try:
-        done = await collection.bulk_write(writes, ordered=False, session=session)
+        return await collection.bulk_write(writes, ordered=False, session=session)
     except BulkWriteError as error:
         if all(e.get("code") == DUPLICATE_KEY for e in error.details.get("writeErrors", [])):
             raise changed_meanwhile() from error
         raise
-    if done.inserted_count + done.matched_count + done.deleted_count != len(writes):
+
+
+async def exactly(collection: AsyncCollection, writes: list, session: AsyncClientSession) -> None:
+    """Apply `writes` (inserts of new documents; replacements and deletions guarded by the version
+    read) and insist each took: on any store, however it isolates transactions, a document another
+    writer changed or inserted meanwhile starts the batch again instead of being overwritten."""
+    done = await bulk(collection, writes, session)
+    if done is not None and done.inserted_count + done.matched_count + done.deleted_count != len(writes):
         raise changed_meanwhile()

@@ -14,7 +14,10 @@ The counters named by a day (the backlog by submission day, overdue by deadline 
 all-history cells grow by a key a day for good, and every write to them slower (the local store
 rewrites a whole document: 11 ms at 3,000 keys against 0.7 ms at a few). So an `all` or `pair` cell
 keeps the rest, and its day counters go to pages by the month of the day (`all_days`, `pair_days`):
-small, and only for months that hold referrals still awaiting contact (an emptied page is removed)."""
+small (a month's days at most), one per month that ever held referrals awaiting contact.
+
+Cells are moved by `$inc` (figures/readmodels.py), never read back and rewritten: a counter brought to
+zero stays at 0, and an emptied cell or page stays as zeros; every reader takes 0 for absent."""
 
 from __future__ import annotations
 
@@ -67,6 +70,15 @@ def cells_of(referral: Mapping[str, Any]) -> list[Cell]:
 def part(text: object) -> str:
     """A value inside a counter's name: the store reads "." as a path and ":" separates the parts."""
     return str(text).replace("%", "%25").replace(".", "%2E").replace(":", "%3A").replace("$", "%24")
+
+
+def counter_path(key: str) -> str:
+    """Where `$inc` finds a counter: one field under `c`. A "." in the name would make it a path into
+    a nested document and a leading "$" is refused, so each value in a name goes through `part`;
+    a name that still has either is a bug, and fails here rather than counting somewhere else."""
+    if not key or "." in key or key.startswith("$"):
+        raise ValueError(f"not a counter's name: {key!r}")
+    return f"c.{key}"
 
 
 def contribution(referral: Mapping[str, Any]) -> Counts:

@@ -3,35 +3,42 @@
 figures/contribution.py). A batch is applied in one transaction with the read models that follow it
 (decision 0011): the newer states are written, each with its contribution, and the read models move
 by the difference, or nothing is; an older or repeated version changes nothing, so a batch applied
-twice, or again after a crash, counts once."""
+twice, or again after a crash, counts once. A batch of one referral (states arriving one at a time)
+reads and writes its document in one command; a larger one reads its documents in lots, then writes
+them in one bulk write."""
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 from uuid import UUID
 
-from pymongo import ASCENDING, InsertOne, ReplaceOne
+from pymongo import ASCENDING, InsertOne, ReplaceOne, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from referral_contracts.changes import ReferralState
 
 from ..figures.contribution import rollup
-from ..transaction import by_ids, exactly
+from ..transaction import by_ids, changed_meanwhile, exactly
 from .models import Referral
 
 COLLECTION = "referrals"
 # Oversight filters by period, agency, tier and state, always with the period (figures/rules.selections).
 FILTERED = ("source_agency_id", "lead_agency_id", "tier", "state")
 KEPT_APART = ("_id", "rollup")  # stored beside the state, not part of it
+# Each referral a batch changed: its stored document before (None: new; the fields `reads` names)
+# and its new one.
+Changed = list[tuple[dict[str, Any] | None, dict[str, Any]]]
 
 
 class Follower(Protocol):
     """A read model kept from the projection's changes, inside its transaction."""
 
-    async def follow(self, changed: list[tuple[dict[str, Any] | None, dict[str, Any]]],
-                     session: AsyncClientSession) -> None: ...
+    reads: dict[str, int]  # the fields of a referral's stored document it needs from before a change
+
+    async def follow(self, changed: Changed, session: AsyncClientSession) -> None: ...
 
 
 def document(referral_id: UUID, state: ReferralState) -> dict[str, Any]:
@@ -63,8 +70,50 @@ class ReferralProjection:
         async with self.referrals.database.client.start_session() as session:
             await session.with_transaction(lambda s: self._apply(states, s))
 
+    def _reads(self) -> dict[str, int]:
+        """What is read of a stored document before it changes: its version and contribution, and
+        what the followers compare (the worklist entry, the breaches)."""
+        reads = {"version": 1, "rollup": 1}
+        for follower in self.followers:
+            reads |= follower.reads
+        return reads
+
     async def _apply(self, states: dict[UUID, ReferralState], session: AsyncClientSession) -> None:
-        stored = await by_ids(self.referrals, list(states), session, {"version": 1, "rollup": 1})
+        if len(states) == 1:
+            changed = await self._one(*next(iter(states.items())), session)
+        else:
+            changed = await self._many(states, session)
+        for follower in self.followers if changed else []:
+            await follower.follow(changed, session)
+
+    async def _one(self, referral_id: UUID, state: ReferralState, session: AsyncClientSession) -> Changed:
+        """One referral in one command: replaced if what is stored is older (the stored document
+        coming back), inserted if nothing is (an upsert: None comes back). A version at least as new
+        matches nothing, and the upsert's insert then meets its `_id`: a duplicate key."""
+        after = document(referral_id, state)
+        try:
+            before = await self.referrals.find_one_and_replace(
+                {"_id": referral_id, "version": {"$lt": state.version}}, after, projection=self._reads(),
+                upsert=True, return_document=ReturnDocument.BEFORE, session=session)
+        except DuplicateKeyError:
+            await self._as_new_stored(referral_id, state.version, session)
+            return []
+        return [(before, after)]
+
+    async def _as_new_stored(self, referral_id: UUID, version: int, session: AsyncClientSession) -> None:
+        """After a duplicate key: the store has aborted the transaction, so it is ended here (its
+        commit would fail as transient, and `with_transaction` would run the same batch again and
+        again for two minutes). It is nothing to do only if a version at least as new is stored; a
+        document inserted by another writer since, or missed by the store's read, starts it again."""
+        await session.abort_transaction()
+        stored = await self.referrals.find_one({"_id": referral_id}, {"version": 1})
+        if stored is None or stored["version"] < version:
+            raise changed_meanwhile()
+
+    async def _many(self, states: dict[UUID, ReferralState], session: AsyncClientSession) -> Changed:
+        """Several referrals: read in lots, the newer states written in one bulk write, each guarded by
+        the version read (transaction.exactly)."""
+        stored = await by_ids(self.referrals, list(states), session, self._reads())
         writes, changed = [], []
         for referral_id, state in states.items():
             before = stored.get(referral_id)
@@ -73,12 +122,9 @@ class ReferralProjection:
             after = document(referral_id, state)
             writes.append(InsertOne(after) if before is None else
                           ReplaceOne({"_id": referral_id, "version": before["version"]}, after))
-            changed.append((None if before is None else before.get("rollup"), after))
-        if not writes:
-            return
+            changed.append((before, after))
         await exactly(self.referrals, writes, session)
-        for follower in self.followers:
-            await follower.follow(changed, session)
+        return changed
 
     async def referral(self, referral_id: UUID, match: dict[str, Any]) -> Referral | None:
         """The referral, if `match` (the caller's scope, figures/rules.matching) chooses it."""
