@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from uuid import uuid4
 
 import pytest
+from pymongo import AsyncMongoClient, monitoring
 from devstack.smtp_sink import read_messages
 
 from notifier.adapters.delivery_ledger import MongoDeliveryLedger, connect
@@ -87,3 +89,39 @@ async def test_a_relay_nobody_answers_is_a_transient_failure() -> None:
                           message_id="<x@test>", sent_at=utc_now())
     with pytest.raises(TransientDeliveryError, match="relay unreachable"):
         await sender.send(email)
+
+
+class _Commands(monitoring.CommandListener):
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name in ("findAndModify", "update", "find"):
+            self.names.append(event.command_name)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None: ...
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None: ...
+
+
+async def test_deliveries_claimed_and_marked_at_once_share_their_round_trips(mongodb_url: str) -> None:
+    """The deliveries of a consumer's batch are handled concurrently: their claims go to the store
+    as one bulk upsert and one read, their marks as one update; each answer is its own delivery's."""
+    commands = _Commands()
+    client = AsyncMongoClient(mongodb_url, uuidRepresentation="standard", tz_aware=True, event_listeners=[commands])
+    database = client[f"notifier_test_{uuid4().hex[:8]}"]
+    try:
+        ledger = MongoDeliveryLedger(database)
+        events = [uuid4() for _ in range(20)]
+        await ledger.claim(events[0], EMAIL, "lead@cmh-east.example")
+        await ledger.mark_sent(events[0], EMAIL, "lead@cmh-east.example")  # sent before: not again
+        commands.names.clear()
+        granted = await asyncio.gather(*(ledger.claim(e, EMAIL, "lead@cmh-east.example") for e in events))
+        assert granted == [False] + [True] * 19
+        assert commands.names == ["update", "find"]
+        await asyncio.gather(*(ledger.mark_sent(e, EMAIL, "lead@cmh-east.example") for e in events[1:]))
+        assert commands.names == ["update", "find", "update"]
+        assert not any(await asyncio.gather(*(ledger.claim(e, EMAIL, "lead@cmh-east.example") for e in events)))
+    finally:
+        await client.drop_database(database.name)
+        await client.close()
