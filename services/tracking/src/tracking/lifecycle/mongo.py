@@ -13,7 +13,7 @@ from uuid import UUID
 
 from pymongo import ASCENDING, AsyncMongoClient, DeleteMany, ReturnDocument, UpdateMany, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from referral_contracts import Event
 from referral_contracts.events import event_model
@@ -258,9 +258,21 @@ class MongoPersonServices:
         self._open_by_person = database["open_referrals_by_person_service"]
 
     async def claim(self, claims: dict[str, UUID]) -> dict[str, UUID]:
-        """One bulk upsert, then one read of who holds each key."""
+        """One key: one `find_one_and_update`, answering who holds it. Several: one bulk upsert, then
+        one read of who holds each key."""
         if not claims:
             return {}
+        if len(claims) == 1:
+            [(key, referral_id)] = claims.items()
+            update = {"$setOnInsert": {"referral_id": referral_id}}
+            try:
+                held = await self._open_by_person.find_one_and_update({"_id": key}, update, upsert=True,
+                                                                      return_document=ReturnDocument.AFTER)
+            except DuplicateKeyError:  # two first claims raced on the upsert: the key is the winner's now
+                held = None
+            if held is None:  # (SecantusDB answers a lost race with no document)
+                held = await self._open_by_person.find_one({"_id": key})
+            return {key: held["referral_id"]}
         try:
             await self._open_by_person.bulk_write(
                 [UpdateOne({"_id": key}, {"$setOnInsert": {"referral_id": r}}, upsert=True) for key, r in claims.items()],

@@ -81,7 +81,7 @@ async def apply_held_events(events: list[Event], tracking: Tracking, held: Held,
     stored = {r: before for r in views if all_new and (before := _stored_before(
         folded[r][1], {e.event_id for e in events if e.referral_id == r})) is not None}
     await save_views(list(views.values()), tracking, stored=stored)
-    return views, await _duplicates(events, views, logs, tracking)
+    return views, await _duplicates(events, views, logs, folded, tracking)
 
 
 def _stored_before(steps: list[Step], applied: set[UUID]) -> ReferralView | None:
@@ -131,16 +131,19 @@ async def _publish_owed(calls: dict[UUID, list[tuple[str, Event]]], tracking: Tr
 
 
 async def _duplicates(events: list[Event], views: dict[UUID, ReferralView], logs: dict[UUID, list[Event]],
+                      folded: dict[UUID, tuple[ReferralView | None, list[Step]]],
                       tracking: Tracking) -> list[ReferralLinked]:
     """New submissions claim their person-and-service key; one whose key an open referral holds is
-    linked to it. Closed referrals give their key back."""
+    linked to it. A referral these events closed gives its key back (again if they are applied
+    again: a crash may have come before it was given back)."""
     applied = {event.event_id for event in events}
     new: list[ReferralSubmitted] = []
     for referral_id, view in views.items():
         first = first_submission(logs[referral_id])
         if first.event_id in applied:
             new.append(first)
-        elif not view.is_open:
+        elif not view.is_open and any(step.event.event_id in applied and step.before.is_open and not step.after.is_open
+                                      for step in folded[referral_id][1]):
             await tracking.stores.person_services.release(person_service_key(first.data), referral_id)
     if not new:
         return []
