@@ -81,41 +81,39 @@ async def _documents(database) -> dict[str, dict]:
     return {name: {d["_id"]: d async for d in database[name].find({})} for name in COLLECTIONS}
 
 
-async def test_one_referrals_change_is_one_command_and_a_change_no_figure_or_row_shows_writes_nothing_else(
+async def test_one_referrals_change_is_a_read_and_a_write_and_a_change_no_figure_or_row_shows_writes_nothing_else(
         watched) -> None:
     oversight, commands = watched
     referral = uuid4()
     await project([changed(referral, state(1))], projection=oversight.projection)
-    # New: the referral upserted, its cells upserted, its worklist entry inserted.
-    assert commands.names == ["findAndModify", "update", "insert", "commitTransaction"]
+    # New: the referral read (none) and inserted, its cells upserted, its worklist entry inserted.
+    assert commands.names == ["find", "insert", "update", "insert", "commitTransaction"]
     commands.names.clear()
     await project([changed(referral, triaged(2))], projection=oversight.projection)
-    assert commands.names == ["findAndModify", "update", "update", "commitTransaction"]  # cells, entry
+    assert commands.names == ["find", "update", "update", "update", "commitTransaction"]  # it, cells, entry
     commands.names.clear()
     reminder = Rung(event_id=uuid4(), step=EscalationStep.REMINDER, at=T0 + timedelta(hours=7), agency_id="cmh-east",
                     role=LeadRole.OPERATIONAL, deadline=T0 + timedelta(hours=9), overdue_seconds=0)
     await project([changed(referral, triaged(3, escalations=[reminder]))], projection=oversight.projection)
-    assert commands.names == ["findAndModify", "commitTransaction"]  # no counter, entry field or breach moved
+    assert commands.names == ["find", "update", "commitTransaction"]  # no counter, entry field or breach moved
     commands.names.clear()
     breach = reminder.model_copy(update={"event_id": uuid4(), "step": EscalationStep.BREACH, "at": T0 + timedelta(hours=10),
                                          "overdue_seconds": 3600})
     await project([changed(referral, triaged(4, escalations=[reminder, breach]))], projection=oversight.projection)
-    assert commands.names == ["findAndModify", "update", "update", "commitTransaction"]  # cells, breach log
+    assert commands.names == ["find", "update", "update", "update", "commitTransaction"]  # it, cells, breach log
     [logged] = await oversight.figures.breach_log(Filters())
     assert (logged.referral_id, logged.overdue_hours) == (str(referral), 1.0)
 
 
-async def test_a_stale_or_repeated_state_of_one_referral_changes_nothing_and_ends_its_transaction(watched) -> None:
+async def test_a_stale_or_repeated_state_of_one_referral_changes_nothing(watched) -> None:
     oversight, commands = watched
     referral = uuid4()
     await project([changed(referral, triaged(3))], projection=oversight.projection)
     stored = await _documents(oversight.projection.referrals.database)
     for older in (state(1), triaged(2), triaged(3)):
         commands.names.clear()
-        # A transaction the store aborted on the duplicate key, if left to `with_transaction`, would
-        # fail its commit as transient and run again for two minutes: here it ends at once.
         await asyncio.wait_for(project([changed(referral, older)], projection=oversight.projection), timeout=10)
-        assert commands.names == ["findAndModify", "abortTransaction", "find"]
+        assert commands.names == ["find", "commitTransaction"]
     assert await _documents(oversight.projection.referrals.database) == stored
 
 

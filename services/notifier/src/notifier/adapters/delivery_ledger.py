@@ -18,9 +18,9 @@ from typing import Protocol
 from uuid import UUID
 
 from aiodataloader import DataLoader
-from pymongo import AsyncMongoClient, ReturnDocument, UpdateOne
+from pymongo import AsyncMongoClient, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError
 
 from referral_contracts import utc_now
 
@@ -65,8 +65,9 @@ class _Coalesced:
 
 
 class MongoDeliveryLedger:
-    """One delivery alone: a `find_one_and_update` to claim it, an update to mark it. Several at
-    once: one bulk upsert and one read to claim them all, one bulk update to mark them."""
+    """One bulk upsert and one read claim the deliveries of a turn, one update marks them. Not a
+    `find_one_and_update` per claim, one round trip for one delivery: SecantusDB answers every
+    findAndModify with a scan of the collection, and the ledger keeps a document per delivery."""
 
     def __init__(self, database: AsyncDatabase) -> None:
         self._deliveries = database["deliveries"]
@@ -81,14 +82,6 @@ class MongoDeliveryLedger:
     async def _claim_all(self, deliveries: list[Delivery]) -> list[bool]:
         keys = [delivery_key(*d) for d in deliveries]
         updates = {key: _claiming(*d) for key, d in zip(keys, deliveries)}
-        if len(updates) == 1:
-            [(key, update)] = updates.items()
-            try:
-                document = await self._claim_one(key, update)
-            except DuplicateKeyError:
-                # Two claims raced to insert the same _id; the loser's retry now finds the document.
-                document = await self._claim_one(key, update)
-            return [document.get("sent_at") is None] * len(keys)
         writes = [UpdateOne({"_id": key}, update, upsert=True) for key, update in updates.items()]
         try:
             await self._deliveries.bulk_write(writes, ordered=False)
@@ -99,11 +92,6 @@ class MongoDeliveryLedger:
         sent = {d["_id"]: d.get("sent_at") async for d in self._deliveries.find({"_id": {"$in": list(updates)}},
                                                                                   {"sent_at": 1})}
         return [sent.get(key) is None for key in keys]
-
-    async def _claim_one(self, key: str, update: dict) -> dict:
-        return await self._deliveries.find_one_and_update(
-            {"_id": key}, update, upsert=True, return_document=ReturnDocument.AFTER
-        )
 
     async def _mark_all(self, deliveries: list[Delivery]) -> list[None]:
         # Only the first acceptance is recorded: a repeat mark keeps the original time.

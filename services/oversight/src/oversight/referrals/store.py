@@ -3,25 +3,23 @@
 figures/contribution.py). A batch is applied in one transaction with the read models that follow it
 (decision 0011): the newer states are written, each with its contribution, and the read models move
 by the difference, or nothing is; an older or repeated version changes nothing, so a batch applied
-twice, or again after a crash, counts once. A batch of one referral (states arriving one at a time)
-reads and writes its document in one command; a larger one reads its documents in lots, then writes
-them in one bulk write."""
+twice, or again after a crash, counts once. A batch reads its documents in lots, then writes them in
+one bulk write."""
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 from uuid import UUID
 
-from pymongo import ASCENDING, InsertOne, ReplaceOne, ReturnDocument
+from pymongo import ASCENDING, InsertOne, ReplaceOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
 from referral_contracts.changes import ReferralState
 
 from ..figures.contribution import rollup
-from ..transaction import by_ids, changed_meanwhile, exactly
+from ..transaction import by_ids, exactly
 from .models import Referral
 
 COLLECTION = "referrals"
@@ -79,40 +77,16 @@ class ReferralProjection:
         return reads
 
     async def _apply(self, states: dict[UUID, ReferralState], session: AsyncClientSession) -> None:
-        if len(states) == 1:
-            changed = await self._one(*next(iter(states.items())), session)
-        else:
-            changed = await self._many(states, session)
+        changed = await self._newer(states, session)
         for follower in self.followers if changed else []:
             await follower.follow(changed, session)
 
-    async def _one(self, referral_id: UUID, state: ReferralState, session: AsyncClientSession) -> Changed:
-        """One referral in one command: replaced if what is stored is older (the stored document
-        coming back), inserted if nothing is (an upsert: None comes back). A version at least as new
-        matches nothing, and the upsert's insert then meets its `_id`: a duplicate key."""
-        after = document(referral_id, state)
-        try:
-            before = await self.referrals.find_one_and_replace(
-                {"_id": referral_id, "version": {"$lt": state.version}}, after, projection=self._reads(),
-                upsert=True, return_document=ReturnDocument.BEFORE, session=session)
-        except DuplicateKeyError:
-            await self._as_new_stored(referral_id, state.version, session)
-            return []
-        return [(before, after)]
-
-    async def _as_new_stored(self, referral_id: UUID, version: int, session: AsyncClientSession) -> None:
-        """After a duplicate key: the store has aborted the transaction, so it is ended here (its
-        commit would fail as transient, and `with_transaction` would run the same batch again and
-        again for two minutes). It is nothing to do only if a version at least as new is stored; a
-        document inserted by another writer since, or missed by the store's read, starts it again."""
-        await session.abort_transaction()
-        stored = await self.referrals.find_one({"_id": referral_id}, {"version": 1})
-        if stored is None or stored["version"] < version:
-            raise changed_meanwhile()
-
-    async def _many(self, states: dict[UUID, ReferralState], session: AsyncClientSession) -> Changed:
-        """Several referrals: read in lots, the newer states written in one bulk write, each guarded by
-        the version read (transaction.exactly)."""
+    async def _newer(self, states: dict[UUID, ReferralState], session: AsyncClientSession) -> Changed:
+        """The referrals read in lots, the newer states written in one bulk write, each guarded by the
+        version read (transaction.exactly). Even for one referral a read and a write, not a
+        `find_one_and_replace`: SecantusDB answers every findAndModify with a scan of the whole
+        collection (500 ms a call at 100,000 referrals, holding its lock), and this one holds every
+        referral ever."""
         stored = await by_ids(self.referrals, list(states), session, self._reads())
         writes, changed = [], []
         for referral_id, state in states.items():

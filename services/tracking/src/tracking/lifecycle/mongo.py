@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
-from pymongo import ASCENDING, AsyncMongoClient, DeleteMany, ReturnDocument, UpdateMany, UpdateOne
+from pymongo import ASCENDING, AsyncMongoClient, DeleteMany, UpdateMany, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError
 
 from referral_contracts import Event
 from referral_contracts.events import event_model
@@ -200,23 +200,20 @@ class MongoLeases:
 
     async def take(self, referral_ids: list[UUID], holder: UUID, now: datetime,
                    seconds: float) -> dict[UUID, set[UUID]]:
-        """A referral seen before: one `find_one_and_update` of its free lease, which also reads
-        what was published; several: one update of the free ones and one read of those now this
-        holder's, with what was published. A referral never seen (a first submission) costs an
-        insert, a held lease failing as a duplicate key. No upsert with a condition on the lease:
-        an upsert that finds the lease held must fail, and not every store fails it (SecantusDB
-        applied it to the held lease under contention)."""
+        """One update of the free leases, one read of those now this holder's with what was
+        published; referrals never seen (a first submission) cost an insert instead, a held lease
+        failing as a duplicate key. Not `find_one_and_update`, which would take and read one lease in
+        one round trip: SecantusDB answers every findAndModify with a scan of the collection (its
+        write re-asserts the query under `$and`, which it cannot look up by `_id`: 100 ms a call at
+        20,000 leases), and this collection holds a document per referral. Nor an upsert with a
+        condition on the lease: one that finds the lease held must fail, and SecantusDB applied it
+        to the held lease under contention."""
         taking = {"$set": {"holder": holder, "until": now + timedelta(seconds=seconds)}}
-        if len(referral_ids) == 1:
-            taken = await self._leases.find_one_and_update(_free(referral_ids[0], now), taking, {"published": 1},
-                                                           return_document=ReturnDocument.AFTER)
-            found = {} if taken is None else {taken["_id"]: set(taken.get("published", []))}
-        else:
-            found = {}
-            if (await self._leases.update_many({"_id": {"$in": referral_ids}, "until": {"$not": {"$gt": now}}},
-                                               taking)).matched_count:
-                found = {d["_id"]: set(d.get("published", [])) async for d in self._leases.find(
-                    {"_id": {"$in": referral_ids}, "holder": holder}, {"published": 1})}
+        found: dict[UUID, set[UUID]] = {}
+        if (await self._leases.update_many({"_id": {"$in": referral_ids}, "until": {"$not": {"$gt": now}}},
+                                           taking)).matched_count:
+            found = {d["_id"]: set(d.get("published", [])) async for d in self._leases.find(
+                {"_id": {"$in": referral_ids}, "holder": holder}, {"published": 1})}
         found |= {r: set() for r in await self._insert([r for r in referral_ids if r not in found], taking["$set"])}
         return {r: found[r] for r in referral_ids if r in found}  # in the order asked
 
@@ -258,21 +255,10 @@ class MongoPersonServices:
         self._open_by_person = database["open_referrals_by_person_service"]
 
     async def claim(self, claims: dict[str, UUID]) -> dict[str, UUID]:
-        """One key: one `find_one_and_update`, answering who holds it. Several: one bulk upsert, then
-        one read of who holds each key."""
+        """One bulk upsert, then one read of who holds each key (not a `find_one_and_update` for one
+        key: SecantusDB scans the collection for it, MongoLeases.take)."""
         if not claims:
             return {}
-        if len(claims) == 1:
-            [(key, referral_id)] = claims.items()
-            update = {"$setOnInsert": {"referral_id": referral_id}}
-            try:
-                held = await self._open_by_person.find_one_and_update({"_id": key}, update, upsert=True,
-                                                                      return_document=ReturnDocument.AFTER)
-            except DuplicateKeyError:  # two first claims raced on the upsert: the key is the winner's now
-                held = None
-            if held is None:  # (SecantusDB answers a lost race with no document)
-                held = await self._open_by_person.find_one({"_id": key})
-            return {key: held["referral_id"]}
         try:
             await self._open_by_person.bulk_write(
                 [UpdateOne({"_id": key}, {"$setOnInsert": {"referral_id": r}}, upsert=True) for key, r in claims.items()],
