@@ -20,8 +20,9 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from referral_contracts import EscalationStep
+from service_kit.lots import lots
 
-from ..transaction import LOT, bulk, exactly
+from ..transaction import bulk, exactly
 from .contribution import DAY, MONTH, PAGED, PAIR_MONTH, Cell, Counts, changes, counter_path
 from .models import Filters
 from .plan import Plan, Span
@@ -94,8 +95,8 @@ class ReadModels:
         redone = [(before, rows) for before, after in changed
                   if (rows := self._as_stored({"rows": _breaches(after)})["rows"]) != _breaches(before)]
         gone = [before["_id"] for before, _ in redone if _breaches(before)]
-        for start in range(0, len(gone), LOT):
-            await self.breaches.delete_many({"referral_id": {"$in": gone[start:start + LOT]}}, session=session)
+        for lot in lots(gone):
+            await self.breaches.delete_many({"referral_id": {"$in": lot}}, session=session)
         rows = [row for _, rows in redone for row in rows]
         await bulk(self.breaches, [ReplaceOne({"_id": r["_id"]}, r, upsert=True) for r in rows], session)
 

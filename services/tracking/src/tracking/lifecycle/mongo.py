@@ -17,6 +17,7 @@ from pymongo.errors import BulkWriteError
 
 from referral_contracts import Event
 from referral_contracts.events import event_model
+from service_kit.lots import lots
 
 from tracking.lifecycle.model import ReferralView
 
@@ -89,12 +90,13 @@ class MongoEventLog:
             return error.details.get("nInserted", 0)
 
     async def of(self, referral_ids: list[UUID]) -> dict[UUID, list[Event]]:
-        """One query on the (referral, time) index, whatever the number of referrals."""
+        """One query on the (referral, time) index per lot of referrals (service_kit.lots)."""
         logs: dict[UUID, list[Event]] = {referral_id: [] for referral_id in referral_ids}
-        cursor = self._events.find({"referral_id": {"$in": list(referral_ids)}}).sort(
-            [("referral_id", ASCENDING), ("occurred_at", ASCENDING)])
-        async for document in cursor:
-            logs[document["referral_id"]].append(_event(document))
+        for lot in lots(list(logs)):
+            cursor = self._events.find({"referral_id": {"$in": lot}}).sort(
+                [("referral_id", ASCENDING), ("occurred_at", ASCENDING)])
+            async for document in cursor:
+                logs[document["referral_id"]].append(_event(document))
         return logs
 
 
@@ -134,8 +136,8 @@ class MongoViews:
         return None if document is None else _view(document)
 
     async def get_many(self, referral_ids: list[UUID]) -> list[ReferralView]:
-        return [_view(document) async for document in self._referrals.find({"_id": {"$in": list(referral_ids)}},
-                                                                           _VIEW_ONLY)]
+        return [_view(document) for lot in lots(referral_ids)
+                async for document in self._referrals.find({"_id": {"$in": lot}}, _VIEW_ONLY)]
 
     async def escalations_due(self, now: datetime, limit: int = 1000) -> list[UUID]:
         cursor = self._referrals.find({"next_escalation_at": {"$lte": now}}, {"_id": 1}).limit(limit)
@@ -172,9 +174,9 @@ class MongoPublished:
         self._leases = database[LEASES]
 
     async def of(self, referral_ids: list[UUID]) -> dict[UUID, set[UUID]]:
-        cursor = self._leases.find({"_id": {"$in": list(referral_ids)}, "published": {"$exists": True}},
-                                   {"published": 1})
-        return {document["_id"]: set(document["published"]) async for document in cursor}
+        return {document["_id"]: set(document["published"]) for lot in lots(referral_ids)
+                async for document in self._leases.find({"_id": {"$in": lot}, "published": {"$exists": True}},
+                                                        {"published": 1})}
 
     async def mark(self, published: list[tuple[UUID, UUID]]) -> None:
         if published:
@@ -210,10 +212,11 @@ class MongoLeases:
         to the held lease under contention."""
         taking = {"$set": {"holder": holder, "until": now + timedelta(seconds=seconds)}}
         found: dict[UUID, set[UUID]] = {}
-        if (await self._leases.update_many({"_id": {"$in": referral_ids}, "until": {"$not": {"$gt": now}}},
-                                           taking)).matched_count:
-            found = {d["_id"]: set(d.get("published", [])) async for d in self._leases.find(
-                {"_id": {"$in": referral_ids}, "holder": holder}, {"published": 1})}
+        for lot in lots(referral_ids):
+            if (await self._leases.update_many({"_id": {"$in": lot}, "until": {"$not": {"$gt": now}}},
+                                               taking)).matched_count:
+                found |= {d["_id"]: set(d.get("published", [])) async for d in self._leases.find(
+                    {"_id": {"$in": lot}, "holder": holder}, {"published": 1})}
         found |= {r: set() for r in await self._insert([r for r in referral_ids if r not in found], taking["$set"])}
         return {r: found[r] for r in referral_ids if r in found}  # in the order asked
 
@@ -242,10 +245,11 @@ class MongoLeases:
         writes: list = [UpdateOne({"_id": r, "holder": holder},
                                   {"$set": {"until": GIVEN_BACK}, "$addToSet": {"published": {"$each": published[r]}}})
                         for r in said]
-        if quiet:
-            writes.append(UpdateMany({"_id": {"$in": quiet}, "holder": holder}, {"$set": {"until": GIVEN_BACK}}))
-        if gone:  # given back above too: the delete spares one that has something published meanwhile
-            writes.append(DeleteMany({"_id": {"$in": sorted(gone)}, "holder": holder, "published": {"$exists": False}}))
+        writes += [UpdateMany({"_id": {"$in": lot}, "holder": holder}, {"$set": {"until": GIVEN_BACK}})
+                   for lot in lots(quiet)]
+        # given back above too: the delete spares one that has something published meanwhile
+        writes += [DeleteMany({"_id": {"$in": lot}, "holder": holder, "published": {"$exists": False}})
+                   for lot in lots(sorted(gone))]
         if writes:
             await self._leases.bulk_write(writes, ordered=False)
 
@@ -266,8 +270,8 @@ class MongoPersonServices:
         except BulkWriteError as error:  # two first claims raced on an upsert: the read says who won
             if not _only_duplicates(error):
                 raise
-        held = self._open_by_person.find({"_id": {"$in": list(claims)}})
-        return {document["_id"]: document["referral_id"] async for document in held}
+        return {document["_id"]: document["referral_id"] for lot in lots(list(claims))
+                async for document in self._open_by_person.find({"_id": {"$in": lot}})}
 
     async def release(self, key: str, referral_id: UUID) -> None:
         await self._open_by_person.delete_one({"_id": key, "referral_id": referral_id})
