@@ -25,6 +25,7 @@ from tracking.persons.crisis_service import note_crisis
 
 from event_factories import at, closed_loop, milestone, submitted, triaged
 from factories import person_payload
+from recording_bus import RecordingBus
 from tracking_doubles import memory_stores, memory_tracking
 
 POLICY = load_policy(Path(__file__).resolve().parents[3] / "deploy" / "demo" / "policy.yaml")
@@ -146,3 +147,31 @@ async def test_a_second_crisis_for_a_person_is_flagged_once(tracking) -> None:
             flags.append(await note_crisis(triage, views[first.referral_id], tracking))
     assert flags[:2] == [None, None] and flags[2] == flags[3] is not None
     assert tracking.bus.of_type(RepeatedCrisis) == [flags[2]]
+
+
+class _FailsAfter(RecordingBus):
+    """A broker that takes `count` messages, then fails (it went away mid-batch)."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__()
+        self.count = count
+
+    async def publish(self, topic: str, event) -> None:
+        if len(self.published) >= self.count:
+            raise ConnectionError("the broker went away")
+        await super().publish(topic, event)
+
+
+async def test_what_was_published_before_a_failure_is_remembered_and_not_published_again() -> None:
+    stores = memory_stores()
+    first = submitted()
+    await apply_event(first, memory_tracking(POLICY, stores=stores))
+    failing = _FailsAfter(1)
+    with pytest.raises(ConnectionError):  # triage calls for several messages: one goes out, then the broker fails
+        await apply_event(triaged(first), memory_tracking(POLICY, stores=stores, bus=failing))
+    [(_, sent)] = failing.published
+    assert sent.event_id in (await stores.published.of([first.referral_id]))[first.referral_id]
+    assert not stores.leases.leases, "the lease was given back"
+    again = RecordingBus()
+    await apply_event(triaged(first), memory_tracking(POLICY, stores=stores, bus=again))  # the redelivery
+    assert sent.event_id not in {m.event_id for _, m in again.published} and again.published

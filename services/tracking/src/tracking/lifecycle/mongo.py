@@ -188,12 +188,6 @@ class MongoPublished:
 LEASES = "referral_leases"
 
 
-def _free(referral_id: UUID, now: datetime) -> dict:
-    """A lease nobody holds: given back or expired (or never taken). `$not $gt` rather than an
-    `$or` with a missing field: a point lookup on any store, and it matches a document without one."""
-    return {"_id": referral_id, "until": {"$not": {"$gt": now}}}
-
-
 class MongoLeases:
     """A document per referral: who holds its lease until when, and what was published for it."""
 
@@ -213,6 +207,8 @@ class MongoLeases:
         taking = {"$set": {"holder": holder, "until": now + timedelta(seconds=seconds)}}
         found: dict[UUID, set[UUID]] = {}
         for lot in lots(referral_ids):
+            # Free: given back, expired, or never taken (a rebuild's marks). `$not $gt` rather than an
+            # `$or` with a missing field, which SecantusDB answers with a scan.
             if (await self._leases.update_many({"_id": {"$in": lot}, "until": {"$not": {"$gt": now}}},
                                                taking)).matched_count:
                 found |= {d["_id"]: set(d.get("published", [])) async for d in self._leases.find(

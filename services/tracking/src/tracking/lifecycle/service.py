@@ -76,8 +76,7 @@ async def apply_held_events(events: list[Event], tracking: Tracking, held: Held,
     views = {referral_id: view for referral_id, (view, _) in folded.items() if view is not None}
     for referral_id in logs.keys() - views.keys():
         log.info("referral %s: events held until its submission arrives", referral_id)
-    held.remember(await _publish_owed({r: outgoing(view, logs[r], folded[r][1]) for r, view in views.items()},
-                                      tracking, held.published))
+    await _publish_owed({r: outgoing(view, logs[r], folded[r][1]) for r, view in views.items()}, tracking, held)
     stored = {r: before for r in views if all_new and (before := _stored_before(
         folded[r][1], {e.event_id for e in events if e.referral_id == r})) is not None}
     await save_views(list(views.values()), tracking, stored=stored)
@@ -113,21 +112,19 @@ async def save_views(views: list[ReferralView], tracking: Tracking, *,
             tracking.escalation_stored(when)
 
 
-async def _publish_owed(calls: dict[UUID, list[tuple[str, Event]]], tracking: Tracking,
-                        already: dict[UUID, set[UUID]]) -> dict[UUID, list[UUID]]:
+async def _publish_owed(calls: dict[UUID, list[tuple[str, Event]]], tracking: Tracking, held: Held) -> None:
     """Publish what each referral's state calls for and was not yet published (in order within a
-    referral, referrals at once); returns the ids published, for the leases' release to remember."""
-    wanted = {referral_id: messages for referral_id, messages in calls.items() if messages}  # most call for none
-    if not wanted:
-        return {}
-    owed = {r: [(t, m) for t, m in messages if m.event_id not in already.get(r, set())] for r, messages in wanted.items()}
+    referral, referrals at once); each message, once on its topic, goes into `held` for the leases'
+    release to remember, so one published before another failed is remembered too."""
+    owed = {r: [(t, m) for t, m in messages if m.event_id not in held.published.get(r, set())]
+            for r, messages in calls.items()}
 
-    async def publish_in_order(messages: list[tuple[str, Event]]) -> None:
+    async def publish_in_order(referral_id: UUID, messages: list[tuple[str, Event]]) -> None:
         for topic, message in messages:
             await tracking.bus.publish(topic, message)
+            held.remember({referral_id: [message.event_id]})
 
-    await asyncio.gather(*(publish_in_order(messages) for messages in owed.values() if messages))
-    return {r: [m.event_id for _, m in messages] for r, messages in owed.items() if messages}
+    await asyncio.gather(*(publish_in_order(r, messages) for r, messages in owed.items() if messages))
 
 
 async def _duplicates(events: list[Event], views: dict[UUID, ReferralView], logs: dict[UUID, list[Event]],
