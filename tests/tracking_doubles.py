@@ -62,12 +62,6 @@ class MemoryViews:
     async def escalations_before(self, horizon: datetime, limit: int = 1000) -> list[tuple[UUID, datetime]]:
         return [(r, at) for at, r in self._due_by(horizon)][:limit]
 
-    async def next_escalation_before(self, horizon: datetime, limit: int = 1000) -> datetime | None:
-        due = self._due_by(horizon)
-        if len(due) >= limit:
-            return datetime.min.replace(tzinfo=horizon.tzinfo)
-        return min((at for at, _ in due), default=None)
-
     async def defer_escalations(self, view: ReferralView, until: datetime) -> None:
         stored = self.views.get(view.referral_id)
         if stored is not None and stored.events_applied == view.events_applied:

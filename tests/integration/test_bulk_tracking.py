@@ -59,8 +59,8 @@ async def test_the_next_escalation_time_is_read_from_a_window_on_the_index(track
     for event in (first, triaged(first)):
         await apply_event(event, tracking)
     due = next_escalation_at(await view_of(tracking, first.referral_id), POLICY)
-    assert await tracking.stores.views.next_escalation_before(due - timedelta(seconds=1)) is None
-    assert await tracking.stores.views.next_escalation_before(due + timedelta(days=30)) == due
+    assert await tracking.stores.views.escalations_before(due - timedelta(seconds=1)) == []
+    assert await tracking.stores.views.escalations_before(due + timedelta(days=30)) == [(first.referral_id, due)]
 
 
 async def test_the_watcher_wakes_for_a_rung_due_sooner_than_it_planned_to_look(mongodb_url: str) -> None:

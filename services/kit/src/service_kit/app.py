@@ -170,7 +170,8 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
     logging.getLogger("aiokafka").setLevel(max(logging.WARNING, logging.getLogger().level))
     # log_config=None: uvicorn keeps its hands off logging, so its warnings are JSON lines too.
     logging.getLogger("uvicorn").setLevel(max(logging.WARNING, logging.getLogger().level))
-    # httptools and uvloop (the kit's dependencies) parse HTTP and run the event loop in C: the HTTP
-    # path cost intake 2.7 times the topic path's CPU with h11 and asyncio's loop (BENCHMARKS.md).
+    # httptools and uvloop (the kit's dependencies) parse HTTP and run the event loop in C: intake's
+    # CPU per referral by HTTP 1.3 ms with them, 1.9-2.2 ms with h11 and asyncio's loop
+    # (bench/latency_stages.py on a quiet machine, BENCHMARKS.md).
     uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False,
                 http="httptools", loop="uvloop" if sys.platform != "win32" else "asyncio")

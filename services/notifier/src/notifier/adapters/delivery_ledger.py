@@ -23,6 +23,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from referral_contracts import utc_now
+from service_kit.lots import LOT  # deliveries per round trip at most: each `$in` names at most a lot
 
 
 class DeliveryLedger(Protocol):
@@ -34,7 +35,6 @@ class DeliveryLedger(Protocol):
 
 
 DUPLICATE_KEY = 11000
-LOT = 100  # deliveries per round trip at most
 
 
 def connect(url: str) -> AsyncMongoClient:

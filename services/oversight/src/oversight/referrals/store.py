@@ -85,7 +85,7 @@ class ReferralProjection:
         """The referrals read in lots, the newer states written in one bulk write, each guarded by the
         version read (transaction.exactly). Even for one referral a read and a write, not a
         `find_one_and_replace`: SecantusDB answers every findAndModify with a scan of the whole
-        collection (500 ms a call at 100,000 referrals, holding its lock), and this one holds every
+        collection under its lock (100 ms a call at 20,000 documents, linear), and this one holds every
         referral ever."""
         stored = await by_ids(self.referrals, list(states), session, self._reads())
         writes, changed = [], []

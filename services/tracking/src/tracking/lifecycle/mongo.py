@@ -42,11 +42,6 @@ def _event(document: dict) -> Event:
 _VIEW_ONLY = {"published": 0}  # views stored before issue 16 kept what was published beside them
 
 
-def _aware(moment: datetime) -> datetime:
-    """A stored time as an aware one (a client without tz_aware reads naive UTC)."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
-
-
 def _whole(view: ReferralView, next_at: datetime | None) -> UpdateOne:
     return UpdateOne({"_id": view.referral_id, "events_applied": {"$lt": view.events_applied}},
                      {"$set": view.model_dump() | {"next_escalation_at": next_at}}, upsert=True)
@@ -144,17 +139,10 @@ class MongoViews:
         return [document["_id"] async for document in cursor]
 
     async def escalations_before(self, horizon: datetime, limit: int = 1000) -> list[tuple[UUID, datetime]]:
-        cursor = self._referrals.find({"next_escalation_at": {"$lte": horizon}}, {"next_escalation_at": 1}).limit(limit)
-        return [(document["_id"], document["next_escalation_at"]) async for document in cursor]
-
-    async def next_escalation_before(self, horizon: datetime, limit: int = 1000) -> datetime | None:
         """A range on the index, not a sort: every MongoDB-compatible store plans it on the index
         (SecantusDB scans the collection for a sort, BENCHMARKS.md)."""
         cursor = self._referrals.find({"next_escalation_at": {"$lte": horizon}}, {"next_escalation_at": 1}).limit(limit)
-        times = [document["next_escalation_at"] async for document in cursor]
-        if len(times) >= limit:
-            return datetime.min.replace(tzinfo=horizon.tzinfo)
-        return min(times, default=None)
+        return [(document["_id"], document["next_escalation_at"]) async for document in cursor]
 
     async def defer_escalations(self, view: ReferralView, until: datetime) -> None:
         await self._referrals.update_one({"_id": view.referral_id, "events_applied": view.events_applied},

@@ -51,10 +51,6 @@ class Views(Protocol):
         """Referrals whose next escalation time is `horizon` or earlier, with that time: those due
         and those falling due soon, in one read (the deadline watcher)."""
 
-    async def next_escalation_before(self, horizon: datetime, limit: int) -> datetime | None:
-        """The earliest next escalation time before `horizon`; `limit` or more such referrals read
-        as due at once (the earliest possible time)."""
-
     async def defer_escalations(self, view: ReferralView, until: datetime) -> None:
         """Move the next escalation time to `until`, only while `view` is the one stored."""
 
