@@ -23,12 +23,14 @@ F gp-north routine: assigned, never acknowledged; breached (deadline Tue 24 Mar 
 G ed-central priority: contacted in 24 h, booked, missed, one more attempt (no answer) on 26 Mar.
 H gp-north priority: accepted by cmh-east, breached (deadline Wed 25 Mar 17:00, sweep Thu 26 Mar
   09:45); redirected to housing-support (new deadline Thu 2 Apr 17:00 BST), which accepted and then
-  asked to redirect it again: redirecting at NOW, never contacted.
+  asked to redirect it again: redirecting at NOW, never contacted; housing-support, still accountable,
+  breached its deadline too (held over Easter for office hours, found by the sweep at NOW).
 I ed-central urgent (Saturday 21 Mar 20:00): contacted in 2 h, booked, engaged; consult, plan updated
   on time, staff not briefed (due Fri 27 Mar 17:00; urgent rungs do not wait for office hours).
 J gp-north urgent: breached (deadline Wed 1 Apr 18:00 UTC, sweep 20:00), contacted at 19 h, closed
   escalated (crisis pathway); the owner's reason given after closure.
-K ed-central urgent, Saturday 4 Apr 21:00: no eligible agency (unassigned); deadline Sun 5 Apr 01:00.
+K ed-central urgent, Saturday 4 Apr 21:00: no eligible agency (unassigned); deadline Sun 5 Apr 01:00,
+  breached by the triage desk that holds it (sweep Sun 5 Apr 09:00: urgent rungs fire on Sundays).
 L gp-north crisis follow-up: contacted in 20 h, booked, engaged before its review was due; consult on
   Thu 2 Apr, plan update due Wed 8 Apr 17:00 BST (Good Friday and Easter Monday skipped): not late.
 M ed-central: the same person and service as F while F is open: linked to F as a duplicate.
@@ -205,6 +207,7 @@ def _priority_and_urgent(s: Story) -> None:
     s.step("J", "contact_attempted", "2026-04-02 09:00"); s.step("J", "escalated", "2026-04-02 10:00")
     s.explain("J", "2026-04-02 11:00", "Call-back list not checked at the 14:00 handover")
     s.submit("K", "2026-04-04 21:00", ED); s.triage("K", "2026-04-04 21:05", URGENT, lead=None)
+    s.sweep("2026-04-05 09:00")  # K's breach, 8 h late, to the triage desk
 
 
 def _crisis_and_recent(s: Story) -> None:

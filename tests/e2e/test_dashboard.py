@@ -143,6 +143,9 @@ def _tiles_and_charts_are_the_apis(page, s: dict) -> None:
         assert row[1:] == [str(t["count"]), duration(t["median_hours"]) if t["median_hours"] is not None else "–",
                            duration(t["p90_hours"]) if t["p90_hours"] is not None else "–",
                            share(t["within_standard"], t["due"], t["within_standard_pct"])]
+    ft, follow = s["follow_through"], page.inner_text("#follow tbody tr").strip().split("\t")
+    assert page.inner_text("#follow thead").strip().split("\t")[3:] == ["plan update overdue", "staff briefing overdue"]
+    assert [follow[0], *follow[3:]] == [str(ft[k]) for k in ("consults", "plan_update_overdue", "staff_briefing_overdue")]
 
 
 def _weeks_are_the_apis(page, read_side: str, oversight: dict, s: dict, late) -> None:

@@ -6,13 +6,15 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
 from aiokafka import AIOKafkaConsumer
 from devstack.services import start_services
 
+from factories import referral_payload
 from polling import eventually
 from referral_contracts import topics
 from referral_driver import Loop
@@ -23,6 +25,7 @@ LONDON = ZoneInfo("Europe/London")  # the demo policy's calendar
 REFERRAL_CONTACT, OPERATIONAL_LEAD = "referrals@cmh-east.example", "priya.shah@cmh-east.example"
 SAFEGUARDING_LEAD, CLINICAL_LEAD = "daniel.osei@cmh-east.example", "yusuf.ali@cmh-east.example"
 OPERATIONAL_PHONE, CLINICAL_PHONE = "+44 7700 900222", "+44 7700 900225"
+DESK, DESK_OPERATIONAL_LEAD, DESK_OPERATIONAL_PHONE = "triage-desk", "anna.kowalski@triage-desk.example", "+44 7700 900262"
 AFTER_DISCHARGE = {"presenting_needs": ["discharged from hospital yesterday", "low mood"]}  # crisis follow-up
 
 
@@ -174,3 +177,24 @@ def escalation_records(kafka, referral_id: str) -> list[str]:
             await consumer.stop()
 
     return asyncio.run(read())
+
+
+def test_an_unassigned_referral_past_its_deadline_reaches_the_triage_desks_operational_lead(running_services, api_keys, platform_clock, smtp_sink, sms_sink
+) -> None:
+    """No agency offers follow-up after discharge to a child of twelve: the triage desk holds the
+    referral, and when its deadline passes the desk's own operational lead is told (it went to
+    nobody before), once by text and once by e-mail, and the referral's audit says so."""
+    child = {**referral_payload()["person"], "identifier": f"P-{uuid4().hex[:10]}",
+             "date_of_birth": (date.today() - timedelta(days=365 * 12 + 3)).isoformat()}
+    loop = Loop(running_services, api_keys, person=child, **AFTER_DISCHARGE)
+    unassigned = loop.wait_for("unassigned")
+    assert unassigned["tier"] == "crisis_follow_up" and unassigned["lead_agency_id"] is None
+    platform_clock.advance_to(parse(unassigned["contact_deadline"]) + timedelta(minutes=10))
+    [breach] = eventually(lambda: emails(smtp_sink, loop.reference, "Deadline missed"), "the breach e-mail")
+    assert breach["To"] == DESK_OPERATIONAL_LEAD
+    eventually(lambda: {(t["channel"], t["recipient"]) for t in (fired(loop, "breach", DESK) or {}).get(
+        "notified", [])} == {("sms", DESK_OPERATIONAL_PHONE), ("email", DESK_OPERATIONAL_LEAD)} or None,
+        "both deliveries in the referral's audit")
+    [text] = [t for t in texts(sms_sink, loop.reference) if t["to"] == DESK_OPERATIONAL_PHONE]
+    assert "overdue" in text["body"]
+    assert [e["agency_id"] for e in loop.escalations()["fired"] if e["step"] == "breach"] == [DESK]

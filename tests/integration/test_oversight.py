@@ -21,7 +21,7 @@ from tracking.lifecycle.mongo import connect
 from tracking.deadlines.sweeps import fire_due_escalations
 from tracking.lifecycle.service import apply_event
 
-from event_factories import at, milestone, submitted, triaged
+from event_factories import DESK, at, milestone, submitted, triaged
 from factories import referral_payload
 from read_side import fed
 from recording_bus import RecordingBus
@@ -156,8 +156,10 @@ async def test_every_figure_matches_what_the_scenario_says(seeded) -> None:
     # Overdue: open, never contacted, past the deadline, whoever holds it (unassigned and redirecting too).
     overdue = [c for c in open_uncontacted if c.start + c.deadline_minutes < (NOW - at(0)).total_seconds() / 60]
     assert answer.overdue == len(overdue)
-    # A breach fires only while a lead's first-contact clock runs (not unassigned, not redirecting).
-    assert len(answer.breaches) == sum(1 for c in overdue if c.lead and not c.redirected)
+    # A breach fires for every one of them, to whoever holds it: the lead, the lead that asked to
+    # redirect it, or the triage desk holding one no agency could take.
+    assert len(answer.breaches) == len(overdue)
+    assert sum(1 for b in answer.breaches if b.agency_id == DESK) == sum(1 for c in overdue if not c.lead) > 0
     assert await figures.breach_log(Filters()) == answer.breaches  # the CSV export's source
     hours = sorted((c.acknowledged - c.start) / 60 for c in cases if c.acknowledged is not None)
     assert hours[0] <= answer.time_to_acknowledge.median_hours <= hours[-1]

@@ -47,13 +47,15 @@ async def seeded(mongodb_url: str):
     await client.close()
 
 
-def _breach(name: str, tier: str, due: str, fired: str, hours: float, reason: str | None = None) -> dict:
-    return {"referral_id": name, "agency_id": "cmh-east", "tier": AcuityTier(tier), "deadline": on(due),
+def _breach(name: str, tier: str, due: str, fired: str, hours: float, reason: str | None = None,
+            agency: str = "cmh-east") -> dict:
+    return {"referral_id": name, "agency_id": agency, "tier": AcuityTier(tier), "deadline": on(due),
             "fired_at": on(fired), "overdue_hours": hours, "reason": reason}
 
 
-# The breach log, oldest first: every missed first-contact deadline while a lead's clock ran (K,
-# unassigned, has no lead to breach; H's second deadline passed while it was redirecting).
+# The breach log, oldest first: every missed first-contact deadline, told to whoever held the
+# referral: the lead, the lead that asked to redirect it (H's second deadline), the triage desk
+# holding one no agency could take (K).
 BREACHES = [
     _breach("C", "routine", "2026-03-18 17:00", "2026-03-19 09:00", 16.0,  # found at 09:00 next morning
             "Two care coordinators off sick; their waiting list was not re-allocated"),
@@ -61,6 +63,11 @@ BREACHES = [
     _breach("H", "priority", "2026-03-25 17:00", "2026-03-26 09:45", 16.75),  # cmh-east's, before the redirect
     _breach("J", "urgent", "2026-04-01 18:00", "2026-04-01 20:00", 2.0,  # urgent: found at night, not held
             "Call-back list not checked at the 14:00 handover"),
+    _breach("K", "urgent", "2026-04-05 01:00", "2026-04-05 09:00", 8.0, agency="triage-desk"),  # on a Sunday
+    # housing-support's deadline, Thu 2 Apr 17:00 BST, passed while it waited for its redirect to be
+    # answered; held over Good Friday, the weekend and Easter Monday for office hours: found at NOW,
+    # 4 days 17 hours late.
+    _breach("H", "priority", "2026-04-02 16:00", "2026-04-07 09:00", 113.0, agency="housing-support"),
 ]
 
 

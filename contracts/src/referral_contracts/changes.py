@@ -42,6 +42,13 @@ class LoopState(StrEnum):
 OPEN_STATES = frozenset(LoopState) - {LoopState.LINKED, LoopState.CLOSED}
 
 
+def awaiting_first_contact(state: str, first_contact_at: object | None) -> bool:
+    """Open, and no first contact attempted yet, whoever holds it: the referrals whose contact
+    deadline can pass. Tracking tells their holders as it nears and passes; oversight counts them
+    in the backlog and, past it, as overdue. One rule, so the two never disagree."""
+    return state in OPEN_STATES and first_contact_at is None
+
+
 class HolderRole(StrEnum):
     SENDER = "sender"
     TRIAGE_DESK = "triage_desk"

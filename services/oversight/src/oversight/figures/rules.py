@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from referral_contracts.changes import OPEN_STATES, LoopState
+from referral_contracts.changes import OPEN_STATES, LoopState, awaiting_first_contact
 from service_kit.access import partnership_wide
 from service_kit.auth import Principal
 
@@ -27,7 +27,7 @@ def figures_scope(caller: Principal) -> str | None:
 
 def awaiting_contact(referral: Mapping[str, Any]) -> bool:
     """Open, and no first contact attempted yet: the backlog, and what may become overdue."""
-    return referral["state"] in OPEN and referral.get("first_contact_at") is None
+    return awaiting_first_contact(referral["state"], referral.get("first_contact_at"))
 
 
 def on_the_worklist(referral: Mapping[str, Any]) -> bool:

@@ -3,7 +3,10 @@
 Three clocks, each a list of rungs that fire once:
 - first contact: for a referral with risk flags, an alert to the lead agency's safeguarding /
   clinical lead at once; a reminder at a share of the window, the breach at the deadline, the
-  partnership lead a set time after it. First contact attempted stops this clock.
+  partnership lead a set time after it. First contact attempted stops this clock. It runs for
+  whoever holds the referral: the lead, or before there is one (no agency with capacity, a
+  clarification owed, a redirect not yet accepted) the triage desk and the sender, so a deadline
+  never passes with nobody told (DOMAIN.md: someone named accountable at every moment).
 - failed contact: after the policy's numbers of failed attempts in a row, its next step (alternate
   contact, welfare check, re-route) goes to the lead who signs it off.
 - post-crisis review: still open at the review deadline, the review is overdue.
@@ -29,12 +32,13 @@ from referral_contracts import (
     derived_id,
 )
 from referral_contracts.calendar import deadline, within_working_hours
+from referral_contracts.changes import awaiting_first_contact
 from referral_contracts.directory import LeadRole
 from referral_contracts.policy import Policy
 
 from tracking.lifecycle.model import TRACKING, WITH_LEAD, ReferralView, State
 
-CLOCK_RUNNING = frozenset({State.ASSIGNED, State.ACKNOWLEDGED, State.ACCEPTED})
+CLOCK_RUNNING = frozenset({State.ASSIGNED, State.ACKNOWLEDGED, State.ACCEPTED})  # a lead's own clock
 FIRST_CONTACT_STEPS = frozenset({EscalationStep.RISK_ALERT, EscalationStep.REMINDER, EscalationStep.BREACH,
                                  EscalationStep.PARTNERSHIP})
 MISSED_DEADLINE_STEPS = frozenset({EscalationStep.BREACH, EscalationStep.PARTNERSHIP, EscalationStep.REVIEW_OVERDUE,
@@ -62,8 +66,27 @@ def ladder(view: ReferralView, policy: Policy) -> list[Rung]:
     if view.tier not in TIME_CRITICAL_TIERS:  # time-critical rungs fire around the clock
         rungs = [replace(r, at=within_working_hours(r.at, policy.calendar), office_hours=True)
                  if r.step is not EscalationStep.RISK_ALERT else r for r in rungs]
-    fired = {record.event_id for record in view.escalations}
-    return sorted((r for r in rungs if rung_id(view, r) not in fired), key=lambda r: r.at)
+    return sorted((r for r in rungs if not _fired(view, r)), key=lambda r: r.at)
+
+
+def _fired(view: ReferralView, rung: Rung) -> bool:
+    """The rung fired already: by its id, or for a first-contact rung, the same step of the same
+    deadline told to the same agency (the desk told while it held the referral, then taking it on)."""
+    if rung.step in FIRST_CONTACT_STEPS and any(
+            (r.step, r.agency_id, r.deadline) == (rung.step, rung.agency_id, rung.deadline) for r in view.escalations):
+        return True
+    own_id = rung_id(view, rung)
+    return any(r.event_id == own_id for r in view.escalations)
+
+
+def first_contact_clock_runs(view: ReferralView) -> bool:
+    """Whether the first-contact deadline is being watched: triaged with a deadline, and a lead's
+    clock running (CLOCK_RUNNING: also after an earlier lead's contact, for a new lead's deadline) or,
+    awaiting first contact, held by whoever holds it: the contract's rule, which oversight also
+    counts as overdue by once the deadline passes."""
+    if not (view.contact_deadline and view.clock_started_at and view.accountable):
+        return False
+    return view.state in CLOCK_RUNNING or awaiting_first_contact(view.state, view.first_contact_at)
 
 
 def accountable_agencies(view: ReferralView) -> list[str]:
@@ -77,16 +100,21 @@ def accountable_agencies(view: ReferralView) -> list[str]:
 def _for_each_accountable(view: ReferralView, rung: Rung) -> list[Rung]:
     """The rung for every accountable agency. The first (the lead) keeps the rung's own identity,
     so a rung fired before warm handoffs were told twice keeps its id; each other agency's rung is
-    one of a kind by its agency too."""
+    one of a kind by its agency too. So is every first-contact rung fired while no lead's clock runs
+    (the desk holding it, a clarification owed, a redirect not yet accepted): the lead that then
+    takes the referral on the same deadline is told in its turn, and `ladder` never tells a holder
+    twice of one deadline."""
     agencies = accountable_agencies(view)
-    return [replace(rung, agency_id=agency, identity=rung.identity + ((agency,) if n else ()))
+    held_by_others = rung.step in FIRST_CONTACT_STEPS and view.state not in CLOCK_RUNNING
+    return [replace(rung, agency_id=agency, identity=rung.identity + ((agency,) if n or held_by_others else ()))
             for n, agency in enumerate(agencies)]
 
 
 def _first_contact(view: ReferralView, policy: Policy) -> list[Rung]:
-    if view.state not in CLOCK_RUNNING or not (view.contact_deadline and view.clock_started_at and view.lead_agency_id):
+    if not first_contact_clock_runs(view):
         return []
-    start, due, rules, agency = view.clock_started_at, view.contact_deadline, policy.escalation, view.lead_agency_id
+    start, due, rules = view.clock_started_at, view.contact_deadline, policy.escalation
+    agency = accountable_agencies(view)[0]
 
     def rung(step: EscalationStep, at: datetime, role: LeadRole) -> Rung:
         return Rung(step, at, agency, role, due, (step.value, due.isoformat()))
@@ -143,7 +171,7 @@ def _follow_through(view: ReferralView, policy: Policy) -> list[Rung]:
 def still_applies(view: ReferralView, escalation: Escalation) -> str | None:
     """Why a fired rung no longer belongs to the referral (its clock stopped), or None."""
     step = escalation.step
-    if step in FIRST_CONTACT_STEPS and (view.state not in CLOCK_RUNNING or view.contact_deadline != escalation.deadline):
+    if step in FIRST_CONTACT_STEPS and (not first_contact_clock_runs(view) or view.contact_deadline != escalation.deadline):
         return f"stale escalation: the clock it belongs to no longer runs (state {view.state.value})"
     if step is EscalationStep.FAILED_CONTACT and (
             view.state not in WITH_LEAD or escalation.agency_id not in accountable_agencies(view)

@@ -85,9 +85,9 @@ function others(s) {
       esc(f.referrals), esc(Format.share(f.with_appointment, f.referrals, f.first_appointment_pct)),
       esc(Format.share(f.no_shows, f.appointments, f.no_show_rate_pct))]})));
   const ft = s.follow_through;
-  table("follow", ["consults", "plans updated", "staff briefed", "plan update overdue"],
+  table("follow", ["consults", "plans updated", "staff briefed", "plan update overdue", "staff briefing overdue"],
     [{cells: [esc(ft.consults), esc(Format.share(ft.plans_updated, ft.consults)), esc(Format.share(ft.staff_briefed, ft.consults)),
-      esc(ft.plan_update_overdue)]}]);
+      esc(ft.plan_update_overdue), esc(ft.staff_briefing_overdue)]}]);
 }
 
 // Eight weeks back from the end of the period (the platform's time, which a demo may run ahead):
