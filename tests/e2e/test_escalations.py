@@ -192,6 +192,7 @@ def test_an_unassigned_referral_past_its_deadline_reaches_the_triage_desks_opera
     platform_clock.advance_to(parse(unassigned["contact_deadline"]) + timedelta(minutes=10))
     [breach] = eventually(lambda: emails(smtp_sink, loop.reference, "Deadline missed"), "the breach e-mail")
     assert breach["To"] == DESK_OPERATIONAL_LEAD
+    assert "No agency has taken this referral: the triage desk holds it" in breach.get_body(("plain",)).get_content()
     eventually(lambda: {(t["channel"], t["recipient"]) for t in (fired(loop, "breach", DESK) or {}).get(
         "notified", [])} == {("sms", DESK_OPERATIONAL_PHONE), ("email", DESK_OPERATIONAL_LEAD)} or None,
         "both deliveries in the referral's audit")

@@ -41,6 +41,16 @@ from tracking.lifecycle.model import TRACKING, WITH_LEAD, ReferralView, State
 CLOCK_RUNNING = frozenset({State.ASSIGNED, State.ACKNOWLEDGED, State.ACCEPTED})  # a lead's own clock
 FIRST_CONTACT_STEPS = frozenset({EscalationStep.RISK_ALERT, EscalationStep.REMINDER, EscalationStep.BREACH,
                                  EscalationStep.PARTNERSHIP})
+# What a holder other than a lead is told beside the rung's own action (the notice's guidance): it
+# cannot make first contact itself before someone takes the referral on, so it is told why it holds it.
+WHILE_NO_LEAD_HOLDS = {
+    State.UNASSIGNED: "No agency has taken this referral: the triage desk holds it. Name a lead, take it on, "
+                      "or escalate it.",
+    State.AWAITING_CLARIFICATION: "Triage is waiting for the sender's missing information: send it, or chase it.",
+    State.REDIRECTING: "A redirect is waiting for the next agency to accept: the holders stay accountable until "
+                       "it does. Chase it, or take the referral on.",
+    State.SUBMITTED: "Triage has not yet decided on the sender's revision.",
+}
 MISSED_DEADLINE_STEPS = frozenset({EscalationStep.BREACH, EscalationStep.PARTNERSHIP, EscalationStep.REVIEW_OVERDUE,
                                    EscalationStep.PLAN_UPDATE_OVERDUE, EscalationStep.STAFF_BRIEFING_OVERDUE})
 
@@ -116,8 +126,10 @@ def _first_contact(view: ReferralView, policy: Policy) -> list[Rung]:
     start, due, rules = view.clock_started_at, view.contact_deadline, policy.escalation
     agency = accountable_agencies(view)[0]
 
+    guidance = None if view.state in CLOCK_RUNNING else WHILE_NO_LEAD_HOLDS.get(view.state)
+
     def rung(step: EscalationStep, at: datetime, role: LeadRole) -> Rung:
-        return Rung(step, at, agency, role, due, (step.value, due.isoformat()))
+        return Rung(step, at, agency, role, due, (step.value, due.isoformat()), guidance=guidance)
 
     rungs = [
         rung(EscalationStep.REMINDER, start + (due - start) * rules.reminder_at_fraction, LeadRole.REFERRAL_CONTACT),
