@@ -4,6 +4,7 @@ tests/integration/test_tracking_ports.py, runs the same checks on both)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -62,7 +63,11 @@ class MemoryViews:
     async def escalations_before(self, horizon: datetime, limit: int = 1000) -> list[tuple[UUID, datetime]]:
         return [(r, at) for at, r in self._due_by(horizon)][:limit]
 
-    async def defer_escalations(self, view: ReferralView, until: datetime) -> None:
+    async def every_view(self) -> AsyncIterator[tuple[ReferralView, datetime | None]]:
+        for referral_id, view in list(self.views.items()):
+            yield view, self.next_escalation_at.get(referral_id)
+
+    async def reschedule(self, view: ReferralView, until: datetime | None) -> None:
         stored = self.views.get(view.referral_id)
         if stored is not None and stored.events_applied == view.events_applied:
             self.next_escalation_at[view.referral_id] = until

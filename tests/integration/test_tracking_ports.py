@@ -77,10 +77,16 @@ async def test_escalation_times_are_found_by_window_and_deferred_only_for_the_st
     assert await stores.views.escalations_before(at(5), 10) == []
     assert len(await stores.views.escalations_before(at(35), 2)) == 2, "at most the limit"
     stale = views[10].model_copy(update={"events_applied": views[10].events_applied - 1})
-    await stores.views.defer_escalations(stale, at(500))
+    await stores.views.reschedule(stale, at(500))
     assert views[10].referral_id in await stores.views.escalations_due(at(10), 10)
-    await stores.views.defer_escalations(views[10], at(500))
+    await stores.views.reschedule(views[10], at(500))
     assert views[10].referral_id not in await stores.views.escalations_due(at(499), 10)
+    await stores.views.reschedule(views[20], None)  # no rung left: never due
+    assert views[20].referral_id not in await stores.views.escalations_due(at(10_000), 10)
+    stored = {view.referral_id: (view, when) async for view, when in stores.views.every_view()}
+    assert {r: when for r, (_, when) in stored.items() if r in {v.referral_id for v in views.values()}} == {
+        views[10].referral_id: at(500), views[20].referral_id: None, views[30].referral_id: at(30)}
+    assert stored[views[30].referral_id][0] == views[30]
 
 
 async def test_quiet_referrals_are_those_in_the_states_asked_with_no_activity_since(stores: Stores) -> None:

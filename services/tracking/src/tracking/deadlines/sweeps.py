@@ -66,7 +66,7 @@ async def fire_escalations(tracking: Tracking, due: list[UUID], *, now: datetime
             now_view = after.get(view.referral_id, view)
             fired += len(now_view.escalations) - len(view.escalations)
             if (morning := held_until(now_view, policy, now)) is not None:
-                await stores.views.defer_escalations(now_view, morning)  # not looked at again all night
+                await stores.views.reschedule(now_view, morning)  # not looked at again all night
 
     done = await under_leases(stores.leases, due, fire, wait_seconds=0) if due else []
     taken = set(done)

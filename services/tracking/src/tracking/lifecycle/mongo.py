@@ -8,6 +8,7 @@ referral can never leave the older view behind.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
@@ -144,9 +145,15 @@ class MongoViews:
         cursor = self._referrals.find({"next_escalation_at": {"$lte": horizon}}, {"next_escalation_at": 1}).limit(limit)
         return [(document["_id"], document["next_escalation_at"]) async for document in cursor]
 
-    async def defer_escalations(self, view: ReferralView, until: datetime) -> None:
+    async def reschedule(self, view: ReferralView, until: datetime | None) -> None:
         await self._referrals.update_one({"_id": view.referral_id, "events_applied": view.events_applied},
                                          {"$set": {"next_escalation_at": until}})
+
+    async def every_view(self) -> AsyncIterator[tuple[ReferralView, datetime | None]]:
+        """One cursor, no sort (a store may sort in memory): a view updated meanwhile is one of
+        those read, and re-timing it twice is harmless."""
+        async for document in self._referrals.find({}, batch_size=500):
+            yield _view(document), document.get("next_escalation_at")
 
     async def quiet(self, before: datetime, states: frozenset[str], limit: int = 1000) -> list[UUID]:
         cursor = self._referrals.find({"last_activity_at": {"$lt": before}, "state": {"$in": sorted(states)},

@@ -6,7 +6,7 @@ service-layer unit tests run on in-memory doubles (tests/tracking_doubles.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -51,8 +51,12 @@ class Views(Protocol):
         """Referrals whose next escalation time is `horizon` or earlier, with that time: those due
         and those falling due soon, in one read (the deadline watcher)."""
 
-    async def defer_escalations(self, view: ReferralView, until: datetime) -> None:
-        """Move the next escalation time to `until`, only while `view` is the one stored."""
+    async def reschedule(self, view: ReferralView, until: datetime | None) -> None:
+        """Move the next escalation time to `until` (None: no rung to come), only while `view` is
+        the one stored."""
+
+    def every_view(self) -> AsyncIterator[tuple[ReferralView, datetime | None]]:
+        """Every view stored, with its stored next escalation time, streamed (re-timing them all)."""
 
     async def quiet(self, before: datetime, states: frozenset[str], limit: int) -> list[UUID]:
         """Referrals in `states`, not flagged as of unknown outcome, with no activity since `before`."""
