@@ -47,8 +47,8 @@ WHILE_NO_LEAD_HOLDS = {
     State.UNASSIGNED: "No agency has taken this referral: the triage desk holds it. Name a lead, take it on, "
                       "or escalate it.",
     State.AWAITING_CLARIFICATION: "Triage is waiting for the sender's missing information: send it, or chase it.",
-    State.REDIRECTING: "A redirect is waiting for the next agency to accept: the holders stay accountable until "
-                       "it does. Chase it, or take the referral on.",
+    State.REDIRECTING: "A redirect is waiting for the next agency to accept: you stay accountable for the person "
+                       "until it does.",
     State.SUBMITTED: "Triage has not yet decided on the sender's revision.",
 }
 MISSED_DEADLINE_STEPS = frozenset({EscalationStep.BREACH, EscalationStep.PARTNERSHIP, EscalationStep.REVIEW_OVERDUE,
@@ -125,7 +125,6 @@ def _first_contact(view: ReferralView, policy: Policy) -> list[Rung]:
         return []
     start, due, rules = view.clock_started_at, view.contact_deadline, policy.escalation
     agency = accountable_agencies(view)[0]
-
     guidance = None if view.state in CLOCK_RUNNING else WHILE_NO_LEAD_HOLDS.get(view.state)
 
     def rung(step: EscalationStep, at: datetime, role: LeadRole) -> Rung:
