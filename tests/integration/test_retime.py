@@ -50,3 +50,13 @@ def test_it_takes_no_arguments() -> None:
     refused = subprocess.run([sys.executable, "-m", "tracking.deadlines.retime_main", "--all"],
                              capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2 and "takes no arguments" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_a_policy_it_cannot_use_is_named_whole_with_no_traceback(tmp_path: Path, mongodb_url: str) -> None:
+    broken = tmp_path / "policy.yaml"
+    broken.write_text("escalation:\n  reminder_at_fraction: 3\n")
+    environment = {**os.environ, "MONGODB_URL": mongodb_url, "POLICY_PATH": str(broken)}
+    refused = subprocess.run([sys.executable, "-m", "tracking.deadlines.retime_main"], env=environment,
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert refused.stderr.startswith(f"cannot retime: policy file {broken}") and "reminder_at_fraction" in refused.stderr

@@ -11,6 +11,9 @@ from __future__ import annotations
 import asyncio
 import sys
 
+from pymongo.errors import PyMongoError
+
+from referral_contracts.configuration import ConfigurationProblem
 from referral_contracts.policy import load_policy
 
 from tracking.bootstrap import rebuilding
@@ -20,11 +23,19 @@ from tracking.lifecycle.mongo import connect
 
 
 async def _run(settings: Settings) -> int:
+    try:
+        policy = load_policy(settings.policy_path)
+    except (ConfigurationProblem, OSError) as unusable:  # every problem named, no traceback
+        print(f"cannot retime: {unusable}", file=sys.stderr)
+        return 2
     mongo = connect(settings.mongodb_url)
     try:
-        tracking = rebuilding(mongo[settings.mongodb_database], policy=load_policy(settings.policy_path))
+        tracking = rebuilding(mongo[settings.mongodb_database], policy=policy)
         done = await retime(tracking, progress=lambda looked, changed: print(
             f"  {looked:,} looked at, {changed:,} changed", file=sys.stderr))
+    except PyMongoError as failed:  # nothing half-done matters: a second run finishes the job
+        print(f"cannot retime: the store at MONGODB_URL answered: {failed}", file=sys.stderr)
+        return 1
     finally:
         await mongo.close()
     print(f"{done.looked_at:,} referrals looked at in {settings.mongodb_database}; "
