@@ -15,20 +15,10 @@ from devstack.kafka_access import KafkaAccess
 
 from referral_contracts import topics
 
+from kafka_probes import QUIET, login_refused, produce, refusal
+
 pytestmark = pytest.mark.integration
 AGENCY = "gp-north"
-QUIET = {"log_level": 0}  # librdkafka would log each refusal to stderr; the test reads them itself
-
-
-def produce(config: dict, topic: str) -> KafkaError | None:
-    """Write one record with an idempotent acks=all producer, as the platform's clients do; returns
-    Kafka's refusal, or None once the record is written."""
-    producer = Producer(config | QUIET | {"enable.idempotence": True, "acks": "all", "message.timeout.ms": 20000})
-    outcome: list[KafkaError | None] = []
-    producer.produce(topic, b"{}", key=uuid4().bytes, on_delivery=lambda error, _: outcome.append(error))
-    producer.flush(30)
-    assert outcome, f"no delivery report for {topic}"
-    return outcome[0]
 
 
 def consume(config: dict, topic: str, group: str, key: bytes | None = None, timeout: float = 30) -> Message | KafkaError:
@@ -51,10 +41,6 @@ def consume(config: dict, topic: str, group: str, key: bytes | None = None, time
         raise AssertionError(f"nothing from {topic} within {timeout}s")
     finally:
         consumer.close()
-
-
-def refusal(outcome: Message | KafkaError | None) -> int | None:
-    return outcome.code() if isinstance(outcome, KafkaError) else None
 
 
 def test_an_agency_writes_its_own_inbound_topics_and_reads_its_outbound_topic_in_its_own_group(
@@ -94,13 +80,7 @@ def test_an_agency_joins_only_groups_that_start_with_its_id_and_a_dot(kafka: Kaf
 
 def test_a_wrong_password_is_refused_at_login(kafka: KafkaAccess) -> None:
     wrong = replace(kafka.login(AGENCY), password="not-" + kafka.passwords[AGENCY])
-    errors: list[KafkaError] = []
-    producer = Producer(wrong.confluent() | QUIET | {"error_cb": errors.append, "message.timeout.ms": 10000})
-    delivered: list[KafkaError | None] = []
-    producer.produce(topics.referrals_inbound(AGENCY), b"{}", on_delivery=lambda error, _: delivered.append(error))
-    producer.flush(15)
-    assert KafkaError._AUTHENTICATION in {error.code() for error in errors}, errors
-    assert delivered and delivered[0] is not None  # nothing was written
+    assert login_refused(wrong.confluent(), topics.referrals_inbound(AGENCY))
 
 
 def test_a_service_writes_what_it_publishes_and_nothing_else(kafka: KafkaAccess) -> None:

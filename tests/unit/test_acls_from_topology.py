@@ -4,7 +4,7 @@ agency may do, nothing of another's, and no principal shared between an agency a
 from __future__ import annotations
 
 import pytest
-from referral_ops.acls import Acl, platform_acls, principal_acls, principals
+from referral_ops.acls import Acl, given_passwords, password_variable, platform_acls, principal_acls, principals
 
 from referral_contracts.topology import agency_use, service_use
 
@@ -39,3 +39,10 @@ def test_every_principal_of_the_platform_has_acls_and_no_other_principal_does() 
 def test_an_agency_named_like_a_service_is_refused() -> None:
     with pytest.raises(ValueError, match="intake"):
         platform_acls(["gp-north", "intake"])
+
+
+def test_each_login_takes_its_password_from_its_own_variable_and_one_given_none_is_named() -> None:
+    environment = {"KAFKA_PASSWORD_INTAKE": "a", "KAFKA_PASSWORD_GP_NORTH": "b", "KAFKA_PASSWORD_CMH_EAST": ""}
+    given, missing = given_passwords(("intake", "gp-north", "cmh-east"), environment)
+    assert given == {"intake": "a", "gp-north": "b"} and missing == ["cmh-east"]
+    assert password_variable("gp-north") == "KAFKA_PASSWORD_GP_NORTH"

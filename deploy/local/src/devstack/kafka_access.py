@@ -27,9 +27,7 @@ ADMIN = "admin"  # the super user: creates topics, users and ACLs, and acts as t
 MECHANISM = "SCRAM-SHA-512"
 
 
-def password_variable(principal: str) -> str:
-    """The variable holding a principal's password in the credentials file: KAFKA_PASSWORD_GP_NORTH."""
-    return f"KAFKA_PASSWORD_{principal.upper().replace('-', '_')}"
+password_variable = acls.password_variable  # KAFKA_PASSWORD_GP_NORTH: the one rule, which referral-ops reads too
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,18 @@ def existing_acls(admin: AdminClient) -> set[Acl]:
             if b.permission_type == AclPermissionType.ALLOW and b.restype in (ResourceType.TOPIC, ResourceType.GROUP)}
 
 
+def password_variable(principal: str) -> str:
+    """Where a principal's password is given: KAFKA_PASSWORD_<NAME>, as `devstack` writes them."""
+    return "KAFKA_PASSWORD_" + principal.upper().replace("-", "_")
+
+
+def given_passwords(principal_names: Iterable[str], environment: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The passwords the environment gives, and the principals it gives none (they get no login)."""
+    given = {name: environment[password_variable(name)] for name in principal_names
+             if environment.get(password_variable(name))}
+    return given, [name for name in principal_names if name not in given]
+
+
 def upsert_scram_users(login: KafkaLogin, passwords: Mapping[str, str]) -> None:
     """Create each user with its SCRAM-SHA-512 password, or set the password of one that exists."""
     admin = admin_client(login)

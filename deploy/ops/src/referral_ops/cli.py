@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -22,7 +23,7 @@ from referral_contracts.directory import Directory
 from referral_contracts.hsds import DirectoryProblems, read_directory
 from referral_contracts.listings import directory_diff
 
-from .acls import apply_acls, platform_acls
+from .acls import apply_acls, given_passwords, password_variable, platform_acls, principals, upsert_scram_users
 from .directory_import import CurrentDirectoryUnknown, current_directory, publish_import
 from .login import KafkaLogin
 from .topics import TopicsNotCreated, apply_topics, platform_topics
@@ -78,6 +79,28 @@ def apply_acls_command(
     for acl in unlisted:
         console.print(f"[yellow]not in the table, left as it is: {acl}[/yellow]", highlight=False)
     console.print(f"{len(wanted)} ACLs declared, {len(added)} added")
+
+
+@app.command("apply-users")
+def apply_users_command(
+    directory: Annotated[Path, typer.Option(help="HSDS directory: each agency is a principal too.")],
+    bootstrap: Bootstrap = "127.0.0.1:9092", extension: Extension = None,
+) -> None:
+    """Give each service and each agency its SCRAM-SHA-512 login, with the password the environment
+    gives it (KAFKA_PASSWORD_<NAME>: KAFKA_PASSWORD_INTAKE, KAFKA_PASSWORD_GP_NORTH, ...; never an
+    option, which other local users could read); a principal given none gets no login, and is named.
+    Sets the password of a login that exists. Needs a super user's login (KAFKA_SASL_*)."""
+    names = principals(agency.id for agency in _directory(directory, extension).agencies)
+    given, missing = given_passwords(names, os.environ)
+    try:
+        upsert_scram_users(KafkaLogin.from_environment(bootstrap), given)
+    except RuntimeError as refused:
+        console.print(f"[red]{refused}[/red]", highlight=False)
+        raise typer.Exit(1) from None
+    console.print(f"{len(given)} logins made or updated: {', '.join(given) or 'none'}", highlight=False)
+    if missing:
+        console.print(f"[yellow]no password given, so no login: {', '.join(missing)} "
+                      f"(set {password_variable(missing[0])}, ...)[/yellow]", highlight=False)
 
 
 @app.command("import-directory")
