@@ -191,11 +191,13 @@ def test_an_unassigned_referral_past_its_deadline_reaches_the_triage_desks_opera
     assert unassigned["tier"] == "crisis_follow_up" and unassigned["lead_agency_id"] is None
     platform_clock.advance_to(parse(unassigned["contact_deadline"]) + timedelta(minutes=10))
     [breach] = eventually(lambda: emails(smtp_sink, loop.reference, "Deadline missed"), "the breach e-mail")
-    assert breach["To"] == DESK_OPERATIONAL_LEAD
-    assert "No agency has taken this referral: the triage desk holds it" in breach.get_body(("plain",)).get_content()
+    assert breach["To"] == DESK_OPERATIONAL_LEAD and "no agency has taken the referral" in breach["Subject"]
+    body = breach.get_body(("plain",)).get_content()
+    assert "name a lead, take it on yourselves, or escalate it now" in body  # what the desk can do
+    assert "No agency has taken this referral: the triage desk holds it" in body  # tracking's guidance
     eventually(lambda: {(t["channel"], t["recipient"]) for t in (fired(loop, "breach", DESK) or {}).get(
         "notified", [])} == {("sms", DESK_OPERATIONAL_PHONE), ("email", DESK_OPERATIONAL_LEAD)} or None,
         "both deliveries in the referral's audit")
     [text] = [t for t in texts(sms_sink, loop.reference) if t["to"] == DESK_OPERATIONAL_PHONE]
-    assert "overdue" in text["body"]
+    assert "overdue and no agency has it: name a lead or take it" in text["body"]
     assert [e["agency_id"] for e in loop.escalations()["fired"] if e["step"] == "breach"] == [DESK]

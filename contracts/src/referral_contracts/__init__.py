@@ -3,7 +3,7 @@ payloads, consent rules, directory file format and topic names. Imports no servi
 
 from .consent import DataCategory, may_share
 from .envelope import Actor, DirectoryEvent, Event, EventBase, derived_id, utc_now
-from .escalations import Delivery, DeliveryFailure, Escalation, EscalationStep, FailedContactAction
+from .escalations import Delivery, DeliveryFailure, Escalation, EscalationStep, EscalationV2, FailedContactAction
 from .events import (
     CapacityChange,
     CapacityChanged,
@@ -12,7 +12,9 @@ from .events import (
     ClosureOutcome,
     ClosureV2,
     CrisisRepeat,
+    EscalationMessage,
     EscalationRaised,
+    EscalationRaisedV2,
     Link,
     LinkRelation,
     MilestoneRecorded,
@@ -50,7 +52,7 @@ from .tiers import TIER_PRECEDENCE, TIME_CRITICAL_TIERS, AcuityTier
 __all__ = [
     "CLOSING_KINDS", "TIER_PRECEDENCE", "TIME_CRITICAL_TIERS", "AcuityTier", "Actor", "CapacityChange", "CapacityChanged", "Closure", "ClosureMessage", "ClosureOutcome", "ClosureV2", "CrisisRepeat",
     "Consent", "ConsentStatus", "ContactOutcome", "DataCategory", "DeclineReason", "Delivery", "DeliveryFailure", "DirectoryEvent",
-    "Escalation", "EscalationPathway", "EscalationRaised", "EscalationStep", "FailedContactAction", "Event", "EventBase", "Link", "LinkRelation", "Milestone", "MilestoneKind",
+    "Escalation", "EscalationMessage", "EscalationPathway", "EscalationRaised", "EscalationRaisedV2", "EscalationStep", "EscalationV2", "FailedContactAction", "Event", "EventBase", "Link", "LinkRelation", "Milestone", "MilestoneKind",
     "MilestoneRecorded", "MilestoneReport", "NotificationFailed", "NotificationOutcome", "NotificationSent", "OutcomeUnknown", "RedirectReason", "ReferralClosed", "ReferralClosedV2",
     "ReferralFlag", "ReferralLinked", "ReferralRequest", "ReferralSubmitted", "ReferralTriaged", "RepeatedCrisis", "Reroute", "RerouteRequested",
     "RiskFlag", "TriageDecision", "TriageOutcome", "UnknownOutcome", "WithdrawalReason", "derived_id",

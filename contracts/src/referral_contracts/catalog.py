@@ -16,6 +16,7 @@ from .listings import AgencyDelisted, AgencyListed
 from .events import (
     CapacityChanged,
     EscalationRaised,
+    EscalationRaisedV2,
     MilestoneRecorded,
     NotificationFailed,
     NotificationSent,
@@ -40,7 +41,7 @@ SHARED: dict[str, Carried] = {
     topics.REFERRAL_MILESTONES: (MilestoneRecorded,),
     topics.REFERRAL_CLOSED: (ReferralClosed, ReferralClosedV2),
     topics.REFERRAL_REROUTES: (RerouteRequested,),
-    topics.REFERRAL_ESCALATIONS: (EscalationRaised,),
+    topics.REFERRAL_ESCALATIONS: (EscalationRaised, EscalationRaisedV2),
     topics.REFERRAL_FLAGS: (ReferralLinked, OutcomeUnknown, RepeatedCrisis),
     topics.NOTIFICATION_OUTCOMES: (NotificationSent, NotificationFailed),
     topics.DIRECTORY_CAPACITY: (CapacityChanged,),

@@ -20,6 +20,7 @@ from .directory import LeadRole
 from .envelope import Contract, Event
 from .escalations import EscalationStep, FailedContactAction
 from .events import ClosureOutcome
+from .holders import HolderRole
 from .tiers import AcuityTier
 
 
@@ -47,12 +48,6 @@ def awaiting_first_contact(state: str, first_contact_at: object | None) -> bool:
     deadline can pass. Tracking tells their holders as it nears and passes; oversight counts them
     in the backlog and, past it, as overdue. One rule, so the two never disagree."""
     return state in OPEN_STATES and first_contact_at is None
-
-
-class HolderRole(StrEnum):
-    SENDER = "sender"
-    TRIAGE_DESK = "triage_desk"
-    LEAD = "lead"
 
 
 class Holder(Contract):

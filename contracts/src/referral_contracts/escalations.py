@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, Field
 
 from .directory import LeadRole
 from .envelope import Contract
+from .holders import HolderRole
 from .tiers import AcuityTier
 
 
@@ -48,6 +49,15 @@ class Escalation(Contract):
     action: FailedContactAction | None = Field(default=None, description="failed_contact: the next step.")
     guidance: str | None = Field(default=None, max_length=1000,
                                  description="The policy's words for the action, e.g. welfare-check criteria.")
+
+
+class EscalationV2(Escalation):
+    """Version 2: also how the agency told holds the referral, so its notice asks for what it can
+    do (the triage desk holding one no agency took cannot make first contact before someone takes it on)."""
+
+    held_as: HolderRole | None = Field(
+        description="How the agency told holds the referral now: its lead, its sender or the triage desk; "
+                    "null for an agency told while not accountable (the sender's follow-through steps).")
 
 
 class DeliveryFailure(Contract):

@@ -14,7 +14,7 @@ from pydantic import AwareDatetime, Field, RootModel
 
 from .directory import Capacity
 from .envelope import Contract, DirectoryEvent, Event, EventBase
-from .escalations import Delivery, DeliveryFailure, Escalation
+from .escalations import Delivery, DeliveryFailure, Escalation, EscalationV2
 from .milestones import Milestone, RedirectReason
 from .referral import Consent, ReferralRequest
 from .tiers import AcuityTier
@@ -221,6 +221,20 @@ class EscalationRaised(Event):
     data: Escalation
 
 
+class EscalationRaisedV2(EscalationRaised):
+    """Version 2: the rung with how its agency holds the referral (`held_as`). A v2 is read as a v1
+    where v1 is expected (every v1 field is there); tracking publishes v2 since 2026-11-26 and every
+    consumer reads both (the log keeps v1 for good)."""
+
+    schema_version: Literal[2] = 2  # type: ignore[assignment]
+    data: EscalationV2
+
+
+class EscalationMessage(RootModel[Annotated[EscalationRaisedV2 | EscalationRaised,
+                                            Field(discriminator="schema_version")]]):
+    """What `referral.escalations.v1` carries: either version of `referral.escalation_raised`."""
+
+
 class NotificationFailed(Event):
     event_type: Literal["notification.failed"] = "notification.failed"
     schema_version: Literal[1] = 1
@@ -254,6 +268,7 @@ RELEASED_EVENTS: tuple[type[EventBase], ...] = (
     OutcomeUnknown,
     RepeatedCrisis,
     EscalationRaised,
+    EscalationRaisedV2,
     NotificationFailed,
     NotificationSent,
     CapacityChanged,

@@ -1,10 +1,11 @@
+from referral_contracts.holders import HolderRole
 from pathlib import Path
 
 from referral_contracts import EscalationStep, FailedContactAction, NotificationSent
 from referral_contracts.directory import Directory, LeadRole
 from notifier.domain import escalation_notice
 from notifier.service_layer.notify import escalate
-from tracking_free_events import escalation
+from tracking_free_events import escalation, escalation_v2
 
 DIRECTORY = Directory.load(Path(__file__).resolve().parents[3] / "deploy" / "demo" / "hsds")
 
@@ -49,3 +50,17 @@ async def test_a_relay_that_fails_twice_is_retried_within_the_call_and_the_deliv
     assert (sent.data.channel, sent.data.recipient, sent.data.notified_event_id) == (
         "email", "priya.shah@cmh-east.example", event.event_id)
     assert sent.occurred_at >= event.occurred_at
+
+
+def test_the_triage_desk_holding_a_referral_no_agency_took_is_asked_to_find_it_a_lead() -> None:
+    """v2 says how the agency told holds the referral: the desk's breach and reminder say no agency
+    has it and what the desk can do; a lead's wording is as in v1."""
+    breach = escalation_notice(escalation_v2(EscalationStep.BREACH, HolderRole.TRIAGE_DESK, overdue_seconds=600))
+    assert "no agency has taken the referral" in breach.subject
+    assert "name a lead, take it on yourselves, or escalate it now" in breach.text
+    reminder = escalation_notice(escalation_v2(EscalationStep.REMINDER, HolderRole.TRIAGE_DESK))
+    assert "no agency has taken" in reminder.subject and "before the deadline" in reminder.text
+    for lead in (escalation_v2(EscalationStep.BREACH, HolderRole.LEAD, agency="cmh-east", overdue_seconds=600),
+                 escalation(EscalationStep.BREACH, overdue_seconds=600)):  # v1: a lead
+        notice = escalation_notice(lead)
+        assert "make contact now, or record why not" in notice.text and "no agency" not in notice.subject

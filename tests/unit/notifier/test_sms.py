@@ -1,9 +1,10 @@
+from referral_contracts.holders import HolderRole
 from referral_contracts import EscalationStep, NotificationFailed, NotificationSent
 from notifier.adapters.delivery_errors import PermanentDeliveryError, TransientDeliveryError
 from notifier.domain import escalation_sms
 from notifier.service_layer.notify import escalate
 
-from tracking_free_events import escalation
+from tracking_free_events import escalation, escalation_v2
 
 OPERATIONAL_PHONE = "+44 7700 900222"
 
@@ -45,3 +46,9 @@ async def test_a_provider_down_through_every_retry_is_recorded_too(channels, sms
 async def test_reminders_go_by_email_only(channels, sms) -> None:
     await escalate(escalation(EscalationStep.REMINDER), channels)
     assert sms.sent == []
+
+
+def test_the_triage_desks_text_asks_it_to_find_a_lead() -> None:
+    desk = escalation_sms(escalation_v2(EscalationStep.BREACH, HolderRole.TRIAGE_DESK, overdue_seconds=60))
+    assert "overdue and no agency has it: name a lead or take it" in desk and len(desk) <= 160
+    assert "contact now" in escalation_sms(escalation_v2(EscalationStep.BREACH, HolderRole.LEAD, agency="cmh-east"))

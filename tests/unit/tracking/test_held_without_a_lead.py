@@ -14,7 +14,7 @@ from referral_contracts import AcuityTier, EscalationStep, TriageOutcome
 from referral_contracts.policy import load_policy
 from tracking.deadlines.ladders import due_now, escalation_event, ladder
 from tracking.lifecycle.fold import apply, fold
-from tracking.lifecycle.model import State
+from tracking.lifecycle.model import Role, State
 from tracking.outgoing.closure import reroute_request
 
 from event_factories import DESK, at, milestone, submitted, triaged
@@ -140,3 +140,16 @@ def test_a_holder_other_than_a_lead_is_told_why_it_holds_the_referral() -> None:
     view = fold([lead, triaged(lead, tier=URGENT)])
     assert {escalation_event(view, r, at(LONG_AFTER)).data.guidance for r in due_now(view, POLICY, at(LONG_AFTER))} \
         == {None}
+
+
+def test_each_rung_says_how_its_agency_holds_the_referral() -> None:
+    """v2 of the escalation: the notifier words the desk's notice differently (find it a lead)."""
+    first, events = unassigned()
+    view = fold(events)
+    assert {escalation_event(view, r, at(LONG_AFTER)).data.held_as for r in due_now(view, POLICY, at(LONG_AFTER))} \
+        == {Role.TRIAGE_DESK}
+    warm = submitted(risk_flags=["suicidal_ideation"])
+    view = fold([warm, triaged(warm, tier=URGENT, warm_handoff=True), milestone(warm.referral_id, "accepted", 10)])
+    held = {(r.agency_id, escalation_event(view, r, at(LONG_AFTER)).data.held_as)
+            for r in due_now(view, POLICY, at(LONG_AFTER))}
+    assert held == {("cmh-east", Role.LEAD), (warm.data.source_agency_id, Role.SENDER)}

@@ -3,7 +3,8 @@ it off. Never who the person is or why they were referred (an email may be read 
 
 from __future__ import annotations
 
-from referral_contracts import EscalationRaised, EscalationStep, FailedContactAction
+from referral_contracts import EscalationRaised, EscalationStep, EscalationV2, FailedContactAction
+from referral_contracts.holders import HolderRole
 
 from .messages import TEMPLATES, Notice, one_line, utc_text
 
@@ -20,6 +21,18 @@ _HEADLINES = {
     EscalationStep.STAFF_BRIEFING_OVERDUE: ("Updated plan not yet briefed to staff",
                                             "brief the staff on shift and record it"),
 }
+# The triage desk holding a referral no agency has taken cannot make first contact before someone
+# takes it on: its first-contact notices ask for what it can do (rungs of v2 say how it is held).
+_DESK_HEADLINES = {
+    EscalationStep.RISK_ALERT: ("Risk-flagged referral no agency has taken",
+                                "make sure the safeguarding / clinical lead has reviewed it today, and find it a lead"),
+    EscalationStep.REMINDER: ("Reminder: first contact due soon and no agency has taken the referral",
+                              "name a lead, take it on yourselves, or escalate it before the deadline"),
+    EscalationStep.BREACH: ("Deadline missed: first contact overdue and no agency has taken the referral",
+                            "name a lead, take it on yourselves, or escalate it now"),
+    EscalationStep.PARTNERSHIP: ("Still overdue after escalation, and no agency has taken the referral",
+                                 "agree with the triage desk where the referral goes"),
+}
 _FAILED_CONTACT = {
     FailedContactAction.ALTERNATE_CONTACT: "try the alternate contact and another channel",
     FailedContactAction.WELFARE_CHECK: "decide on a welfare check and record the decision",
@@ -30,11 +43,18 @@ _DEADLINE_LABELS = {EscalationStep.REVIEW_OVERDUE: "Review due by",
                     EscalationStep.STAFF_BRIEFING_OVERDUE: "Staff briefing due by"}
 
 
+def held_by_the_desk(event: EscalationRaised) -> bool:
+    """The agency told holds the referral as the triage desk (said by v2 only: a v1 rung went to a lead)."""
+    return isinstance(event.data, EscalationV2) and event.data.held_as is HolderRole.TRIAGE_DESK
+
+
 def escalation_notice(event: EscalationRaised) -> Notice:
     e = event.data
     if e.step is EscalationStep.FAILED_CONTACT and e.action is not None:
         headline = f"{e.failed_attempts} failed contact attempts: sign-off needed"
         action = f"{_FAILED_CONTACT[e.action]} ({e.role.value} lead signs off)"
+    elif held_by_the_desk(event) and e.step in _DESK_HEADLINES:
+        headline, action = _DESK_HEADLINES[e.step]
     else:
         headline, action = _HEADLINES[e.step]
     hours, minutes = divmod(e.overdue_seconds // 60, 60)

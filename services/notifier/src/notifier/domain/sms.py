@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from referral_contracts import EscalationRaised, EscalationStep
 
+from .escalation import held_by_the_desk
 from .messages import utc_text
 
 # The rungs that cannot wait for someone to open their e-mail.
@@ -16,9 +17,14 @@ _ACTIONS = {
     EscalationStep.BREACH: "first contact overdue: contact now or record why not",
     EscalationStep.REVIEW_OVERDUE: "post-crisis review overdue: hold it now",
 }
+_DESK_ACTIONS = {  # the triage desk holding one no agency has taken: find it a lead
+    EscalationStep.RISK_ALERT: "risk-flagged referral no agency has taken: review today",
+    EscalationStep.BREACH: "first contact overdue and no agency has it: name a lead or take it",
+}
 
 
 def escalation_sms(event: EscalationRaised) -> str:
     e = event.data
     due = f" Due {utc_text(e.deadline)}." if e.deadline else ""
-    return f"[{e.tier.value}] Ref {e.client_reference}: {_ACTIONS[e.step]}.{due}"[:320]
+    action = _DESK_ACTIONS.get(e.step) if held_by_the_desk(event) else None
+    return f"[{e.tier.value}] Ref {e.client_reference}: {action or _ACTIONS[e.step]}.{due}"[:320]

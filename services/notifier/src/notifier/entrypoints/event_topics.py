@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from faststream.kafka import KafkaBroker
 from pydantic import RootModel
 
-from referral_contracts import ClosureMessage, Event, EscalationRaised, ReferralTriaged, topics
+from referral_contracts import ClosureMessage, EscalationMessage, Event, ReferralTriaged, topics
 from referral_contracts.listings import Listing, apply_listing
 from service_kit.messaging import KafkaEventBus, subscribe
 from service_kit.records import Record
@@ -38,7 +38,7 @@ def register_subscribers(broker: KafkaBroker, bus: KafkaEventBus, channels: Chan
         return handle
 
     for topic, model, what, deliver in (
-        (topics.REFERRAL_ESCALATIONS, EscalationRaised, "escalation", escalate),
+        (topics.REFERRAL_ESCALATIONS, EscalationMessage, "escalation", escalate),  # either version
         (topics.REFERRAL_CLOSED, ClosureMessage, "closure notice", notify_closure),  # either version
         (topics.REFERRAL_TRIAGED, ReferralTriaged, "clarification request", request_clarification),
     ):

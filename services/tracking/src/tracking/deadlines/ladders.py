@@ -26,8 +26,9 @@ from uuid import UUID
 from referral_contracts import (
     TIME_CRITICAL_TIERS,
     Escalation,
-    EscalationRaised,
+    EscalationRaisedV2,
     EscalationStep,
+    EscalationV2,
     FailedContactAction,
     derived_id,
 )
@@ -36,7 +37,7 @@ from referral_contracts.changes import awaiting_first_contact
 from referral_contracts.directory import LeadRole
 from referral_contracts.policy import Policy
 
-from tracking.lifecycle.model import TRACKING, WITH_LEAD, ReferralView, State
+from tracking.lifecycle.model import TRACKING, WITH_LEAD, ReferralView, Role, State
 
 CLOCK_RUNNING = frozenset({State.ASSIGNED, State.ACKNOWLEDGED, State.ACCEPTED})  # a lead's own clock
 FIRST_CONTACT_STEPS = frozenset({EscalationStep.RISK_ALERT, EscalationStep.REMINDER, EscalationStep.BREACH,
@@ -67,6 +68,7 @@ class Rung:
     failed_attempts: int | None = None
     action: FailedContactAction | None = None
     guidance: str | None = None
+    held_as: Role | None = None  # how its agency holds the referral; None for one not accountable
 
 
 def ladder(view: ReferralView, policy: Policy) -> list[Rung]:
@@ -114,9 +116,12 @@ def _for_each_accountable(view: ReferralView, rung: Rung) -> list[Rung]:
     (the desk holding it, a clarification owed, a redirect not yet accepted): the lead that then
     takes the referral on the same deadline is told in its turn, and `ladder` never tells a holder
     twice of one deadline."""
-    agencies = accountable_agencies(view)
+    agencies, roles = accountable_agencies(view), {}
+    for holder in view.accountable:
+        roles.setdefault(holder.agency_id, holder.role)
     held_by_others = rung.step in FIRST_CONTACT_STEPS and view.state not in CLOCK_RUNNING
-    return [replace(rung, agency_id=agency, identity=rung.identity + ((agency,) if n or held_by_others else ()))
+    return [replace(rung, agency_id=agency, held_as=roles[agency],
+                    identity=rung.identity + ((agency,) if n or held_by_others else ()))
             for n, agency in enumerate(agencies)]
 
 
@@ -225,13 +230,14 @@ def rung_id(view: ReferralView, rung: Rung) -> UUID:
     return derived_id(view.referral_id, "escalation", *rung.identity)
 
 
-def escalation_event(view: ReferralView, rung: Rung, now: datetime) -> EscalationRaised:
+def escalation_event(view: ReferralView, rung: Rung, now: datetime) -> EscalationRaisedV2:
     late = rung.deadline is not None and rung.step in MISSED_DEADLINE_STEPS  # others are not about lateness
     overdue = max(0, int((now - rung.deadline).total_seconds())) if late else 0
-    return EscalationRaised.create(
+    return EscalationRaisedV2.create(
         event_id=rung_id(view, rung), referral_id=view.referral_id, correlation_id=view.correlation_id,
         actor=TRACKING, occurred_at=now,
-        data=Escalation(step=rung.step, agency_id=rung.agency_id, role=rung.role, deadline=rung.deadline,
-                        overdue_seconds=overdue, tier=view.tier, client_reference=view.client_reference,
-                        failed_attempts=rung.failed_attempts, action=rung.action, guidance=rung.guidance),
+        data=EscalationV2(step=rung.step, agency_id=rung.agency_id, role=rung.role, deadline=rung.deadline,
+                          overdue_seconds=overdue, tier=view.tier, client_reference=view.client_reference,
+                          failed_attempts=rung.failed_attempts, action=rung.action, guidance=rung.guidance,
+                          held_as=rung.held_as),
     )

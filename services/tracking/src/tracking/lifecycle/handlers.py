@@ -14,6 +14,7 @@ from typing import Any
 from referral_contracts import (
     ClosureOutcome,
     EscalationRaised,
+    EscalationRaisedV2,
     Event,
     LinkRelation,
     MilestoneRecorded,
@@ -123,6 +124,7 @@ HANDLERS: dict[type[Event], Handler] = {
     # For the issue log: the referral itself is unchanged.
     RepeatedCrisis: Handler(_unchanged, crises.describe, 4, activity=False),
     EscalationRaised: Handler(_escalated, _describe_escalation, 5, activity=False),
+    EscalationRaisedV2: Handler(_escalated, _describe_escalation, 5, activity=False),  # v1's, and how it is held
     NotificationSent: Handler(_notified, _describe_sent, 6, activity=False),
     # The audit says who was not told, and how instead; the referral is unchanged.
     NotificationFailed: Handler(_unchanged, _describe_failed, 6, activity=False),
