@@ -44,7 +44,8 @@ _DEADLINE_LABELS = {EscalationStep.REVIEW_OVERDUE: "Review due by",
 
 
 def held_by_the_desk(event: EscalationRaised) -> bool:
-    """The agency told holds the referral as the triage desk (said by v2 only: a v1 rung went to a lead)."""
+    """The agency told holds the referral as the triage desk (said by v2 only; no v1 first-contact
+    rung went to the desk: they fired only while a lead's clock ran)."""
     return isinstance(event.data, EscalationV2) and event.data.held_as is HolderRole.TRIAGE_DESK
 
 
