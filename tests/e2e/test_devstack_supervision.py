@@ -5,65 +5,27 @@ running stack; Ctrl-C stops it all."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 from uuid import uuid4
 
 import httpx
 import pytest
-from devstack import environment
 from devstack.keys import env_name
-from devstack.paths import repo_root
 from devstack.smtp_sink import read_messages
 
+from devstack_driver import api_keys, devstack, devstack_stack, state_of
 from factories import referral_payload
 from polling import eventually
 
 pytestmark = pytest.mark.e2e
-DEVSTACK = Path(sys.executable).parent / "devstack"
-
-
-def devstack_environment() -> dict[str, str]:
-    """This shell's, less what the run would honour or refuse: it starts a stack of its own."""
-    drop = {*environment.OPTION_VARIABLES.values(), *environment.SET_BY_DEVSTACK}
-    return {name: value for name, value in os.environ.items() if name not in drop}
 
 
 @pytest.fixture
 def devstack_run(tmp_path: Path):
-    out, err = (tmp_path / "stdout").open("wb"), (tmp_path / "stderr").open("wb")
-    process = subprocess.Popen([DEVSTACK, "run", "--no-demo-activity"], stdout=out, stderr=err,
-                               env=devstack_environment(), cwd=repo_root(), start_new_session=True)
-    try:
-        yield process, tmp_path / "stdout", tmp_path / "stderr"
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-
-
-def state_of(process: subprocess.Popen) -> tuple[Path, dict] | None:
-    for state_file in (repo_root() / ".run").glob("*/stack.json"):
-        try:
-            state = json.loads(state_file.read_text())
-        except (json.JSONDecodeError, FileNotFoundError):
-            continue
-        if state["devstack_pid"] == process.pid:
-            return state_file.parent, state
-    return None
-
-
-def devstack(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([DEVSTACK, *args], capture_output=True, text=True, env=devstack_environment(),
-                          cwd=repo_root(), timeout=180)
+    with devstack_stack(["run", "--no-demo-activity"], tmp_path) as running:
+        yield running
 
 
 def test_a_killed_service_is_started_again_while_the_stack_keeps_serving(devstack_run) -> None:
@@ -74,8 +36,7 @@ def test_a_killed_service_is_started_again_while_the_stack_keeps_serving(devstac
         "intake", "triage", "tracking", "notifier", "oversight", "kafka", "store", "smtp-sink", "sms-sink"}
     status = devstack("status", "--run-dir", str(run_dir))
     assert status.returncode == 0 and "notifier" in status.stdout and "(/ready: 200)" in status.stdout
-    keys = dict(line.removeprefix("export ").split("=", 1)
-                for line in (run_dir / "keys" / "api-keys.env").read_text().splitlines())
+    keys = api_keys(run_dir)
     gp, cmh = ({"Authorization": f"Bearer {keys[env_name(a)]}"} for a in ("gp-north", "cmh-east"))
     intake, tracking = parts["intake"]["url"], parts["tracking"]["url"]
 
