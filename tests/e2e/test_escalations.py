@@ -194,7 +194,7 @@ def test_an_unassigned_referral_past_its_deadline_reaches_the_triage_desks_opera
     assert breach["To"] == DESK_OPERATIONAL_LEAD and "no agency has taken the referral" in breach["Subject"]
     body = breach.get_body(("plain",)).get_content()
     assert "name a lead, take it on yourselves, or escalate it now" in body  # what the desk can do
-    assert "No agency has taken this referral: the triage desk holds it" in body  # tracking's guidance
+    assert "No agency offers an eligible service with capacity" in body  # tracking's guidance: why
     eventually(lambda: {(t["channel"], t["recipient"]) for t in (fired(loop, "breach", DESK) or {}).get(
         "notified", [])} == {("sms", DESK_OPERATIONAL_PHONE), ("email", DESK_OPERATIONAL_LEAD)} or None,
         "both deliveries in the referral's audit")

@@ -12,6 +12,7 @@ import re
 import secrets
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -95,7 +96,7 @@ def test_kafka_setup_as_compose_runs_it_gives_each_service_its_login_and_only_it
     environment = {**os.environ, **{k: interpolated(str(v), compose_broker) for k, v in setup["environment"].items()}}
     environment["KAFKA_BOOTSTRAP_SERVERS"] = compose_broker["KAFKA_BOOTSTRAP_SERVERS"]
     command = " ".join(setup["command"]).replace("/app/demo/hsds", str(ROOT / "deploy" / "demo" / "hsds"))
-    ops = str(Path(shutil.which("referral-ops") or ROOT / ".venv" / "bin" / "referral-ops").parent)
+    ops = Path(sys.executable).parent  # referral-ops, installed beside this Python
     done = subprocess.run(["sh", "-c", command], env=environment | {"PATH": f"{ops}:{os.environ['PATH']}"},
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr

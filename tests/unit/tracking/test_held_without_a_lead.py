@@ -129,13 +129,12 @@ def test_whenever_the_watcher_looks_a_passed_deadline_was_told_to_a_holder_once(
 
 
 def test_a_holder_other_than_a_lead_is_told_why_it_holds_the_referral() -> None:
-    """The notice's guidance says what the desk can do with a referral no agency took; a lead's
+    """The notice's guidance says why the desk holds a referral no agency took; a lead's
     first-contact rungs carry none (its action is the contact itself)."""
     first, events = unassigned()
     guidance = {escalation_event(fold(events), r, at(LONG_AFTER)).data.guidance
                 for r in due_now(fold(events), POLICY, at(LONG_AFTER))}
-    assert guidance == {"No agency has taken this referral: the triage desk holds it. Name a lead, take it on, "
-                        "or escalate it."}
+    assert guidance == {"No agency offers an eligible service with capacity: the triage desk holds the referral."}
     lead = submitted()
     view = fold([lead, triaged(lead, tier=URGENT)])
     assert {escalation_event(view, r, at(LONG_AFTER)).data.guidance for r in due_now(view, POLICY, at(LONG_AFTER))} \

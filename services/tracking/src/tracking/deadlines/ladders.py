@@ -42,14 +42,14 @@ from tracking.lifecycle.model import TRACKING, WITH_LEAD, ReferralView, Role, St
 CLOCK_RUNNING = frozenset({State.ASSIGNED, State.ACKNOWLEDGED, State.ACCEPTED})  # a lead's own clock
 FIRST_CONTACT_STEPS = frozenset({EscalationStep.RISK_ALERT, EscalationStep.REMINDER, EscalationStep.BREACH,
                                  EscalationStep.PARTNERSHIP})
-# What a holder other than a lead is told beside the rung's own action (the notice's guidance): it
-# cannot make first contact itself before someone takes the referral on, so it is told why it holds it.
+# Why a holder other than a lead holds the referral (the notice's guidance): it cannot make first
+# contact itself before someone takes the referral on. What the triage desk can do about it is the
+# notifier's wording for a rung `held_as` the desk; this says only where the referral is stuck.
 WHILE_NO_LEAD_HOLDS = {
-    State.UNASSIGNED: "No agency has taken this referral: the triage desk holds it. Name a lead, take it on, "
-                      "or escalate it.",
+    State.UNASSIGNED: "No agency offers an eligible service with capacity: the triage desk holds the referral.",
     State.AWAITING_CLARIFICATION: "Triage is waiting for the sender's missing information: send it, or chase it.",
-    State.REDIRECTING: "A redirect is waiting for the next agency to accept: you stay accountable for the person "
-                       "until it does.",
+    State.REDIRECTING: "A redirect is under way and no agency has accepted the referral yet: you stay accountable "
+                       "for the person until one does.",
     State.SUBMITTED: "Triage has not yet decided on the sender's revision.",
 }
 MISSED_DEADLINE_STEPS = frozenset({EscalationStep.BREACH, EscalationStep.PARTNERSHIP, EscalationStep.REVIEW_OVERDUE,
